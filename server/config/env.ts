@@ -1,0 +1,57 @@
+import { z } from "zod";
+
+// One schema for the whole environment, checked at boot. A bad value fails with a single message that
+// names every bad variable, so an operator fixes them all in one go.
+const base64Key32 = z.string().refine((v) => Buffer.from(v, "base64").length === 32, {
+  message: "must be 32 bytes, base64-encoded (openssl rand -base64 32)",
+});
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  DATABASE_URL: z.string().url().refine((v) => v.startsWith("postgres"), "must be a postgresql:// URL"),
+  REDIS_URL: z.string().url().refine((v) => v.startsWith("redis"), "must be a redis:// URL"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_BASE_URL: z.string().url(),
+  HUBSPOT_CLIENT_ID: z.string().min(1),
+  HUBSPOT_CLIENT_SECRET: z.string().min(1), // secret
+  HUBSPOT_API_BASE_URL: z.string().url().default("https://api.hubapi.com"),
+  HUBSPOT_AUTH_BASE_URL: z.string().url().default("https://app.hubspot.com"),
+  ENCRYPTION_KEY: base64Key32, // secret
+  DEFAULT_PHONE_REGION: z.string().length(2).toUpperCase().default("US"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Requests per 10 s per portal this app allows itself (HubSpot's limit is about 100, shared with other apps). */
+  HUBSPOT_RATE_LIMIT_PER_10S: z.coerce.number().int().positive().default(80),
+  /** Attempts for one sync job before the call lands in the fallback queue. */
+  SYNC_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+  /** Base delay of the exponential backoff, in ms (doubles per attempt, with jitter). */
+  SYNC_BACKOFF_MS: z.coerce.number().int().min(1).default(2000),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10),
+  MAX_WEBHOOK_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
+  OUTBOX_SWEEP_MS: z.coerce.number().int().min(100).default(15_000),
+  /** Optional SMTP relay for fallback e-mails (host:port); Slack-compatible webhooks need nothing. */
+  SMTP_URL: z.string().url().optional(),
+  SMTP_FROM: z.string().default("ai-receptionist@localhost"),
+  FALLBACK_SLACK_WEBHOOK_URL: z.string().url().optional(),
+  FALLBACK_EMAIL_TO: z.string().email().optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {}
+
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  throw new EnvError(`Invalid environment, fix these variables:\n${lines.join("\n")}`);
+}
+
+let cached: Env | undefined;
+export function env(): Env {
+  cached ??= parseEnv();
+  return cached;
+}
+/** Tests and the demo build their environment before the first call; this resets the cache. */
+export function setEnv(next: Env): void {
+  cached = next;
+}

@@ -1,0 +1,31 @@
+import type { CallRecord, VendorId } from "../calls/record.js";
+
+/** The parts of an HTTP request a vendor signs. Header names are lower-case. */
+export interface SignedRequest {
+  rawBody: Buffer;
+  headers: Record<string, string | undefined>;
+  /** Milliseconds since the epoch; injectable so replay windows can be tested. */
+  now: number;
+}
+
+export type VerifyResult = { ok: true } | { ok: false; reason: string };
+
+/** What one delivery means: a call event to store, or something to acknowledge and ignore. */
+export type ParseResult =
+  | { kind: "call"; record: CallRecord }
+  | { kind: "ignored"; reason: string } // e.g. transcript_updated, status-update: nothing to sync
+  | { kind: "invalid"; reason: string }; // signed but not a payload we can read: quarantined
+
+export interface VendorAdapter {
+  id: VendorId;
+  /** Human name for the settings page. */
+  label: string;
+  /** What the connection secret is for this vendor, shown when adding a connection. */
+  secretHelp: string;
+  /** Verify (async: Retell's SDK helper is) the vendor's own signature scheme over the raw bytes, in constant time, with its replay window. */
+  verify(request: SignedRequest, secret: string): Promise<VerifyResult>;
+  /** Parse the vendor's native JSON into the canonical record (validated with callRecordSchema). */
+  parse(body: unknown): ParseResult;
+  /** Produce headers that `verify` accepts: used by tests, the demo and the benchmark. */
+  sign(rawBody: Buffer, secret: string, now: number): Promise<Record<string, string>>;
+}
