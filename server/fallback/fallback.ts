@@ -1,0 +1,94 @@
+import type { Queue } from "bullmq";
+import type { Db } from "../db/client.js";
+import { maskPhone, logger } from "../config/logger.js";
+import type { Notifier } from "../notify/notifier.js";
+import { syncJobOptions, type SyncJobData } from "../queue/queues.js";
+import type { CallRecord } from "../calls/record.js";
+
+const log = logger("fallback");
+
+export interface FallbackTargets {
+  slackWebhookUrl?: string | null;
+  emailTo?: string | null;
+}
+
+/** Put a call in the fallback queue (once per call; a second failure updates the reason). */
+export async function recordFallback(db: Db, notifier: Notifier, defaults: FallbackTargets, callId: string, reason: string, permanent: boolean): Promise<void> {
+  const call = await db.call.update({ where: { id: callId }, data: { status: "fallback", lastError: reason }, include: { connection: { include: { portal: true } } } });
+  const entry = await db.fallbackEntry.upsert({
+    where: { callId },
+    create: { callId, portalId: call.portalId, reason, permanent },
+    update: { reason, permanent, resolvedAt: null },
+  });
+  log.warn({ portalId: call.portalId, callId, vendor: call.vendor, permanent }, "call moved to the fallback queue");
+  if (entry.notifiedAt) return;
+  const record = call.record as unknown as CallRecord;
+  const portal = call.connection.portal;
+  const delivered = await notifier.fallback(
+    { portalId: call.portalId, fallbackId: entry.id, vendor: call.vendor, reason, caller: maskPhone(record.fromNumber) ?? "unknown number", summary: record.summary },
+    { slackWebhookUrl: portal.notifySlackUrl ?? defaults.slackWebhookUrl, emailTo: portal.notifyEmail ?? defaults.emailTo },
+  );
+  if (delivered) await db.fallbackEntry.update({ where: { id: entry.id }, data: { notifiedAt: new Date() } });
+}
+
+export interface FallbackView {
+  id: string;
+  portalId: string;
+  callId: string;
+  vendor: string;
+  vendorCallId: string;
+  reason: string;
+  permanent: boolean;
+  createdAt: string;
+  ageSeconds: number;
+  replayCount: number;
+  lastReplayAt: string | null;
+  resolvedAt: string | null;
+  caller: string | null;
+}
+
+export async function listFallback(db: Db, options: { portalId?: string; includeResolved?: boolean } = {}): Promise<FallbackView[]> {
+  const rows = await db.fallbackEntry.findMany({
+    where: { portalId: options.portalId, ...(options.includeResolved ? {} : { resolvedAt: null }) },
+    include: { call: true },
+    orderBy: { createdAt: "asc" },
+  });
+  return rows.map((row) => ({
+    id: row.id,
+    portalId: row.portalId,
+    callId: row.callId,
+    vendor: row.call.vendor,
+    vendorCallId: row.call.vendorCallId,
+    reason: row.reason,
+    permanent: row.permanent,
+    createdAt: row.createdAt.toISOString(),
+    ageSeconds: Math.round((Date.now() - row.createdAt.getTime()) / 1000),
+    replayCount: row.replayCount,
+    lastReplayAt: row.lastReplayAt?.toISOString() ?? null,
+    resolvedAt: row.resolvedAt?.toISOString() ?? null,
+    caller: maskPhone((row.call.record as unknown as CallRecord).fromNumber) ?? null,
+  }));
+}
+
+/**
+ * Replay: the call goes back to `pending` with its attempts reset and a fresh job. Idempotent: the
+ * worker re-reads the row, and a call whose HubSpot Call already exists is updated, not duplicated.
+ */
+export async function replayFallback(db: Db, queue: Queue<SyncJobData>, attempts: number, selector: { id: string } | { all: true; portalId?: string }): Promise<{ replayed: string[] }> {
+  const entries = await db.fallbackEntry.findMany({
+    where: "id" in selector ? { id: selector.id } : { resolvedAt: null, portalId: selector.portalId },
+    include: { call: true },
+  });
+  if ("id" in selector && entries.length === 0) throw new Error(`no fallback entry with id ${selector.id}`);
+  const replayed: string[] = [];
+  for (const entry of entries) {
+    if (entry.resolvedAt) continue;
+    const call = await db.call.update({ where: { id: entry.callId }, data: { status: "pending", attempts: 0 } });
+    await db.fallbackEntry.update({ where: { id: entry.id }, data: { replayCount: { increment: 1 }, lastReplayAt: new Date() } });
+    // A replay is a new attempt series for the same row version: the job id carries the replay count.
+    const options = syncJobOptions(call.id, call.version, attempts);
+    await queue.add("sync", { callId: call.id, version: call.version }, { ...options, jobId: `${options.jobId}.r${entry.replayCount + 1}` });
+    replayed.push(entry.id);
+  }
+  return { replayed };
+}

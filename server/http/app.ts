@@ -1,0 +1,38 @@
+import express, { type ErrorRequestHandler, type Router } from "express";
+import type { Runtime } from "../runtime.js";
+import { logger } from "../config/logger.js";
+import { healthRoutes } from "./routes/health.js";
+import { oauthRoutes } from "./routes/oauth.js";
+import { webhookRoutes } from "./routes/webhooks.js";
+
+const log = logger("http");
+
+/**
+ * The web process: routes only, each feature's router mounted here. Feature routers that need more
+ * than the runtime (booking tools, the in-CRM UI) are passed in by the caller.
+ */
+export function createApp(rt: Runtime, extraRouters: Router[] = []) {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", true);
+  app.use(healthRoutes(rt));
+  app.use(oauthRoutes(rt));
+  app.use(webhookRoutes(rt));
+  for (const router of extraRouters) app.use(router);
+
+  const errors: ErrorRequestHandler = (error, _req, res, _next) => {
+    const status = typeof error?.status === "number" ? error.status : 500;
+    if (status === 413) {
+      res.status(413).json({ error: `body too large (limit ${rt.env.MAX_WEBHOOK_BYTES} bytes)` });
+      return;
+    }
+    if (status >= 400 && status < 500) {
+      res.status(status).json({ error: error.message ?? "bad request" });
+      return;
+    }
+    log.error({ err: error?.message }, "unhandled error");
+    res.status(503).json({ error: "temporarily unavailable, retry later" });
+  };
+  app.use(errors);
+  return app;
+}

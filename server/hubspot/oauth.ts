@@ -1,0 +1,72 @@
+import type { Queue } from "bullmq";
+import type { Runtime } from "../runtime.js";
+import { randomToken } from "../config/crypto.js";
+import { logger } from "../config/logger.js";
+import { REQUIRED_SCOPES } from "./scopes.js";
+import { classifyHubSpotError } from "./errors.js";
+import { provisionAppProperties } from "./properties.js";
+import { loadMapping } from "../mapping/store.js";
+import { syncJobOptions, type SyncJobData } from "../queue/queues.js";
+
+const log = logger("oauth");
+const STATE_TTL_MS = 15 * 60_000;
+
+export const redirectUri = (publicBaseUrl: string) => new URL("/oauth/callback", publicBaseUrl).toString();
+
+/** The HubSpot authorize URL with a fresh single-use state. */
+export async function installUrl(rt: Runtime): Promise<string> {
+  const state = randomToken();
+  await rt.db.oAuthState.create({ data: { state } });
+  const url = new URL("/oauth/authorize", rt.env.HUBSPOT_AUTH_BASE_URL);
+  url.searchParams.set("client_id", rt.env.HUBSPOT_CLIENT_ID);
+  url.searchParams.set("redirect_uri", redirectUri(rt.env.PUBLIC_BASE_URL));
+  url.searchParams.set("scope", REQUIRED_SCOPES.join(" "));
+  url.searchParams.set("state", state);
+  return url.toString();
+}
+
+export type CallbackResult = { ok: true; portalId: string; resumed: number } | { ok: false; status: number; reason: string };
+
+/**
+ * The OAuth callback: the state is used up atomically (a replayed or forged state fails), the code is
+ * exchanged, the portal id read from the token, tokens stored encrypted, the app's properties
+ * provisioned, and calls that waited for a re-authorisation are queued again.
+ */
+export async function completeInstall(rt: Runtime, code: string | undefined, state: string | undefined): Promise<CallbackResult> {
+  if (!code || !state) return { ok: false, status: 400, reason: "The install link is incomplete (code or state missing). Start the install again." };
+  const used = await rt.db.oAuthState.updateMany({ where: { state, usedAt: null, createdAt: { gt: new Date(Date.now() - STATE_TTL_MS) } }, data: { usedAt: new Date() } });
+  if (used.count !== 1) return { ok: false, status: 400, reason: "This install link has expired or was already used. Start the install again." };
+
+  const oauth = rt.clients.anonymous().oauth;
+  let tokens;
+  let info;
+  try {
+    tokens = await oauth.tokensApi.create("authorization_code", code, redirectUri(rt.env.PUBLIC_BASE_URL), rt.env.HUBSPOT_CLIENT_ID, rt.env.HUBSPOT_CLIENT_SECRET);
+    info = await oauth.accessTokensApi.get(tokens.accessToken);
+  } catch (error) {
+    const failure = classifyHubSpotError(error);
+    log.warn({ status: failure.status }, "authorization code exchange failed");
+    return { ok: false, status: 502, reason: `HubSpot refused the authorisation (${failure.message}). Start the install again.` };
+  }
+  const portalId = String(info.hubId);
+  await rt.tokens.save(portalId, { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresInSeconds: tokens.expiresIn }, info.scopes ?? []);
+  await loadMapping(rt.db, portalId);
+  try {
+    await provisionAppProperties(rt.db, rt.tokens.clientFor(portalId, tokens.accessToken), portalId);
+  } catch (error) {
+    // Not fatal: the first sync provisions whatever is still missing.
+    log.warn({ portalId, err: (error as Error).message }, "property provisioning deferred to the first sync");
+  }
+  const resumed = await resumeWaitingCalls(rt.db, rt.queue, portalId, rt.env.SYNC_MAX_ATTEMPTS);
+  log.info({ portalId, resumed }, "portal installed");
+  return { ok: true, portalId, resumed };
+}
+
+async function resumeWaitingCalls(db: Runtime["db"], queue: Queue<SyncJobData>, portalId: string, attempts: number): Promise<number> {
+  const waiting = await db.call.findMany({ where: { portalId, status: "waiting_auth" }, select: { id: true, version: true } });
+  for (const call of waiting) {
+    await db.call.update({ where: { id: call.id }, data: { status: "pending" } });
+    await queue.add("sync", { callId: call.id, version: call.version }, { ...syncJobOptions(call.id, call.version, attempts), jobId: `${call.id}.v${call.version}.auth${Date.now()}` }).catch(() => undefined);
+  }
+  return waiting.length;
+}

@@ -1,0 +1,46 @@
+import type { Db } from "../db/client.js";
+import { APP_PROPERTIES, PROPERTY_GROUP, type PropertyDefinition } from "../mapping/fields.js";
+import type { HubSpotClient } from "./client.js";
+import { hubspotCall, HubSpotRequestError } from "./call.js";
+
+const GROUP_MARKER = `group:${PROPERTY_GROUP.name}`;
+
+/**
+ * Creates the app's property group and the given properties in the portal, once: what was created is
+ * remembered in ProvisionedProperty, and a 409 (created by another worker, or by a previous install)
+ * counts as done.
+ */
+export async function ensureProperties(db: Db, client: HubSpotClient, portalId: string, definitions: PropertyDefinition[]): Promise<void> {
+  const done = new Set((await db.provisionedProperty.findMany({ where: { portalId } })).map((row) => row.name));
+  const todo = definitions.filter((d) => !done.has(d.name));
+  if (todo.length === 0) return;
+  if (!done.has(GROUP_MARKER)) {
+    await createIgnoringConflict(() => client.crm.properties.groupsApi.create("contacts", { name: PROPERTY_GROUP.name, label: PROPERTY_GROUP.label, displayOrder: -1 }));
+    await db.provisionedProperty.createMany({ data: [{ portalId, name: GROUP_MARKER }], skipDuplicates: true });
+  }
+  for (const d of todo) {
+    await createIgnoringConflict(() =>
+      client.crm.properties.coreApi.create("contacts", {
+        name: d.name,
+        label: d.label,
+        description: d.description,
+        groupName: PROPERTY_GROUP.name,
+        type: d.type as never,
+        fieldType: d.fieldType as never,
+        options: d.options?.map((o, i) => ({ label: o.label, value: o.value, displayOrder: i, hidden: false })),
+      }),
+    );
+    await db.provisionedProperty.createMany({ data: [{ portalId, name: d.name }], skipDuplicates: true });
+  }
+}
+
+async function createIgnoringConflict(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await hubspotCall(create);
+  } catch (error) {
+    if (error instanceof HubSpotRequestError && error.failure.kind === "conflict") return;
+    throw error;
+  }
+}
+
+export const provisionAppProperties = (db: Db, client: HubSpotClient, portalId: string) => ensureProperties(db, client, portalId, APP_PROPERTIES);

@@ -1,0 +1,45 @@
+import type { Redis } from "ioredis";
+import { randomUUID } from "node:crypto";
+
+// A rolling-window limiter shared by every web and worker process through Redis, one window per portal
+// (HubSpot counts about 100 requests per 10 s per portal, shared by all apps installed there, and
+// about 5 searches per second). Each request takes a slot in a sorted set scored by Redis' own clock;
+// when the window is full the caller sleeps until the oldest slot leaves it. A burst of calls therefore
+// turns into a steady stream instead of a 429 storm.
+const TAKE_SLOT = `
+local key = KEYS[1]
+local limit = tonumber(ARGV[1])
+local windowMs = tonumber(ARGV[2])
+local member = ARGV[3]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - windowMs)
+local count = redis.call('ZCARD', key)
+if count < limit then
+  redis.call('ZADD', key, now, member)
+  redis.call('PEXPIRE', key, windowMs)
+  return 0
+end
+local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + windowMs - now)
+`;
+
+export interface RateLimit {
+  limit: number;
+  windowMs: number;
+}
+
+export class SharedRateLimiter {
+  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+
+  /** Waits until a slot is free in `key`'s window, then takes it. */
+  async acquire(key: string, { limit, windowMs }: RateLimit, signal?: AbortSignal): Promise<void> {
+    const member = randomUUID();
+    for (;;) {
+      signal?.throwIfAborted();
+      const waitMs = Number(await this.redis.eval(TAKE_SLOT, 1, `${this.prefix}:rl:${key}`, limit, windowMs, member));
+      if (waitMs === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(waitMs + Math.random() * 20, windowMs)));
+    }
+  }
+}

@@ -1,0 +1,9 @@
+// The OAuth scopes this app requests, and why. Minimal: a marketplace listing is refused for more.
+export const REQUIRED_SCOPES = [
+  "oauth",
+  "crm.objects.contacts.read", // find the caller (search, read by id), read the calls logged on a contact
+  "crm.objects.contacts.write", // create/update the caller; calls, notes, tasks and meetings on contacts
+  "crm.schemas.contacts.read", // list the portal's properties for the mapping editor
+  "crm.schemas.contacts.write", // create the "AI receptionist" property group and properties
+  "crm.objects.owners.read", // assign the escalation task / meeting to the contact owner or staff member
+] as const;

@@ -1,0 +1,121 @@
+import type { Db } from "../db/client.js";
+import { decrypt, encrypt } from "../config/crypto.js";
+import { logger } from "../config/logger.js";
+import { classifyHubSpotError, PermanentSyncError, PortalNeedsReauthError, TransientSyncError } from "./errors.js";
+import type { HubSpotClient, HubSpotClientFactory } from "./client.js";
+
+const log = logger("hubspot.tokens");
+/** Refresh this long before expiry, so a token never expires mid-job. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+
+export interface TokenSet {
+  accessToken: string;
+  refreshToken: string;
+  expiresInSeconds: number;
+}
+
+export interface OAuthAppCredentials {
+  clientId: string;
+  clientSecret: string;
+  encryptionKey: string;
+}
+
+/**
+ * Access tokens per portal, refreshed before expiry. Refresh is single-flight twice over: in this
+ * process (one promise per portal) and across processes (a PostgreSQL advisory lock, then a re-read:
+ * whoever waited finds the fresh token and does not spend the refresh token again).
+ */
+export class PortalTokens {
+  private readonly inflight = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly clients: HubSpotClientFactory,
+    private readonly app: OAuthAppCredentials,
+  ) {}
+
+  async save(portalId: string, tokens: TokenSet, scopes: string[]): Promise<void> {
+    const data = {
+      status: "active",
+      statusReason: null,
+      accessTokenEnc: encrypt(tokens.accessToken, this.app.encryptionKey),
+      refreshTokenEnc: encrypt(tokens.refreshToken, this.app.encryptionKey),
+      accessExpiresAt: new Date(Date.now() + tokens.expiresInSeconds * 1000),
+      scopes,
+    };
+    await this.db.portal.upsert({ where: { id: portalId }, create: { id: portalId, ...data }, update: data });
+  }
+
+  /** A client for the portal with a valid token (refreshing it first when it is about to expire). */
+  async client(portalId: string): Promise<HubSpotClient> {
+    return this.clients.forToken(portalId, await this.accessToken(portalId));
+  }
+
+  clientFor(portalId: string, accessToken: string): HubSpotClient {
+    return this.clients.forToken(portalId, accessToken);
+  }
+
+  async markNeedsReauth(portalId: string, reason: string): Promise<void> {
+    await this.db.portal.update({ where: { id: portalId }, data: { status: "needs_reauth", statusReason: reason } });
+  }
+
+  async accessToken(portalId: string): Promise<string> {
+    const portal = await this.db.portal.findUnique({ where: { id: portalId } });
+    if (!portal || portal.status === "uninstalled") throw new PermanentSyncError(`portal ${portalId} is not installed`);
+    if (portal.status === "needs_reauth") throw new PortalNeedsReauthError(portalId, portal.statusReason ?? "refresh failed");
+    if (portal.accessTokenEnc && portal.accessExpiresAt && portal.accessExpiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS) {
+      return decrypt(portal.accessTokenEnc, this.app.encryptionKey);
+    }
+    return this.refresh(portalId);
+  }
+
+  /** Refresh now (also after a 401 on a token we believed valid). */
+  refresh(portalId: string): Promise<string> {
+    let pending = this.inflight.get(portalId);
+    if (!pending) {
+      pending = this.refreshAcrossProcesses(portalId).finally(() => this.inflight.delete(portalId));
+      this.inflight.set(portalId, pending);
+    }
+    return pending;
+  }
+
+  private async refreshAcrossProcesses(portalId: string): Promise<string> {
+    const startedAt = Date.now();
+    return this.db.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`portal-token:${portalId}`}))`;
+        const portal = await tx.portal.findUnique({ where: { id: portalId } });
+        if (!portal?.refreshTokenEnc || portal.status === "uninstalled") throw new PermanentSyncError(`portal ${portalId} is not installed`);
+        if (portal.status === "needs_reauth") throw new PortalNeedsReauthError(portalId, portal.statusReason ?? "refresh failed");
+        // Another process refreshed while we waited for the lock.
+        if (portal.accessTokenEnc && portal.updatedAt.getTime() >= startedAt && portal.accessExpiresAt && portal.accessExpiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS) {
+          return decrypt(portal.accessTokenEnc, this.app.encryptionKey);
+        }
+        let response;
+        try {
+          response = await this.clients
+            .anonymous()
+            .oauth.tokensApi.create("refresh_token", undefined, undefined, this.app.clientId, this.app.clientSecret, decrypt(portal.refreshTokenEnc, this.app.encryptionKey));
+        } catch (error) {
+          const failure = classifyHubSpotError(error);
+          if (failure.kind === "transient" || failure.kind === "rate_limited") throw new TransientSyncError(`token refresh: ${failure.message}`);
+          // 400 BAD_REFRESH_TOKEN (revoked, app uninstalled) or 401: only a person can fix this.
+          await tx.portal.update({ where: { id: portalId }, data: { status: "needs_reauth", statusReason: `token refresh refused: ${failure.message}` } });
+          log.warn({ portalId, status: failure.status }, "token refresh refused; portal needs re-authorisation");
+          throw new PortalNeedsReauthError(portalId, failure.message);
+        }
+        await tx.portal.update({
+          where: { id: portalId },
+          data: {
+            accessTokenEnc: encrypt(response.accessToken, this.app.encryptionKey),
+            refreshTokenEnc: encrypt(response.refreshToken || decrypt(portal.refreshTokenEnc, this.app.encryptionKey), this.app.encryptionKey),
+            accessExpiresAt: new Date(Date.now() + response.expiresIn * 1000),
+          },
+        });
+        log.info({ portalId }, "access token refreshed");
+        return response.accessToken;
+      },
+      { timeout: 30_000, maxWait: 30_000 },
+    );
+  }
+}

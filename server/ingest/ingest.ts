@@ -1,0 +1,132 @@
+import type { Queue } from "bullmq";
+import { Prisma, isUniqueViolation, type Db } from "../db/client.js";
+import { decrypt, sha256Hex } from "../config/crypto.js";
+import { logger } from "../config/logger.js";
+import { callRecordSchema, mergeCallRecords, type CallRecord } from "../calls/record.js";
+import { getVendor } from "../vendors/registry.js";
+import { syncJobOptions, type SyncJobData } from "../queue/queues.js";
+import { callerKeyOf } from "../sync/sync-call.js";
+
+const log = logger("ingest");
+
+export type IngestOutcome =
+  | { kind: "accepted"; callId: string; version: number; enqueued: boolean }
+  | { kind: "duplicate"; callId: string }
+  | { kind: "ignored"; reason: string }
+  | { kind: "unknown_connection" }
+  | { kind: "unauthorized"; reason: string }
+  | { kind: "invalid"; reason: string };
+
+export interface IngestDeps {
+  db: Db;
+  queue: Queue<SyncJobData>;
+  encryptionKey: string;
+  defaultRegion: string;
+  maxAttempts: number;
+}
+
+export interface Delivery {
+  token: string;
+  rawBody: Buffer;
+  headers: Record<string, string | undefined>;
+  now: number;
+}
+
+/**
+ * A vendor webhook, in a straight line: find the connection, verify the vendor's signature on the raw
+ * bytes, parse into the canonical record, persist (unique on connection + vendor call id, events
+ * merged), enqueue (job id derived from the row), answer. PostgreSQL errors propagate (the route
+ * answers 503 so the vendor retries); a Redis failure does not: the row is stored and the outbox sweep
+ * enqueues it later.
+ */
+export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promise<IngestOutcome & { vendor?: string }> {
+  const connection = await deps.db.connection.findUnique({ where: { webhookToken: delivery.token } });
+  if (!connection) return { kind: "unknown_connection" };
+  const vendor = getVendor(connection.vendor as CallRecord["vendor"]);
+
+  const verified = await vendor.verify({ rawBody: delivery.rawBody, headers: delivery.headers, now: delivery.now }, decrypt(connection.secretEnc, deps.encryptionKey));
+  if (!verified.ok) {
+    await noteError(deps.db, connection.id, `signature rejected: ${verified.reason}`);
+    return { kind: "unauthorized", reason: verified.reason, vendor: vendor.id };
+  }
+
+  let body: unknown;
+  try {
+    body = JSON.parse(delivery.rawBody.toString("utf8"));
+  } catch (error) {
+    return { ...(await quarantine(deps.db, connection, `malformed JSON: ${(error as Error).message}`, delivery.rawBody)), vendor: vendor.id };
+  }
+  const parsed = vendor.parse(body);
+  if (parsed.kind === "ignored") {
+    await deps.db.connection.update({ where: { id: connection.id }, data: { lastDeliveryAt: new Date(delivery.now) } });
+    return { kind: "ignored", reason: parsed.reason, vendor: vendor.id };
+  }
+  if (parsed.kind === "invalid") return { ...(await quarantine(deps.db, connection, parsed.reason, delivery.rawBody)), vendor: vendor.id };
+  const record = callRecordSchema.parse(parsed.record);
+
+  const stored = await persist(deps, connection, record, sha256Hex(delivery.rawBody));
+  await deps.db.connection.update({ where: { id: connection.id }, data: { lastDeliveryAt: new Date(delivery.now) } });
+  if (stored.kind === "duplicate") return { ...stored, vendor: vendor.id };
+
+  let enqueued = true;
+  try {
+    await deps.queue.add("sync", { callId: stored.callId, version: stored.version }, syncJobOptions(stored.callId, stored.version, deps.maxAttempts));
+  } catch (error) {
+    enqueued = false;
+    log.warn({ portalId: connection.portalId, callId: stored.callId, err: (error as Error).message }, "enqueue failed; the outbox sweep will enqueue the stored call");
+  }
+  return { kind: "accepted", callId: stored.callId, version: stored.version, enqueued, vendor: vendor.id };
+}
+
+type Persisted = { kind: "stored"; callId: string; version: number } | { kind: "duplicate"; callId: string };
+
+async function persist(deps: IngestDeps, connection: { id: string; portalId: string; vendor: string }, record: CallRecord, bodySha256: string): Promise<Persisted> {
+  const json = record as unknown as Prisma.InputJsonValue;
+  try {
+    const created = await deps.db.call.create({
+      data: {
+        portalId: connection.portalId,
+        connectionId: connection.id,
+        vendor: connection.vendor,
+        vendorCallId: record.vendorCallId,
+        record: json,
+        callerKey: callerKeyOf(record, deps.defaultRegion),
+        startedAt: record.startedAt ? new Date(record.startedAt) : null,
+        events: { create: { eventType: record.eventType, bodySha256 } },
+      },
+    });
+    return { kind: "stored", callId: created.id, version: created.version };
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+  }
+  // The call exists: merge this event into it, under a row lock so concurrent events serialise.
+  return deps.db.$transaction(async (tx) => {
+    const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Call" WHERE "connectionId" = ${connection.id} AND "vendorCallId" = ${record.vendorCallId} FOR UPDATE`;
+    const call = await tx.call.findUniqueOrThrow({ where: { id: locked!.id } });
+    const seen = await tx.callEvent.findUnique({ where: { callId_bodySha256: { callId: call.id, bodySha256 } } });
+    if (seen) return { kind: "duplicate" as const, callId: call.id };
+    const merged = mergeCallRecords(call.record as unknown as CallRecord, record);
+    const updated = await tx.call.update({
+      where: { id: call.id },
+      data: {
+        record: merged as unknown as Prisma.InputJsonValue,
+        version: { increment: 1 },
+        status: "pending",
+        startedAt: merged.startedAt ? new Date(merged.startedAt) : call.startedAt,
+        events: { create: { eventType: record.eventType, bodySha256 } },
+      },
+    });
+    return { kind: "stored" as const, callId: updated.id, version: updated.version };
+  });
+}
+
+async function quarantine(db: Db, connection: { id: string; portalId: string; vendor: string }, reason: string, rawBody: Buffer): Promise<IngestOutcome> {
+  await db.quarantinedPayload.create({ data: { connectionId: connection.id, portalId: connection.portalId, vendor: connection.vendor, reason, body: rawBody.toString("utf8") } });
+  await noteError(db, connection.id, `payload quarantined: ${reason}`);
+  log.warn({ portalId: connection.portalId, vendor: connection.vendor }, "signed payload failed validation; quarantined");
+  return { kind: "invalid", reason };
+}
+
+async function noteError(db: Db, connectionId: string, message: string): Promise<void> {
+  await db.connection.update({ where: { id: connectionId }, data: { lastError: message.slice(0, 500), lastErrorAt: new Date() } });
+}

@@ -1,0 +1,89 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseEnv, EnvError } from "./config/env.js";
+import { logger } from "./config/logger.js";
+import { createRuntime, type Runtime } from "./runtime.js";
+import { createApp } from "./http/app.js";
+import { startSyncWorker, sweepOutbox } from "./sync/worker.js";
+import { featureRouters } from "./features.js";
+
+const log = logger("main");
+
+export interface Started {
+  runtime: Runtime;
+  url?: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the web process, the worker process, or both in one (`npm start`). Several of each can run
+ * against one PostgreSQL and one Redis: nothing here is process-local state that matters.
+ */
+export async function start(role: "web" | "worker" | "all", runtime: Runtime): Promise<Started> {
+  const stops: (() => Promise<void>)[] = [];
+  let url: string | undefined;
+  if (role === "web" || role === "all") {
+    const app = createApp(runtime, featureRouters(runtime));
+    const server = await new Promise<import("node:http").Server>((resolve) => {
+      const s = app.listen(runtime.env.PORT, "0.0.0.0", () => resolve(s));
+    });
+    const address = server.address();
+    url = typeof address === "object" && address ? `http://127.0.0.1:${address.port}` : undefined;
+    log.info({ url }, "web listening");
+    stops.push(() => new Promise((resolve) => server.close(() => resolve())));
+  }
+  if (role === "worker" || role === "all") {
+    const worker = startSyncWorker(runtime.sync, {
+      connection: runtime.workerRedis.duplicate(),
+      prefix: runtime.prefix,
+      concurrency: runtime.env.WORKER_CONCURRENCY,
+      maxAttempts: runtime.env.SYNC_MAX_ATTEMPTS,
+      backoffMs: runtime.env.SYNC_BACKOFF_MS,
+      notifier: runtime.notifier,
+      fallbackTargets: { slackWebhookUrl: runtime.env.FALLBACK_SLACK_WEBHOOK_URL, emailTo: runtime.env.FALLBACK_EMAIL_TO },
+    });
+    let sweeping = true;
+    const sweeper = (async () => {
+      while (sweeping) {
+        await sweepOutbox(runtime.db, runtime.queue, runtime.env.SYNC_MAX_ATTEMPTS).catch((error: Error) => log.warn({ err: error.message }, "outbox sweep failed"));
+        await sleep(runtime.env.OUTBOX_SWEEP_MS);
+      }
+    })();
+    log.info({ concurrency: runtime.env.WORKER_CONCURRENCY }, "worker started");
+    stops.push(async () => {
+      sweeping = false;
+      await worker.close();
+      void sweeper;
+    });
+  }
+  return {
+    runtime,
+    url,
+    async stop() {
+      for (const stop of stops.reverse()) await stop();
+      await runtime.close();
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const role = (process.argv[2] ?? "all") as "web" | "worker" | "all";
+  if (!["web", "worker", "all"].includes(role)) {
+    console.error(`unknown role "${role}": use web, worker or all`);
+    process.exit(2);
+  }
+  let env;
+  try {
+    env = parseEnv();
+  } catch (error) {
+    console.error(error instanceof EnvError ? error.message : error);
+    process.exit(1);
+  }
+  const started = await start(role, createRuntime(env));
+  const shutdown = async () => {
+    log.info("shutting down");
+    await started.stop();
+    process.exit(0);
+  };
+  process.once("SIGTERM", shutdown);
+  process.once("SIGINT", shutdown);
+}

@@ -1,0 +1,61 @@
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Env } from "./config/env.js";
+import { createDb, type Db } from "./db/client.js";
+import { producerConnection, workerConnection } from "./queue/redis.js";
+import { createSyncQueue, type SyncJobData } from "./queue/queues.js";
+import { SharedRateLimiter } from "./hubspot/rate-limit.js";
+import { HubSpotClientFactory } from "./hubspot/client.js";
+import { PortalTokens } from "./hubspot/tokens.js";
+import { CallerLocks } from "./contacts/caller-lock.js";
+import { DispositionCache } from "./sync/dispositions.js";
+import { Notifier } from "./notify/notifier.js";
+import type { SyncDeps } from "./sync/sync-call.js";
+
+/**
+ * Everything a web or worker process shares, built once from the environment. `prefix` namespaces
+ * every Redis key (queues, locks, rate limits) so tests and several deployments can share one Redis.
+ */
+export interface Runtime {
+  env: Env;
+  db: Db;
+  prefix: string;
+  /** Fails fast when Redis is down (webhook ingest must still answer). */
+  redis: Redis;
+  /** Blocking connection for workers and shared Lua (locks, rate limits). */
+  workerRedis: Redis;
+  queue: Queue<SyncJobData>;
+  clients: HubSpotClientFactory;
+  tokens: PortalTokens;
+  locks: CallerLocks;
+  notifier: Notifier;
+  sync: SyncDeps;
+  close(): Promise<void>;
+}
+
+export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?: number } = {}): Runtime {
+  const prefix = options.prefix ?? "aira";
+  const db = createDb(env.DATABASE_URL, options.dbPoolSize ?? 20);
+  const redis = producerConnection(env.REDIS_URL);
+  redis.on("error", () => undefined); // reported through /readyz and ingest outcomes, not as crashes
+  const workerRedis = workerConnection(env.REDIS_URL);
+  workerRedis.on("error", () => undefined);
+  const queue = createSyncQueue(redis, prefix);
+  queue.on("error", () => undefined);
+  const limiter = new SharedRateLimiter(workerRedis, prefix);
+  const clients = new HubSpotClientFactory({ basePath: env.HUBSPOT_API_BASE_URL, limiter, perTenSeconds: env.HUBSPOT_RATE_LIMIT_PER_10S });
+  const tokens = new PortalTokens(db, clients, { clientId: env.HUBSPOT_CLIENT_ID, clientSecret: env.HUBSPOT_CLIENT_SECRET, encryptionKey: env.ENCRYPTION_KEY });
+  const locks = new CallerLocks(workerRedis, prefix);
+  const notifier = new Notifier({ smtpUrl: env.SMTP_URL, from: env.SMTP_FROM });
+  const sync: SyncDeps = { db, tokens, locks, dispositions: new DispositionCache(clients), defaultRegion: env.DEFAULT_PHONE_REGION };
+  return {
+    env, db, prefix, redis, workerRedis, queue, clients, tokens, locks, notifier, sync,
+    async close() {
+      await queue.close().catch(() => undefined);
+      redis.disconnect();
+      workerRedis.disconnect();
+      clients.close();
+      await db.$disconnect();
+    },
+  };
+}

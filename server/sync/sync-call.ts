@@ -1,0 +1,181 @@
+import type { Db } from "../db/client.js";
+import { logger } from "../config/logger.js";
+import type { CallRecord } from "../calls/record.js";
+import type { PortalTokens } from "../hubspot/tokens.js";
+import type { HubSpotClient } from "../hubspot/client.js";
+import { hubspotCall, HubSpotRequestError } from "../hubspot/call.js";
+import { PermanentSyncError, PortalNeedsReauthError, TransientSyncError } from "../hubspot/errors.js";
+import { ensureProperties, provisionAppProperties } from "../hubspot/properties.js";
+import { ContactIndexStore } from "../contacts/index-store.js";
+import type { CallerLocks } from "../contacts/caller-lock.js";
+import { normaliseEmail, normalisePhone } from "../contacts/phone.js";
+import { upsertCaller, type CallerIdentity } from "../contacts/resolve.js";
+import { fieldValues, qualificationDefinition } from "../mapping/fields.js";
+import { addQualificationRules, loadMapping } from "../mapping/store.js";
+import { CALL_TO_CONTACT, TASK_TO_CONTACT, callProperties, escalationTask, outcomeLabel } from "./call-activity.js";
+import type { DispositionCache } from "./dispositions.js";
+import { syncLatency } from "../metrics/metrics.js";
+
+const log = logger("sync");
+
+export interface SyncDeps {
+  db: Db;
+  tokens: PortalTokens;
+  locks: CallerLocks;
+  dispositions: DispositionCache;
+  defaultRegion: string;
+  /** The URL stored as the Call's recording (a stable, app-served URL outlives the vendor's link). */
+  recordingUrl?: (callId: string, record: CallRecord) => string | null;
+}
+
+export type SyncOutcome = "synced" | "already_synced" | "waiting_auth";
+
+/** The per-caller serialisation key: phone first (the AI always has it), then email, else the call. */
+export function callerKeyOf(record: CallRecord, defaultRegion: string): string {
+  const phone = normalisePhone(record.direction === "outbound" ? record.toNumber : record.fromNumber, defaultRegion) ?? normalisePhone(record.caller.phone, defaultRegion);
+  if (phone) return `phone:${phone.e164}`;
+  const email = normaliseEmail(record.caller.email);
+  if (email) return `email:${email}`;
+  return `call:${record.vendor}:${record.vendorCallId}`;
+}
+
+export function callerIdentity(record: CallRecord, defaultRegion: string): CallerIdentity {
+  const split = record.caller.fullName?.trim().split(/\s+/) ?? [];
+  return {
+    phone: normalisePhone(record.direction === "outbound" ? record.toNumber : record.fromNumber, defaultRegion) ?? normalisePhone(record.caller.phone, defaultRegion),
+    email: normaliseEmail(record.caller.email),
+    firstName: record.caller.firstName ?? (split.length > 1 ? split.slice(0, -1).join(" ") : split[0]),
+    lastName: record.caller.lastName ?? (split.length > 1 ? split.at(-1) : null),
+    zip: record.caller.zip,
+  };
+}
+
+/**
+ * Sync one call to HubSpot. Re-reads the row (the database, not Redis, is the lasting guard) and
+ * returns early when HubSpot already has this version. Steps, under the caller lock:
+ *   1. token (refreshed if needed) and the portal's mapping; new qualification questions get a property;
+ *   2. find / update / create the contact (server/contacts/resolve.ts);
+ *   3. create the Call associated to the contact, or update the one this call already has;
+ *   4. an escalated call gets a task with the reason for the contact owner;
+ *   5. mark the row synced at the version that was read.
+ * Throws TransientSyncError (retry with backoff) or PermanentSyncError (fallback queue, no retry).
+ */
+export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutcome> {
+  const first = await deps.db.call.findUnique({ where: { id: callId }, include: { connection: { include: { portal: true } } } });
+  if (!first) throw new PermanentSyncError(`call ${callId} does not exist`);
+  if (first.syncedVersion >= first.version) return "already_synced";
+  const portal = first.connection.portal;
+  if (portal.status === "needs_reauth") return markWaitingForAuth(deps.db, callId);
+  if (portal.status === "uninstalled") throw new PermanentSyncError("the app is uninstalled from this portal");
+
+  return deps.locks.withLock(`${first.portalId}:${first.callerKey ?? callId}`, async () => {
+    const call = await deps.db.call.findUniqueOrThrow({ where: { id: callId } });
+    if (call.syncedVersion >= call.version) return "already_synced";
+    const record = call.record as unknown as CallRecord;
+    const region = portal.defaultRegion || deps.defaultRegion;
+    try {
+      await withFreshToken(deps.tokens, call.portalId, async (client, accessToken) => {
+        // 1.
+        const mapping = await loadMapping(deps.db, call.portalId);
+        await provisionAppProperties(deps.db, client, call.portalId);
+        const newRules = await addQualificationRules(deps.db, call.portalId, mapping, Object.keys(record.qualification));
+        const newKeys = newRules.map((rule) => rule.field.slice(2));
+        if (newKeys.length) await ensureProperties(deps.db, client, call.portalId, newKeys.map(qualificationDefinition));
+        // 2.
+        const caller = callerIdentity(record, region);
+        const values = fieldValues(record, caller.phone, caller.email);
+        const index = new ContactIndexStore(deps.db);
+        const contact = await upsertCaller({ portalId: call.portalId, client, index, defaultRegion: region }, caller, values, mapping);
+        await deps.db.call.update({ where: { id: callId }, data: { hubspotContactId: contact.contactId } });
+        // 3.
+        const dispositionId = await deps.dispositions.outcomeId(call.portalId, accessToken, outcomeLabel(record));
+        const properties = callProperties(record, { dispositionId, recordingUrl: deps.recordingUrl?.(callId, record) ?? record.recordingUrl ?? null, externalId: callId });
+        const hubspotCallId = await upsertHubSpotCall(client, call.hubspotCallId, contact.contactId, properties, callId, call.attempts > 1);
+        if (hubspotCallId !== call.hubspotCallId) await deps.db.call.update({ where: { id: callId }, data: { hubspotCallId } });
+        // 4.
+        if (record.escalation && !call.hubspotFollowUpId) {
+          const name = [caller.firstName, caller.lastName].filter(Boolean).join(" ") || null;
+          const task = await hubspotCall(() =>
+            client.crm.objects.basicApi.create("tasks", {
+              properties: escalationTask(record, name, contact.ownerId),
+              associations: [{ to: { id: contact.contactId }, types: [{ associationCategory: "HUBSPOT_DEFINED" as never, associationTypeId: TASK_TO_CONTACT }] }],
+            }),
+          );
+          await deps.db.call.update({ where: { id: callId }, data: { hubspotFollowUpId: task.id } });
+        }
+      });
+    } catch (error) {
+      if (error instanceof PortalNeedsReauthError) return markWaitingForAuth(deps.db, callId);
+      throw error;
+    }
+    // 5.
+    const synced = await deps.db.call.update({
+      where: { id: callId },
+      data: { syncedVersion: call.version, status: "synced", lastError: null, syncedAt: new Date() },
+    });
+    await deps.db.fallbackEntry.updateMany({ where: { callId, resolvedAt: null }, data: { resolvedAt: new Date() } });
+    // A newer event arrived while we worked: its own job (or the outbox sweep) syncs it.
+    if (synced.version > call.version) await deps.db.call.update({ where: { id: callId }, data: { status: "pending" } });
+    syncLatency.observe((Date.now() - call.updatedAt.getTime()) / 1000);
+    log.info({ portalId: call.portalId, callId, vendor: call.vendor, version: call.version }, "call synced to HubSpot");
+    return "synced";
+  });
+}
+
+async function markWaitingForAuth(db: Db, callId: string): Promise<SyncOutcome> {
+  await db.call.update({ where: { id: callId }, data: { status: "waiting_auth", lastError: "the portal must re-authorise the app" } });
+  return "waiting_auth";
+}
+
+/** Run HubSpot work with the portal's token; on a 401, refresh once and run it again. */
+async function withFreshToken(tokens: PortalTokens, portalId: string, work: (client: HubSpotClient, accessToken: string) => Promise<void>): Promise<void> {
+  const token = await tokens.accessToken(portalId);
+  try {
+    await work(tokens.clientFor(portalId, token), token);
+  } catch (error) {
+    if (!(error instanceof HubSpotRequestError && error.failure.kind === "unauthorized")) throw error;
+    const fresh = await tokens.refresh(portalId);
+    try {
+      await work(tokens.clientFor(portalId, fresh), fresh);
+    } catch (retryError) {
+      if (retryError instanceof HubSpotRequestError && retryError.failure.kind === "unauthorized") {
+        await tokens.markNeedsReauth(portalId, "HubSpot refused a freshly refreshed token");
+        throw new PortalNeedsReauthError(portalId, "HubSpot refused a freshly refreshed token");
+      }
+      throw retryError;
+    }
+  }
+}
+
+/**
+ * Create the HubSpot Call once per call; later events update it. After a failed attempt whose result
+ * we never stored (worker killed between HubSpot's answer and our write), look for a Call carrying our
+ * id in hs_call_external_id before creating another.
+ */
+async function upsertHubSpotCall(client: HubSpotClient, existingId: string | null, contactId: string, properties: Record<string, string>, callId: string, isRetry: boolean): Promise<string> {
+  let id = existingId;
+  if (!id && isRetry) {
+    const found = await hubspotCall(() =>
+      client.crm.objects.searchApi.doSearch("calls", { filterGroups: [{ filters: [{ propertyName: "hs_call_external_id", operator: "EQ" as never, value: callId }] }], properties: ["hs_call_external_id"], limit: 1, sorts: [], after: undefined as never }),
+    );
+    id = found.results[0]?.id ?? null;
+  }
+  if (id) {
+    try {
+      await hubspotCall(() => client.crm.objects.basicApi.update("calls", id!, { properties }));
+      return id;
+    } catch (error) {
+      // Deleted by a user in HubSpot: log the call again rather than lose it.
+      if (!(error instanceof HubSpotRequestError && error.failure.kind === "not_found")) throw error;
+    }
+  }
+  const created = await hubspotCall(() =>
+    client.crm.objects.basicApi.create("calls", {
+      properties,
+      associations: [{ to: { id: contactId }, types: [{ associationCategory: "HUBSPOT_DEFINED" as never, associationTypeId: CALL_TO_CONTACT }] }],
+    }),
+  );
+  return created.id;
+}
+
+export { TransientSyncError, PermanentSyncError };
