@@ -1,0 +1,75 @@
+import { parseArgs } from "node:util";
+import { parseEnv, EnvError } from "../config/env.js";
+import { createRuntime, type Runtime } from "../runtime.js";
+import { ConnectionError, createConnection, listConnections } from "../connections/connections.js";
+import { listFallback, replayFallback } from "../fallback/fallback.js";
+
+// The operator CLI: `npm run --silent cli -- <command>`. Prints JSON on stdout; errors go to stderr as
+// {"error"} with exit code 1 (2 for usage errors).
+
+type Command = (rt: Runtime, args: string[]) => Promise<unknown>;
+
+export class UsageError extends Error {}
+
+const USAGE = `usage:
+  connections add --portal <id> --vendor <retell|vapi|bland|synthflow|generic> --secret <secret> [--label <text>]
+  connections list [--portal <id>]
+  fallback list [--portal <id>] [--all]
+  fallback replay (--id <id> | --all) [--portal <id>]
+  booking setup --portal <id> --file <json>
+  booking list --portal <id>`;
+
+function options(args: string[], spec: Record<string, { type: "string" | "boolean" }>) {
+  try {
+    return parseArgs({ args, options: spec, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+const commands: Record<string, Command> = {
+  "connections add": async (rt, args) => {
+    const o = options(args, { portal: { type: "string" }, vendor: { type: "string" }, secret: { type: "string" }, label: { type: "string" } });
+    if (!o.portal || !o.vendor || !o.secret) throw new UsageError("connections add needs --portal, --vendor and --secret");
+    const view = await createConnection(rt.db, { portalId: String(o.portal), vendor: String(o.vendor), secret: String(o.secret), label: o.label as string | undefined, encryptionKey: rt.env.ENCRYPTION_KEY, publicBaseUrl: rt.env.PUBLIC_BASE_URL });
+    return { id: view.id, webhookUrl: view.webhookUrl, toolsUrl: view.toolsUrl };
+  },
+  "connections list": async (rt, args) => {
+    const o = options(args, { portal: { type: "string" } });
+    return listConnections(rt.db, rt.env.PUBLIC_BASE_URL, o.portal as string | undefined);
+  },
+  "fallback list": async (rt, args) => {
+    const o = options(args, { portal: { type: "string" }, all: { type: "boolean" } });
+    return listFallback(rt.db, { portalId: o.portal as string | undefined, includeResolved: Boolean(o.all) });
+  },
+  "fallback replay": async (rt, args) => {
+    const o = options(args, { id: { type: "string" }, all: { type: "boolean" }, portal: { type: "string" } });
+    if (!o.id === !o.all) throw new UsageError("fallback replay needs exactly one of --id <id> or --all");
+    return replayFallback(rt.db, rt.queue, rt.env.SYNC_MAX_ATTEMPTS, o.id ? { id: String(o.id) } : { all: true, portalId: o.portal as string | undefined });
+  },
+  "booking setup": async (rt, args) => (await import("./booking.js")).bookingSetup(rt, args),
+  "booking list": async (rt, args) => (await import("./booking.js")).bookingList(rt, args),
+};
+
+export async function runCli(argv: string[], rt: Runtime): Promise<unknown> {
+  const name = argv.slice(0, 2).join(" ");
+  const command = commands[name];
+  if (!command) throw new UsageError(`unknown command "${name}"\n${USAGE}`);
+  return command(rt, argv.slice(2));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  let rt: Runtime | undefined;
+  let code = 0;
+  try {
+    rt = createRuntime(parseEnv(), { dbPoolSize: 2 });
+    console.log(JSON.stringify(await runCli(process.argv.slice(2), rt), null, 2));
+  } catch (error) {
+    code = error instanceof UsageError ? 2 : 1;
+    const message = error instanceof EnvError || error instanceof UsageError || error instanceof ConnectionError ? error.message : (error as Error).message;
+    console.error(JSON.stringify({ error: message }));
+  } finally {
+    await rt?.close();
+  }
+  process.exit(code);
+}

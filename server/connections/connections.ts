@@ -1,0 +1,68 @@
+import type { Db } from "../db/client.js";
+import { encrypt, randomToken } from "../config/crypto.js";
+import { VENDOR_IDS, type VendorId } from "../calls/record.js";
+
+export interface ConnectionView {
+  id: string;
+  portalId: string;
+  vendor: string;
+  label: string | null;
+  webhookUrl: string;
+  toolsUrl: string;
+  createdAt: string;
+  lastDeliveryAt: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+}
+
+export const webhookUrlFor = (publicBaseUrl: string, token: string) => new URL(`/webhooks/${token}`, publicBaseUrl).toString();
+export const toolsUrlFor = (publicBaseUrl: string, token: string) => new URL(`/tools/${token}`, publicBaseUrl).toString();
+
+export function isVendorId(value: string): value is VendorId {
+  return (VENDOR_IDS as readonly string[]).includes(value);
+}
+
+type Row = { id: string; portalId: string; vendor: string; label: string | null; webhookToken: string; createdAt: Date; lastDeliveryAt: Date | null; lastError: string | null; lastErrorAt: Date | null };
+
+/** What may be shown of a connection: its URLs and health, never its secret. */
+export function viewConnection(row: Row, publicBaseUrl: string): ConnectionView {
+  return {
+    id: row.id,
+    portalId: row.portalId,
+    vendor: row.vendor,
+    label: row.label,
+    webhookUrl: webhookUrlFor(publicBaseUrl, row.webhookToken),
+    toolsUrl: toolsUrlFor(publicBaseUrl, row.webhookToken),
+    createdAt: row.createdAt.toISOString(),
+    lastDeliveryAt: row.lastDeliveryAt?.toISOString() ?? null,
+    lastError: row.lastError,
+    lastErrorAt: row.lastErrorAt?.toISOString() ?? null,
+  };
+}
+
+export class ConnectionError extends Error {}
+
+/** A new vendor connection with its own unguessable webhook and tools URLs. */
+export async function createConnection(db: Db, options: { portalId: string; vendor: string; secret: string; label?: string; encryptionKey: string; publicBaseUrl: string }): Promise<ConnectionView> {
+  if (!isVendorId(options.vendor)) throw new ConnectionError(`unknown vendor "${options.vendor}": use one of ${VENDOR_IDS.join(", ")}`);
+  if (!options.secret || options.secret.trim().length < 8) throw new ConnectionError("the secret must be at least 8 characters (the value the vendor signs with)");
+  if (options.vendor === "generic" && !options.secret.startsWith("whsec_")) throw new ConnectionError('a generic connection takes a Standard Webhooks secret starting with "whsec_"');
+  const portal = await db.portal.findUnique({ where: { id: options.portalId } });
+  if (!portal) throw new ConnectionError(`portal ${options.portalId} has not installed the app (open /oauth/install first)`);
+  const row = await db.connection.create({
+    data: { portalId: options.portalId, vendor: options.vendor, label: options.label ?? null, secretEnc: encrypt(options.secret.trim(), options.encryptionKey), webhookToken: randomToken(24) },
+  });
+  return viewConnection(row, options.publicBaseUrl);
+}
+
+export async function listConnections(db: Db, publicBaseUrl: string, portalId?: string): Promise<ConnectionView[]> {
+  const rows = await db.connection.findMany({ where: { portalId }, orderBy: { createdAt: "asc" } });
+  return rows.map((row) => viewConnection(row, publicBaseUrl));
+}
+
+/** Replace a connection's secret (rotation). The URLs stay the same. */
+export async function rotateSecret(db: Db, options: { portalId: string; connectionId: string; secret: string; encryptionKey: string }): Promise<void> {
+  if (!options.secret || options.secret.trim().length < 8) throw new ConnectionError("the secret must be at least 8 characters");
+  const updated = await db.connection.updateMany({ where: { id: options.connectionId, portalId: options.portalId }, data: { secretEnc: encrypt(options.secret.trim(), options.encryptionKey), lastError: null } });
+  if (updated.count !== 1) throw new ConnectionError(`no connection ${options.connectionId} in portal ${options.portalId}`);
+}
