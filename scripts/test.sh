@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# The test command (README, .ci/run): services up, test database migrated, types checked, tests run.
+# The test command (README, .ci/run): services up, databases migrated, types checked, tests run.
+# aira_template is the migrated database every full-stack test clones for itself (CREATE DATABASE
+# ... TEMPLATE), so test files running in parallel never see each other's calls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PGHOST=${PGHOST:-127.0.0.1}
 export TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/aira_test}
-export DATABASE_URL=$TEST_DATABASE_URL
-bash scripts/services.sh aira_test
+export TEST_TEMPLATE_DATABASE=${TEST_TEMPLATE_DATABASE:-aira_template}
+bash scripts/services.sh aira_test "$TEST_TEMPLATE_DATABASE"
 npx prisma generate >/dev/null
-npx prisma migrate deploy
+DATABASE_URL=$TEST_DATABASE_URL npx prisma migrate deploy >/dev/null
+DATABASE_URL=${TEST_DATABASE_URL%/*}/$TEST_TEMPLATE_DATABASE npx prisma migrate deploy >/dev/null
+# Test databases of interrupted runs.
+psql -h "$PGHOST" -U postgres -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'aira_t_%'" postgres | while read -r db; do
+  [ -n "$db" ] && psql -h "$PGHOST" -U postgres -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" postgres || true
+done
 npx tsc -p .
 npx vitest run "$@"

@@ -38,6 +38,7 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
       concurrency: runtime.env.WORKER_CONCURRENCY,
       maxAttempts: runtime.env.SYNC_MAX_ATTEMPTS,
       backoffMs: runtime.env.SYNC_BACKOFF_MS,
+      lockMs: runtime.env.WORKER_LOCK_MS,
       notifier: runtime.notifier,
       fallbackTargets: { slackWebhookUrl: runtime.env.FALLBACK_SLACK_WEBHOOK_URL, emailTo: runtime.env.FALLBACK_EMAIL_TO },
     });

@@ -20,9 +20,9 @@ export interface Runtime {
   env: Env;
   db: Db;
   prefix: string;
-  /** Fails fast when Redis is down (webhook ingest must still answer). */
+  /** Fails fast when Redis is down (webhook ingest must still answer): queue producer, locks, limits. */
   redis: Redis;
-  /** Blocking connection for workers and shared Lua (locks, rate limits). */
+  /** Connection that waits for Redis to come back: BullMQ workers duplicate it. */
   workerRedis: Redis;
   queue: Queue<SyncJobData>;
   clients: HubSpotClientFactory;
@@ -34,7 +34,7 @@ export interface Runtime {
 }
 
 export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?: number } = {}): Runtime {
-  const prefix = options.prefix ?? "aira";
+  const prefix = options.prefix ?? env.REDIS_PREFIX;
   const db = createDb(env.DATABASE_URL, options.dbPoolSize ?? 20);
   const redis = producerConnection(env.REDIS_URL);
   redis.on("error", () => undefined); // reported through /readyz and ingest outcomes, not as crashes
@@ -42,10 +42,11 @@ export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?:
   workerRedis.on("error", () => undefined);
   const queue = createSyncQueue(redis, prefix);
   queue.on("error", () => undefined);
-  const limiter = new SharedRateLimiter(workerRedis, prefix);
+  // Limits and locks fail fast when Redis is down (a transient error), instead of hanging a request.
+  const limiter = new SharedRateLimiter(redis, prefix);
   const clients = new HubSpotClientFactory({ basePath: env.HUBSPOT_API_BASE_URL, limiter, perTenSeconds: env.HUBSPOT_RATE_LIMIT_PER_10S });
   const tokens = new PortalTokens(db, clients, { clientId: env.HUBSPOT_CLIENT_ID, clientSecret: env.HUBSPOT_CLIENT_SECRET, encryptionKey: env.ENCRYPTION_KEY });
-  const locks = new CallerLocks(workerRedis, prefix);
+  const locks = new CallerLocks(redis, prefix);
   const notifier = new Notifier({ smtpUrl: env.SMTP_URL, from: env.SMTP_FROM });
   const sync: SyncDeps = { db, tokens, locks, dispositions: new DispositionCache(clients), defaultRegion: env.DEFAULT_PHONE_REGION };
   return {

@@ -25,6 +25,10 @@ const envSchema = z.object({
   SYNC_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
   /** Base delay of the exponential backoff, in ms (doubles per attempt, with jitter). */
   SYNC_BACKOFF_MS: z.coerce.number().int().min(1).default(2000),
+  /** Namespace of every Redis key (queues, locks, rate limits): several deployments can share a Redis. */
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default("aira"),
+  /** How long a worker's claim on a job lasts without renewal: a killed worker's job is retried after it. */
+  WORKER_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10),
   MAX_WEBHOOK_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
   OUTBOX_SWEEP_MS: z.coerce.number().int().min(100).default(15_000),

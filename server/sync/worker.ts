@@ -18,6 +18,7 @@ export interface WorkerOptions {
   concurrency: number;
   maxAttempts: number;
   backoffMs: number;
+  lockMs: number;
   notifier: Notifier;
   fallbackTargets: FallbackTargets;
 }
@@ -60,6 +61,8 @@ export function startSyncWorker(deps: SyncDeps, options: WorkerOptions): Worker<
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
+      lockDuration: options.lockMs,
+      stalledInterval: options.lockMs,
       settings: {
         backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
           backoffDelay(attemptsMade, options.backoffMs, error instanceof TransientSyncError ? error.minDelayMs : 0),

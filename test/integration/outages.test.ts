@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { startStack, type Stack } from "../support/harness.js";
+import { genericCall } from "../support/payloads.js";
+
+// Outages of HubSpot, Redis and a worker. Each test builds its own stack(s).
+
+const stacks: Stack[] = [];
+afterEach(async () => {
+  while (stacks.length) await stacks.pop()!.stop();
+});
+
+async function synced(stack: Stack, ids: string[], timeoutMs = 40_000) {
+  await stack.waitFor(async () => {
+    const rows = await stack.app.runtime.db.call.findMany({ where: { vendorCallId: { in: ids } } });
+    return rows.length === ids.length && rows.every((r) => r.status === "synced" && r.syncedVersion === r.version);
+  }, { what: "calls synced", timeoutMs });
+}
+
+describe("outages", () => {
+  it("HubSpot down for a while, then back: everything lands, nothing in the fallback queue", async () => {
+    // The production schedule (base 2 s, 8 attempts) outlasts a 2-minute outage (test/unit/retry.test.ts);
+    // here time is scaled by 1/60: base 33 ms, 8 attempts (>= 2.1 s of backoff), outage of 2 s.
+    const stack = await startStack({ env: { SYNC_BACKOFF_MS: "33", SYNC_MAX_ATTEMPTS: "8" } });
+    stacks.push(stack);
+    const portalId = await stack.install();
+    const generic = await stack.connect(portalId, "generic");
+    stack.sim.setDown(true);
+    const payloads = Array.from({ length: 5 }, (_, i) => genericCall({ fromNumber: `+1415555030${i}` }));
+    for (const p of payloads) expect((await stack.deliver(generic, p)).status).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    stack.sim.setDown(false);
+    await synced(stack, payloads.map((p) => p.vendorCallId as string));
+    expect(await stack.app.runtime.db.fallbackEntry.count()).toBe(0);
+    expect(stack.sim.portal(portalId).calls()).toHaveLength(5);
+  });
+
+  it("HubSpot hanging (timeouts) counts as transient", async () => {
+    const stack = await startStack({ env: { SYNC_BACKOFF_MS: "50", SYNC_MAX_ATTEMPTS: "8" } });
+    stacks.push(stack);
+    const portalId = await stack.install();
+    stack.app.runtime.clients.close();
+    const generic = await stack.connect(portalId, "generic");
+    stack.sim.setDown(true, { mode: "reset" });
+    const call = genericCall({ fromNumber: "+14155550310" });
+    await stack.deliver(generic, call);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    stack.sim.setDown(false);
+    await synced(stack, [call.vendorCallId as string]);
+    expect(stack.sim.portal(portalId).calls()).toHaveLength(1);
+  });
+
+  it("Redis down when the webhook arrives: the vendor still gets its 2xx, the call syncs once Redis is back", async () => {
+    // The web process talks to a Redis that is not there; the worker (same database, same HubSpot)
+    // to the real one, so "Redis is back" is the worker's outbox sweep finding the stored row.
+    const web = await startStack({ role: "web", env: { REDIS_URL: "redis://127.0.0.1:6399" } });
+    stacks.push(web);
+    const portalId = await web.install();
+    const generic = await web.connect(portalId, "generic");
+    const call = genericCall({ fromNumber: "+14155550320" });
+    const response = await web.deliver(generic, call);
+    expect(response.status).toBe(202);
+    const row = await web.app.runtime.db.call.findFirstOrThrow({ where: { vendorCallId: call.vendorCallId as string } });
+    expect(row.status).toBe("pending");
+
+    const worker = await startStack({ role: "worker", databaseUrl: web.databaseUrl, sharedSim: web.sim });
+    stacks.push(worker);
+    await synced(worker, [call.vendorCallId as string]);
+    expect(web.sim.portal(portalId).calls()).toHaveLength(1);
+  });
+
+  it("a worker killed mid-job: another worker finishes the call, with one contact and one HubSpot call", async () => {
+    const web = await startStack({ role: "web", env: { WORKER_LOCK_MS: "1000" } });
+    stacks.push(web);
+    const portalId = await web.install();
+    const generic = await web.connect(portalId, "generic");
+    // HubSpot hangs on the Call creation: the first worker is inside the job when it dies.
+    web.sim.failMatching((req) => req.method === "POST" && req.path === "/crm/v3/objects/calls", { mode: "hang" });
+    const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", "worker"], {
+      env: { ...process.env, ...Object.fromEntries(Object.entries(web.env).map(([k, v]) => [k, String(v)])), REDIS_PREFIX: web.prefix, WORKER_LOCK_MS: "1000", LOG_LEVEL: "silent" },
+      stdio: "ignore",
+    });
+    const call = genericCall({ fromNumber: "+14155550330" });
+    await web.deliver(generic, call);
+    await web.waitFor(async () => web.sim.requests.some((r) => r.method === "POST" && r.path === "/crm/v3/objects/calls"), { what: "first worker inside the job" });
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+    web.sim.failMatching(null);
+
+    // A second worker on the same queue notices the stalled job once the dead worker's lock lapses.
+    const worker = await startStack({ role: "worker", databaseUrl: web.databaseUrl, sharedSim: web.sim, prefix: web.prefix, env: { WORKER_LOCK_MS: "1000" } });
+    stacks.push(worker);
+    await synced(worker, [call.vendorCallId as string]);
+    const contacts = web.sim.portal(portalId).contacts().filter((c) => c.properties.phone === "+14155550330");
+    expect(contacts).toHaveLength(1);
+    expect(web.sim.portal(portalId).calls().filter((c) => c.associations.includes(contacts[0]!.id))).toHaveLength(1);
+  });
+});
