@@ -25,6 +25,12 @@ class CatalogSafePool extends pg.Pool {
   }
 }
 
+try {
+  process.loadEnvFile(".env");
+} catch {
+  // no .env: the environment is used as it is
+}
+
 function databaseUrl(): string {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set (see README: npm run setup sets it for you)");

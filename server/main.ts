@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseEnv, EnvError } from "./config/env.js";
+import { loadDotEnv, parseEnv, EnvError } from "./config/env.js";
 import { logger } from "./config/logger.js";
 import { createRuntime, type Runtime } from "./runtime.js";
 import { createApp } from "./http/app.js";
@@ -74,6 +74,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   let env;
   try {
+    loadDotEnv();
     env = parseEnv();
   } catch (error) {
     console.error(error instanceof EnvError ? error.message : error);

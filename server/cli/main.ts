@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { parseEnv, EnvError } from "../config/env.js";
+import { loadDotEnv, parseEnv, EnvError } from "../config/env.js";
 import { createRuntime, type Runtime } from "../runtime.js";
 import { ConnectionError, createConnection, listConnections } from "../connections/connections.js";
 import { listFallback, replayFallback } from "../fallback/fallback.js";
@@ -62,6 +62,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   let rt: Runtime | undefined;
   let code = 0;
   try {
+    loadDotEnv();
     rt = createRuntime(parseEnv(), { dbPoolSize: 2 });
     console.log(JSON.stringify(await runCli(process.argv.slice(2), rt), null, 2));
   } catch (error) {

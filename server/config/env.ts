@@ -50,6 +50,15 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   throw new EnvError(`Invalid environment, fix these variables:\n${lines.join("\n")}`);
 }
 
+/** Loads `.env` from the working directory when there is one (never overrides the real environment). */
+export function loadDotEnv(path = ".env"): void {
+  try {
+    process.loadEnvFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+}
+
 let cached: Env | undefined;
 export function env(): Env {
   cached ??= parseEnv();
