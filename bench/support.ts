@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+
+/** Percentile of a sorted-or-not list of numbers (nearest rank). */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export function printTable(title: string, rows: Record<string, string | number>[]): void {
+  console.log(`\n${title}`);
+  const columns = Object.keys(rows[0] ?? {});
+  const cell = (v: string | number | undefined) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(1)) : (v ?? ""));
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+  console.log(line(columns));
+  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  for (const row of rows) console.log(line(columns.map((c) => cell(row[c]))));
+}
+
+/** A fresh database cloned from the migrated template (scripts/test.sh creates it). */
+export async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = "postgresql://postgres@127.0.0.1:5432/postgres";
+  const name = `aira_bench_${randomBytes(4).toString("hex")}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`CREATE DATABASE "${name}" TEMPLATE "${process.env.TEST_TEMPLATE_DATABASE ?? "aira_template"}"`);
+  await client.end();
+  return {
+    url: admin.replace(/\/postgres$/, `/${name}`),
+    async drop() {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => c.end());
+    },
+  };
+}
+
+/** Starts `server/main.ts <role>` in its own process (the benchmark's load must not share its CPU). */
+export async function startProcess(role: "web" | "worker", env: Record<string, string>): Promise<{ child: ChildProcess; url?: string; peakRssMb(): Promise<number> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", role], { env: { ...process.env, ...env, LOG_LEVEL: "silent" }, stdio: ["ignore", "pipe", "inherit"] });
+  if (role === "web") {
+    await waitForHttp(`http://127.0.0.1:${env.PORT}/healthz`);
+  } else {
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+  }
+  return {
+    child,
+    url: role === "web" ? `http://127.0.0.1:${env.PORT}` : undefined,
+    async peakRssMb() {
+      const { readFile } = await import("node:fs/promises");
+      const status = await readFile(`/proc/${child.pid}/status`, "utf8");
+      return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    },
+  };
+}
+
+async function waitForHttp(url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not come up`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

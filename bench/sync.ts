@@ -1,0 +1,119 @@
+import { randomBytes, randomInt } from "node:crypto";
+import { createDb } from "../server/db/client.js";
+import { createConnection } from "../server/connections/connections.js";
+import { getVendor } from "../server/vendors/registry.js";
+import { normalisePhone } from "../server/contacts/phone.js";
+import { startHubSpotSim } from "../test/sim/hubspot/index.js";
+import { benchDatabase, printTable, startProcess } from "./support.js";
+
+// Sync under HubSpot's rate limit: 1,000 calls from 600 distinct callers with mixed number formats,
+// against the simulator enforcing 100 requests per 10 s per portal (and 5 searches per second, with a
+// 1 s search lag). Web and worker run as their own processes; this process is the vendor and HubSpot.
+//   npm run bench:sync [-- callers calls]
+
+const CALLERS = Number(process.argv[2] ?? 600);
+const CALLS = Number(process.argv[3] ?? 1000);
+const LIMIT_PER_10S = 100;
+
+function formats(n: number): string[] {
+  const d = String(n).padStart(4, "0");
+  return [`+1415555${d}`, `(415) 555-${d}`, `415.555.${d}`, `1-415-555-${d}`, `4155550000`.slice(0, 6) + d, `+1 415 555 ${d} ext. 9`];
+}
+
+async function main() {
+  const sim = await startHubSpotSim({ tenSecondlyLimit: LIMIT_PER_10S, searchLagMs: 1_000 });
+  const database = await benchDatabase();
+  const encryptionKey = randomBytes(32).toString("base64");
+  const port = String(20_000 + randomInt(10_000));
+  const env = {
+    DATABASE_URL: database.url,
+    REDIS_URL: "redis://127.0.0.1:6379",
+    PORT: port,
+    PUBLIC_BASE_URL: "https://bench.example",
+    HUBSPOT_CLIENT_ID: "bench-client",
+    HUBSPOT_CLIENT_SECRET: "bench-secret",
+    HUBSPOT_API_BASE_URL: sim.url,
+    ENCRYPTION_KEY: encryptionKey,
+    REDIS_PREFIX: `bench-${randomBytes(3).toString("hex")}`,
+    HUBSPOT_RATE_LIMIT_PER_10S: "95",
+    WORKER_CONCURRENCY: "20",
+  };
+  sim.registerApp({ clientId: env.HUBSPOT_CLIENT_ID, clientSecret: env.HUBSPOT_CLIENT_SECRET, redirectUri: "https://bench.example/oauth/callback" });
+  const web = await startProcess("web", env);
+  const worker = await startProcess("worker", { ...env, PORT: "0" });
+  const portalId = String(randomInt(10_000_000, 99_999_999));
+  const install = await fetch(`${web.url}/oauth/install`, { redirect: "manual" });
+  const state = new URL(install.headers.get("location")!).searchParams.get("state")!;
+  await fetch(`${web.url}/oauth/callback?code=${sim.issueAuthCode(portalId)}&state=${state}`);
+  const db = createDb(database.url, 2);
+  const secret = `whsec_${randomBytes(24).toString("base64")}`;
+  const connection = await createConnection(db, { portalId, vendor: "generic", secret, encryptionKey, publicBaseUrl: env.PUBLIC_BASE_URL });
+  const token = new URL(connection.webhookUrl).pathname.split("/").pop();
+  const adapter = getVendor("generic");
+
+  const deliver = async (caller: number, i: number) => {
+    const variants = formats(caller);
+    const body = Buffer.from(JSON.stringify({ vendor: "generic", vendorCallId: `bench-${i}-${randomBytes(4).toString("hex")}`, eventType: "call.completed", stage: "analyzed", fromNumber: variants[i % variants.length], summary: `Call ${i}`, caller: { firstName: `Caller${caller}` }, intent: "quote", qualification: { budget_range: "1k-5k" } }));
+    const response = await fetch(`${web.url}/webhooks/${token}`, { method: "POST", headers: { "content-type": "application/json", ...(await adapter.sign(body, secret, Date.now())) }, body });
+    if (response.status !== 202) throw new Error(`delivery ${i}: ${response.status}`);
+  };
+  const drain = async () => {
+    for (;;) {
+      const left = await db.call.count({ where: { status: { notIn: ["synced", "fallback"] } } });
+      if (left === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  };
+  const hubspotRequests = () => sim.requests.filter((r) => r.path.startsWith("/crm") || r.path.startsWith("/calling"));
+
+  // Phase 1: every caller's first call (new callers). Phase 2: the rest, from callers already known.
+  const rows: Record<string, string | number>[] = [];
+  const phases: [string, number[]][] = [
+    ["new callers", Array.from({ length: CALLERS }, (_, i) => i)],
+    ["known callers", Array.from({ length: CALLS - CALLERS }, () => randomInt(CALLERS))],
+  ];
+  let index = 0;
+  const startedAll = performance.now();
+  for (const [phase, callers] of phases) {
+    const before = hubspotRequests().length;
+    const before429 = sim.requests.filter((r) => r.status === 429).length;
+    const started = performance.now();
+    for (let i = 0; i < callers.length; i += 50) await Promise.all(callers.slice(i, i + 50).map((c) => deliver(c, index++)));
+    await drain();
+    const seconds = (performance.now() - started) / 1000;
+    const requests = hubspotRequests().length - before;
+    rows.push({ phase, calls: callers.length, "HubSpot requests": requests, "requests/call": Number((requests / callers.length).toFixed(2)), "429s": sim.requests.filter((r) => r.status === 429).length - before429, "drain s": Number(seconds.toFixed(1)), "rate-limit minimum s": Number(((requests / LIMIT_PER_10S) * 10).toFixed(1)) });
+  }
+  const totalSeconds = (performance.now() - startedAll) / 1000;
+  const contacts = sim.portal(portalId).contacts();
+  const byPhone = new Map<string, number>();
+  for (const c of contacts) {
+    const key = normalisePhone(c.properties.phone, "US")?.e164 ?? c.id;
+    byPhone.set(key, (byPhone.get(key) ?? 0) + 1);
+  }
+  const duplicates = [...byPhone.values()].reduce((sum, n) => sum + (n - 1), 0);
+  printTable(`Sync of ${CALLS} calls from ${CALLERS} callers, simulator limit ${LIMIT_PER_10S} req / 10 s per portal`, rows);
+  printTable("Totals", [
+    {
+      calls: CALLS,
+      contacts: contacts.length,
+      "duplicate contacts": duplicates,
+      "HubSpot calls logged": sim.portal(portalId).calls().length,
+      "fallback entries": await db.fallbackEntry.count(),
+      "429s": sim.requests.filter((r) => r.status === 429).length,
+      "drain s": Number(totalSeconds.toFixed(1)),
+      "web peak RSS MB": Math.round(await web.peakRssMb()),
+      "worker peak RSS MB": Math.round(await worker.peakRssMb()),
+    },
+  ]);
+  web.child.kill("SIGTERM");
+  worker.child.kill("SIGTERM");
+  await db.$disconnect();
+  await sim.close();
+  await database.drop();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
