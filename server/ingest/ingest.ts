@@ -62,7 +62,12 @@ export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promi
     return { kind: "ignored", reason: parsed.reason, vendor: vendor.id };
   }
   if (parsed.kind === "invalid") return { ...(await quarantine(deps.db, connection, parsed.reason, delivery.rawBody)), vendor: vendor.id };
-  const record = callRecordSchema.parse(parsed.record);
+  const checked = callRecordSchema.safeParse(parsed.record);
+  if (!checked.success) {
+    const reason = checked.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
+    return { ...(await quarantine(deps.db, connection, reason, delivery.rawBody)), vendor: vendor.id };
+  }
+  const record = checked.data;
 
   const stored = await persist(deps, connection, record, sha256Hex(delivery.rawBody));
   await deps.db.connection.update({ where: { id: connection.id }, data: { lastDeliveryAt: new Date(delivery.now) } });

@@ -10,7 +10,7 @@ import { ContactIndexStore } from "../contacts/index-store.js";
 import type { CallerLocks } from "../contacts/caller-lock.js";
 import { normaliseEmail, normalisePhone } from "../contacts/phone.js";
 import { upsertCaller, type CallerIdentity } from "../contacts/resolve.js";
-import { fieldValues, qualificationDefinition } from "../mapping/fields.js";
+import { fieldValues, qualificationDefinition, qualificationField, qualificationProperty } from "../mapping/fields.js";
 import { addQualificationRules, loadMapping } from "../mapping/store.js";
 import { CALL_TO_CONTACT, TASK_TO_CONTACT, callProperties, escalationTask, outcomeLabel } from "./call-activity.js";
 import type { DispositionCache } from "./dispositions.js";
@@ -78,9 +78,11 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
         // 1.
         const mapping = await loadMapping(deps.db, call.portalId);
         await provisionAppProperties(deps.db, client, call.portalId);
-        const newRules = await addQualificationRules(deps.db, call.portalId, mapping, Object.keys(record.qualification));
-        const newKeys = newRules.map((rule) => rule.field.slice(2));
-        if (newKeys.length) await ensureProperties(deps.db, client, call.portalId, newKeys.map(qualificationDefinition));
+        const keys = Object.keys(record.qualification);
+        await addQualificationRules(deps.db, call.portalId, mapping, keys);
+        // Created on first use; a rule an admin pointed at another property is left alone.
+        const ownProperties = keys.filter((key) => mapping.get(qualificationField(key))?.property === qualificationProperty(key));
+        await ensureProperties(deps.db, client, call.portalId, ownProperties.map(qualificationDefinition));
         // 2.
         const caller = callerIdentity(record, region);
         const values = fieldValues(record, caller.phone, caller.email);
