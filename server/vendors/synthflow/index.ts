@@ -1,0 +1,90 @@
+import { z } from "zod";
+import type { CallRecordInput } from "../../calls/record.js";
+import type { ParseResult, SignedRequest, VendorAdapter, VerifyResult } from "../types.js";
+import { clean, describeIssues, isoTime, normaliseSentiment, splitExtraction, url } from "../normalise.js";
+import { digestMatches, hmacSha256 } from "../hmac.js";
+
+// Synthflow signs only the call id: base64 HMAC-SHA256(secret, call_id). The body itself is not
+// protected, so anyone who saw one signed delivery could alter its fields: the settings page says so,
+// and the header name is unverified in Synthflow's docs (we accept both names seen in the wild).
+export async function verifySynthflow(request: SignedRequest, secret: string): Promise<VerifyResult> {
+  const signature = request.headers["x-synthflow-signature"] ?? request.headers["x-signature"];
+  if (!signature) return { ok: false, reason: "missing x-synthflow-signature header" };
+  let callId: unknown;
+  try {
+    callId = (JSON.parse(request.rawBody.toString("utf8")) as { call?: { call_id?: unknown } }).call?.call_id;
+  } catch {
+    return { ok: false, reason: "body is not JSON, so there is no call_id to check the signature against" };
+  }
+  if (typeof callId !== "string" || !callId) return { ok: false, reason: "call.call_id missing: nothing to check the signature against" };
+  return digestMatches(hmacSha256(secret, callId), signature, "base64") ? { ok: true } : { ok: false, reason: "signature mismatch" };
+}
+
+export async function signSynthflow(rawBody: Buffer, secret: string): Promise<Record<string, string>> {
+  const callId = String((JSON.parse(rawBody.toString("utf8")) as { call?: { call_id?: string } }).call?.call_id ?? "");
+  return { "x-synthflow-signature": hmacSha256(secret, callId).toString("base64") };
+}
+
+const synthflowSchema = z.looseObject({
+  status: z.string().nullish(),
+  lead: z.looseObject({ name: z.string().nullish(), phone_number: z.string().nullish(), prompt_variables: z.record(z.string(), z.unknown()).nullish() }).nullish(),
+  call: z.looseObject({
+    call_id: z.string().min(1),
+    status: z.string().nullish(),
+    end_call_reason: z.string().nullish(),
+    duration: z.number().nullish(),
+    start_time: z.union([z.string(), z.number()]).nullish(),
+    transcript: z.string().nullish(),
+    recording_url: z.string().nullish(),
+    model_id: z.string().nullish(),
+  }),
+  analysis: z.looseObject({ user_sentiment: z.string().nullish(), call_summary: z.string().nullish(), appointment: z.unknown() }).nullish(),
+  collected_variables: z.record(z.string(), z.looseObject({ value: z.unknown(), collected: z.boolean().nullish() })).nullish(),
+  executed_actions: z.record(z.string(), z.unknown()).nullish(),
+});
+
+export function parseSynthflow(body: unknown): ParseResult {
+  const parsed = synthflowSchema.safeParse(body);
+  if (!parsed.success) return { kind: "invalid", reason: describeIssues(parsed.error.issues) };
+  const s = parsed.data;
+  const collected = Object.fromEntries(Object.entries(s.collected_variables ?? {}).filter(([, v]) => v.collected !== false).map(([k, v]) => [k, v.value]));
+  const extraction = splitExtraction(collected);
+  const reason = (s.call.end_call_reason ?? s.call.status ?? "").toLowerCase();
+  const status: CallRecordInput["status"] = reason.includes("voicemail") ? "voicemail" : reason.includes("no_answer") || reason.includes("no-answer") ? "no_answer" : reason.includes("busy") ? "busy" : reason.includes("failed") ? "failed" : "completed";
+  const transferred = reason.includes("transfer");
+  const appointment = s.analysis?.appointment as unknown;
+  const booked = appointment === true || (typeof appointment === "object" && appointment !== null && ((appointment as { booked?: unknown }).booked === true || (appointment as { status?: unknown }).status === "booked"));
+  const started = isoTime(s.call.start_time);
+  const record: CallRecordInput = {
+    vendor: "synthflow",
+    vendorCallId: s.call.call_id,
+    eventType: s.status ?? "call_completed",
+    stage: "analyzed",
+    direction: "inbound",
+    fromNumber: clean(s.lead?.phone_number),
+    startedAt: started,
+    durationMs: s.call.duration != null ? Math.round(s.call.duration * 1000) : undefined,
+    status,
+    caller: { fullName: clean(s.lead?.name), ...extraction.caller },
+    summary: clean(s.analysis?.call_summary) ?? extraction.summary,
+    transcript: clean(s.call.transcript),
+    recordingUrl: url(s.call.recording_url),
+    language: extraction.language,
+    intent: extraction.intent,
+    urgency: extraction.urgency,
+    sentiment: normaliseSentiment(s.analysis?.user_sentiment) ?? extraction.sentiment,
+    disposition: status === "voicemail" ? "voicemail" : status === "no_answer" || status === "busy" ? "no_answer" : booked ? "booked" : transferred ? "escalated" : "info_only",
+    escalation: transferred || extraction.escalationReason ? { reason: extraction.escalationReason ?? "Transferred to a person" } : undefined,
+    qualification: extraction.qualification,
+  };
+  return { kind: "call", record: record as never };
+}
+
+export const synthflow = {
+  id: "synthflow",
+  label: "Synthflow",
+  secretHelp: "The webhook secret from Synthflow. Synthflow signs only the call id, not the body: treat its payloads as less protected.",
+  verify: verifySynthflow,
+  parse: parseSynthflow,
+  sign: signSynthflow,
+} satisfies VendorAdapter;
