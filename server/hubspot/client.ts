@@ -8,16 +8,26 @@ import { hubspotRequests } from "../metrics/metrics.js";
 export type HubSpotClient = Client;
 
 const REQUEST_TIMEOUT_MS = 15_000;
+const INSTRUMENTED = Symbol("instrumented");
+
+interface RequestContextLike {
+  getUrl(): string;
+  setAgent(agent: http.Agent): void;
+}
+interface HttpApi {
+  send(request: RequestContextLike): { toPromise(): Promise<{ httpStatusCode: number }> };
+}
 
 // @hubspot/api-client passes no timeout to its fetch: a HubSpot that accepts the connection and never
-// answers would hang a worker slot forever. These agents destroy a socket that is idle mid-request for
-// too long, which surfaces as a network error (transient, retried with backoff).
+// answers would hang a worker slot forever. The agent's `timeout` arms an idle timer on every socket it
+// hands out (Node re-arms it on reuse); on expiry we destroy the socket, which fails the request with a
+// network error (transient: retried with backoff).
 function timeoutAgent<T extends http.Agent>(AgentClass: new (o: http.AgentOptions) => T, timeoutMs: number): T {
-  const agent = new AgentClass({ keepAlive: true, maxSockets: 50 });
+  const agent = new AgentClass({ keepAlive: true, maxSockets: 50, timeout: timeoutMs });
   const original = (agent as unknown as { createConnection: (...a: unknown[]) => Socket }).createConnection.bind(agent);
   (agent as unknown as { createConnection: (...a: unknown[]) => Socket }).createConnection = (...args: unknown[]) => {
     const socket = original(...args);
-    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`HubSpot did not answer within ${timeoutMs} ms`)));
+    socket.on("timeout", () => socket.destroy(new Error(`HubSpot did not answer within ${timeoutMs} ms`)));
     return socket;
   };
   return agent;
@@ -47,29 +57,54 @@ export class HubSpotClientFactory {
   }
 
   forToken(portalId: string, accessToken: string): Client {
+    const client = new Client({ accessToken, basePath: this.options.basePath, numberOfApiCallRetries: 0 });
+    const apis = [
+      client.crm.contacts.basicApi,
+      client.crm.contacts.searchApi,
+      client.crm.contacts.batchApi,
+      client.crm.objects.basicApi,
+      client.crm.objects.searchApi,
+      client.crm.properties.coreApi,
+      client.crm.properties.groupsApi,
+      client.crm.owners.ownersApi,
+    ];
+    for (const api of apis) this.instrument(api, portalId);
+    return client;
+  }
+
+  /**
+   * Every request of a generated API goes through our transport: the shared per-portal rate limit, the
+   * timeout agent and the per-status metric. @hubspot/api-client 13.x builds its `middleware` option into
+   * the configuration but its generated methods only apply per-call middleware, so configuration
+   * middleware (and `httpAgent`) never run: the transport (`configuration.httpApi`) is the reliable hook.
+   */
+  private instrument(api: unknown, portalId: string | null): void {
+    const configuration = (api as { api: { configuration: { httpApi: HttpApi & { [INSTRUMENTED]?: boolean } } } }).api.configuration;
+    if (configuration.httpApi[INSTRUMENTED]) return;
+    const inner = configuration.httpApi;
     const { limiter, perTenSeconds, searchesPerSecond = 4 } = this.options;
-    return new Client({
-      accessToken,
-      basePath: this.options.basePath,
-      numberOfApiCallRetries: 0,
-      httpAgent: this.agent,
-      middleware: [
-        {
-          pre: async (context: unknown) => {
-            const url = (context as { getUrl(): string }).getUrl();
-            if (url.includes("/search")) {
-              await limiter.acquire(`${portalId}:search`, { limit: searchesPerSecond, windowMs: 1_000 });
-            }
+    const agent = this.agent;
+    configuration.httpApi = {
+      [INSTRUMENTED]: true,
+      send(request) {
+        const sent = (async () => {
+          if (portalId) {
+            if (request.getUrl().includes("/search")) await limiter.acquire(`${portalId}:search`, { limit: searchesPerSecond, windowMs: 1_000 });
             await limiter.acquire(portalId, { limit: perTenSeconds, windowMs: 10_000 });
-            return context;
-          },
-          post: (context: unknown) => {
-            hubspotRequests.inc({ status: String((context as { httpStatusCode: number }).httpStatusCode) });
-            return context;
-          },
-        },
-      ],
-    });
+          }
+          request.setAgent(agent);
+          try {
+            const response = await inner.send(request).toPromise();
+            hubspotRequests.inc({ status: String(response.httpStatusCode) });
+            return response;
+          } catch (error) {
+            hubspotRequests.inc({ status: "0" });
+            throw error;
+          }
+        })();
+        return { toPromise: () => sent };
+      },
+    };
   }
 
   /**
@@ -94,9 +129,11 @@ export class HubSpotClientFactory {
     return JSON.parse(text) as unknown;
   }
 
-  /** A client without a token, for the OAuth endpoints. */
+  /** A client without a token, for the OAuth endpoints (not rate limited per portal: there is none yet). */
   anonymous(): Client {
-    return new Client({ basePath: this.options.basePath, numberOfApiCallRetries: 0, httpAgent: this.agent });
+    const client = new Client({ basePath: this.options.basePath, numberOfApiCallRetries: 0 });
+    for (const api of [client.oauth.tokensApi, client.oauth.accessTokensApi, client.oauth.refreshTokensApi]) this.instrument(api, null);
+    return client;
   }
 
   close(): void {
