@@ -44,15 +44,16 @@ export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?:
   queue.on("error", () => undefined);
   // Limits and locks fail fast when Redis is down (a transient error), instead of hanging a request.
   const limiter = new SharedRateLimiter(redis, prefix);
-  const clients = new HubSpotClientFactory({ basePath: env.HUBSPOT_API_BASE_URL, limiter, perTenSeconds: env.HUBSPOT_RATE_LIMIT_PER_10S });
+  const clients = new HubSpotClientFactory({ basePath: env.HUBSPOT_API_BASE_URL, limiter, perTenSeconds: env.HUBSPOT_RATE_LIMIT_PER_10S, timeoutMs: env.HUBSPOT_TIMEOUT_MS });
   const tokens = new PortalTokens(db, clients, { clientId: env.HUBSPOT_CLIENT_ID, clientSecret: env.HUBSPOT_CLIENT_SECRET, encryptionKey: env.ENCRYPTION_KEY });
-  const locks = new CallerLocks(redis, prefix);
+  const locks = new CallerLocks(redis, prefix, env.WORKER_LOCK_MS);
   const notifier = new Notifier({ smtpUrl: env.SMTP_URL, from: env.SMTP_FROM });
   const sync: SyncDeps = { db, tokens, locks, dispositions: new DispositionCache(clients), defaultRegion: env.DEFAULT_PHONE_REGION };
   return {
     env, db, prefix, redis, workerRedis, queue, clients, tokens, locks, notifier, sync,
     async close() {
-      await queue.close().catch(() => undefined);
+      // With Redis unreachable BullMQ's close waits for a connection: do not let that block shutdown.
+      await Promise.race([queue.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000))]);
       redis.disconnect();
       workerRedis.disconnect();
       clients.close();

@@ -21,6 +21,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Requests per 10 s per portal this app allows itself (HubSpot's limit is about 100, shared with other apps). */
   HUBSPOT_RATE_LIMIT_PER_10S: z.coerce.number().int().positive().default(80),
+  /** A HubSpot request with no answer for this long is abandoned (and retried as a transient failure). */
+  HUBSPOT_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   /** Attempts for one sync job before the call lands in the fallback queue. */
   SYNC_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
   /** Base delay of the exponential backoff, in ms (doubles per attempt, with jitter). */

@@ -8,6 +8,9 @@ const log = logger("hubspot.tokens");
 /** Refresh this long before expiry, so a token never expires mid-job. */
 const REFRESH_MARGIN_MS = 5 * 60_000;
 
+/** HubSpot refused the refresh token itself (revoked, uninstalled): the portal must re-authorise. */
+class RefreshRefusedError extends PortalNeedsReauthError {}
+
 export interface TokenSet {
   accessToken: string;
   refreshToken: string;
@@ -80,6 +83,18 @@ export class PortalTokens {
   }
 
   private async refreshAcrossProcesses(portalId: string): Promise<string> {
+    try {
+      return await this.refreshLocked(portalId);
+    } catch (error) {
+      if (error instanceof RefreshRefusedError) {
+        await this.markNeedsReauth(portalId, error.message);
+        log.warn({ portalId }, "token refresh refused; portal needs re-authorisation");
+      }
+      throw error;
+    }
+  }
+
+  private async refreshLocked(portalId: string): Promise<string> {
     const startedAt = Date.now();
     return this.db.$transaction(
       async (tx) => {
@@ -100,9 +115,8 @@ export class PortalTokens {
           const failure = classifyHubSpotError(error);
           if (failure.kind === "transient" || failure.kind === "rate_limited") throw new TransientSyncError(`token refresh: ${failure.message}`);
           // 400 BAD_REFRESH_TOKEN (revoked, app uninstalled) or 401: only a person can fix this.
-          await tx.portal.update({ where: { id: portalId }, data: { status: "needs_reauth", statusReason: `token refresh refused: ${failure.message}` } });
-          log.warn({ portalId, status: failure.status }, "token refresh refused; portal needs re-authorisation");
-          throw new PortalNeedsReauthError(portalId, failure.message);
+          // Marked after the transaction (which this throw rolls back).
+          throw new RefreshRefusedError(portalId, `token refresh refused: ${failure.message}`);
         }
         await tx.portal.update({
           where: { id: portalId },

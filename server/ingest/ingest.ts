@@ -8,6 +8,7 @@ import { syncJobOptions, type SyncJobData } from "../queue/queues.js";
 import { callerKeyOf } from "../sync/sync-call.js";
 
 const log = logger("ingest");
+const ENQUEUE_TIMEOUT_MS = 1_000;
 
 export type IngestOutcome =
   | { kind: "accepted"; callId: string; version: number; enqueued: boolean }
@@ -75,7 +76,11 @@ export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promi
 
   let enqueued = true;
   try {
-    await deps.queue.add("sync", { callId: stored.callId, version: stored.version }, syncJobOptions(stored.callId, stored.version, deps.maxAttempts));
+    // BullMQ waits for a connection rather than failing: bound the wait so the vendor gets its answer.
+    // A late add is harmless (the job id dedupes against the sweep's).
+    const added = deps.queue.add("sync", { callId: stored.callId, version: stored.version }, syncJobOptions(stored.callId, stored.version, deps.maxAttempts));
+    added.catch(() => undefined);
+    await Promise.race([added, new Promise((_, reject) => setTimeout(() => reject(new Error("Redis did not answer within 1 s")), ENQUEUE_TIMEOUT_MS))]);
   } catch (error) {
     enqueued = false;
     log.warn({ portalId: connection.portalId, callId: stored.callId, err: (error as Error).message }, "enqueue failed; the outbox sweep will enqueue the stored call");
