@@ -55,7 +55,7 @@ async function main() {
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         const sent = performance.now();
         try {
-          const response = await fetch(`${web.url}/webhooks/${token}`, { method: "POST", headers: { "content-type": "application/json", ...request.headers }, body: request.body });
+          const response = await fetch(`${web.url}/webhooks/${token}`, { method: "POST", headers: { "content-type": "application/json", ...request.headers }, body: new Uint8Array(request.body) });
           await response.arrayBuffer();
           if (response.status >= 300) errors++;
         } catch {

@@ -54,7 +54,7 @@ async function main() {
   const deliver = async (caller: number, i: number) => {
     const variants = formats(caller);
     const body = Buffer.from(JSON.stringify({ vendor: "generic", vendorCallId: `bench-${i}-${randomBytes(4).toString("hex")}`, eventType: "call.completed", stage: "analyzed", fromNumber: variants[i % variants.length], summary: `Call ${i}`, caller: { firstName: `Caller${caller}` }, intent: "quote", qualification: { budget_range: "1k-5k" } }));
-    const response = await fetch(`${web.url}/webhooks/${token}`, { method: "POST", headers: { "content-type": "application/json", ...(await adapter.sign(body, secret, Date.now())) }, body });
+    const response = await fetch(`${web.url}/webhooks/${token}`, { method: "POST", headers: { "content-type": "application/json", ...(await adapter.sign(body, secret, Date.now())) }, body: new Uint8Array(body) });
     if (response.status !== 202) throw new Error(`delivery ${i}: ${response.status}`);
   };
   const drain = async () => {

@@ -62,7 +62,7 @@ async function main() {
     const rawBody = Buffer.from(JSON.stringify(payload));
     const headers = await getVendor(vendor).sign(rawBody, connection.secret, Date.now());
     const token = new URL(connection.webhookUrl).pathname.split("/").pop();
-    const response = await fetch(`${app.url}/webhooks/${token}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: rawBody });
+    const response = await fetch(`${app.url}/webhooks/${token}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: new Uint8Array(rawBody) });
     return response.status;
   };
 

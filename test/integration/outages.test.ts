@@ -35,20 +35,37 @@ describe("outages", () => {
     expect(stack.sim.portal(portalId).calls()).toHaveLength(5);
   });
 
-  it("HubSpot hanging (timeouts) counts as transient", async () => {
-    const stack = await startStack({ env: { SYNC_BACKOFF_MS: "50", SYNC_MAX_ATTEMPTS: "8" } });
+  it("HubSpot hanging (timeouts) or resetting connections counts as transient", async () => {
+    const stack = await startStack({ env: { SYNC_BACKOFF_MS: "50", SYNC_MAX_ATTEMPTS: "10", HUBSPOT_TIMEOUT_MS: "300" } });
     stacks.push(stack);
     const portalId = await stack.install();
-    stack.app.runtime.clients.close();
     const generic = await stack.connect(portalId, "generic");
-    stack.sim.setDown(true, { mode: "reset" });
-    const call = genericCall({ fromNumber: "+14155550310" });
-    await stack.deliver(generic, call);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    stack.sim.setDown(false);
-    await synced(stack, [call.vendorCallId as string]);
-    expect(stack.sim.portal(portalId).calls()).toHaveLength(1);
+    for (const mode of ["hang", "reset"] as const) {
+      stack.sim.setDown(true, { mode });
+      const call = genericCall({ fromNumber: mode === "hang" ? "+14155550310" : "+14155550311" });
+      await stack.deliver(generic, call);
+      await stack.waitFor(async () => (await stack.app.runtime.db.call.findFirst({ where: { vendorCallId: call.vendorCallId as string, attempts: { gte: 2 } } })) ?? null, { what: "a retry after the failure" });
+      stack.sim.setDown(false);
+      await synced(stack, [call.vendorCallId as string]);
+    }
+    expect(stack.sim.portal(portalId).calls()).toHaveLength(2);
+    expect(await stack.app.runtime.db.fallbackEntry.count()).toBe(0);
   });
+
+  it("a burst stays under the portal's rate limit: no 429 from HubSpot", async () => {
+    const stack = await startStack({ sim: { tenSecondlyLimit: 15 }, env: { HUBSPOT_RATE_LIMIT_PER_10S: "12" } });
+    stacks.push(stack);
+    const portalId = await stack.install();
+    const generic = await stack.connect(portalId, "generic");
+    const payloads = Array.from({ length: 6 }, (_, i) => genericCall({ fromNumber: `+1415555035${i}` }));
+    await Promise.all(payloads.map((p) => stack.deliver(generic, p)));
+    await synced(stack, payloads.map((p) => p.vendorCallId as string));
+    const api = stack.sim.requests.filter((r) => r.path.startsWith("/crm") || r.path.startsWith("/calling"));
+    expect(api.filter((r) => r.status === 429)).toHaveLength(0);
+    // More than one window's worth of requests, so the limiter had to hold some back for 10 s.
+    expect(api.length).toBeGreaterThan(12);
+    expect(api.at(-1)!.at - api[0]!.at).toBeGreaterThanOrEqual(9_900);
+  }, 60_000);
 
   it("Redis down when the webhook arrives: the vendor still gets its 2xx, the call syncs once Redis is back", async () => {
     // The web process talks to a Redis that is not there; the worker (same database, same HubSpot)

@@ -131,7 +131,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const rawBody = opts.rawBody ?? Buffer.from(JSON.stringify(payload));
       const headers = await getVendor(connection.vendor as VendorId).sign(rawBody, connection.secret, opts.now ?? Date.now());
       const sent = opts.tamper ? Buffer.from(rawBody.toString("utf8").replace(/\d/, (d) => String((Number(d) + 1) % 10))) : rawBody;
-      const response = await fetch(`${url}/webhooks/${connection.token}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: sent });
+      const response = await fetch(`${url}/webhooks/${connection.token}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: new Uint8Array(sent) });
       const text = await response.text();
       let body: unknown = text;
       try {
