@@ -31,7 +31,7 @@ async function main() {
     HUBSPOT_API_BASE_URL: sim.url,
     HUBSPOT_AUTH_BASE_URL: "https://app.hubspot.demo",
     ENCRYPTION_KEY: process.env.ENCRYPTION_KEY ?? randomBytes(32).toString("base64"),
-    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "error",
     SYNC_BACKOFF_MS: "250",
     OUTBOX_SWEEP_MS: "1000",
     REDIS_PREFIX: `demo-${randomBytes(3).toString("hex")}`,
@@ -48,6 +48,7 @@ async function main() {
   const callback = await fetch(`${app.url}/oauth/callback?code=${sim.issueAuthCode(portalId)}&state=${state}`);
   say(`1. Installed in portal ${portalId}: ${callback.status === 200 ? "ok" : `failed (${callback.status})`}`);
   sim.seedContact(portalId, { firstname: "Lee", lastname: "Okafor", phone: "(415) 555-0177", email: "lee.okafor@example.com" });
+  await sleep(1_200); // an existing customer: older than HubSpot's search lag
 
   // 2. Connect every vendor.
   const connections = new Map<VendorId, ConnectionView & { secret: string }>();

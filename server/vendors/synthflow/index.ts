@@ -38,8 +38,8 @@ const synthflowSchema = z.looseObject({
     recording_url: z.string().nullish(),
     model_id: z.string().nullish(),
   }),
-  analysis: z.looseObject({ user_sentiment: z.string().nullish(), call_summary: z.string().nullish(), appointment: z.unknown() }).nullish(),
-  collected_variables: z.record(z.string(), z.looseObject({ value: z.unknown(), collected: z.boolean().nullish() })).nullish(),
+  analysis: z.looseObject({ user_sentiment: z.string().nullish(), call_summary: z.string().nullish(), appointment: z.unknown().optional() }).nullish(),
+  collected_variables: z.record(z.string(), z.looseObject({ value: z.unknown().optional(), collected: z.boolean().nullish() })).nullish(),
   executed_actions: z.record(z.string(), z.unknown()).nullish(),
 });
 

@@ -47,7 +47,7 @@ const reportSchema = z.looseObject({
       variableValues: z.record(z.string(), z.unknown()).nullish(),
     })
     .nullish(),
-  analysis: z.looseObject({ summary: z.string().nullish(), structuredData: z.record(z.string(), z.unknown()).nullish(), successEvaluation: z.unknown() }).nullish(),
+  analysis: z.looseObject({ summary: z.string().nullish(), structuredData: z.record(z.string(), z.unknown()).nullish(), successEvaluation: z.unknown().optional() }).nullish(),
   startedAt: z.string().nullish(),
   endedAt: z.string().nullish(),
   durationSeconds: z.number().nullish(),
