@@ -59,7 +59,7 @@ export const callRecordSchema = z.object({
     .default({}),
   summary: optionalText,
   transcript: optionalText,
-  recordingUrl: z.url().nullish(),
+  recordingUrl: z.url({ protocol: /^https?$/ }).nullish(),
   /** Lower-case ISO 639-1 code ("en", "es"). */
   language: z.string().regex(/^[a-z]{2}$/).nullish(),
   intent: optionalText,

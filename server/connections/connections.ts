@@ -46,7 +46,9 @@ export class ConnectionError extends Error {}
 export async function createConnection(db: Db, options: { portalId: string; vendor: string; secret: string; label?: string; encryptionKey: string; publicBaseUrl: string }): Promise<ConnectionView> {
   if (!isVendorId(options.vendor)) throw new ConnectionError(`unknown vendor "${options.vendor}": use one of ${VENDOR_IDS.join(", ")}`);
   if (!options.secret || options.secret.trim().length < 8) throw new ConnectionError("the secret must be at least 8 characters (the value the vendor signs with)");
-  if (options.vendor === "generic" && !options.secret.startsWith("whsec_")) throw new ConnectionError('a generic connection takes a Standard Webhooks secret starting with "whsec_"');
+  if (options.vendor === "generic" && !/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(options.secret.trim())) {
+    throw new ConnectionError('a generic connection takes a Standard Webhooks secret: "whsec_" followed by at least 24 random bytes in base64');
+  }
   const portal = await db.portal.findUnique({ where: { id: options.portalId } });
   if (!portal) throw new ConnectionError(`portal ${options.portalId} has not installed the app (open /oauth/install first)`);
   const row = await db.connection.create({
