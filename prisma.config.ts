@@ -7,6 +7,7 @@
 import { defineConfig } from "prisma/config";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
+import { fileURLToPath } from "node:url";
 
 const TEXT_OIDS: Record<number, number> = { 18: 25, 19: 25, 1002: 1009, 1003: 1009 };
 
@@ -24,6 +25,11 @@ class CatalogSafePool extends pg.Pool {
     });
   }
 }
+
+// The client is generated with engineType "client" (no Rust query engine at run time), but the 6.19 CLI
+// still looks for the query engine library before generating and tries to download it. Pointing it at
+// any existing file skips that download, which this machine's network (npm registry only) cannot make.
+process.env.PRISMA_QUERY_ENGINE_LIBRARY ??= fileURLToPath(import.meta.url);
 
 try {
   process.loadEnvFile(".env");
