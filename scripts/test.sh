@@ -12,7 +12,7 @@ npx prisma generate >/dev/null
 DATABASE_URL=$TEST_DATABASE_URL npx prisma migrate deploy >/dev/null
 DATABASE_URL=${TEST_DATABASE_URL%/*}/$TEST_TEMPLATE_DATABASE npx prisma migrate deploy >/dev/null
 # Test databases of interrupted runs.
-psql -h "$PGHOST" -U postgres -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'aira_t_%'" postgres | while read -r db; do
+psql -h "$PGHOST" -U postgres -tAc "SELECT datname FROM pg_database WHERE datname ~ '^aira_(run|bench)_[0-9a-f]+$'" postgres | while read -r db; do
   [ -n "$db" ] && psql -h "$PGHOST" -U postgres -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" postgres || true
 done
 npx tsc -p .

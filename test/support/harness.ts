@@ -78,7 +78,7 @@ const adminUrl = () => (process.env.TEST_DATABASE_URL ?? "postgresql://postgres@
 
 /** A database of its own, cloned from the migrated template (milliseconds, no migration run). */
 export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `aira_t_${randomBytes(6).toString("hex")}`;
+  const name = `aira_run_${randomBytes(6).toString("hex")}`;
   const template = process.env.TEST_TEMPLATE_DATABASE ?? "aira_template";
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
