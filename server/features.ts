@@ -1,10 +1,13 @@
 import type { Router } from "express";
 import type { Runtime } from "./runtime.js";
+import { uiRoutes } from "./ui/routes.js";
+import { recordingRoutes } from "./recordings/routes.js";
+import { hubspotWebhookRoutes } from "./privacy/privacy.js";
 
 /**
- * Routers of the features built on the core (booking tools, the in-CRM UI backend, HubSpot webhooks).
- * Each feature adds its router here; server/http/app.ts mounts them after the core routes.
+ * Routers of the features built on the core (the in-CRM UI backend, recordings, HubSpot's webhooks,
+ * booking tools). server/http/app.ts mounts them after the core routes.
  */
-export function featureRouters(_rt: Runtime): Router[] {
-  return [];
+export function featureRouters(rt: Runtime): Router[] {
+  return [uiRoutes(rt), recordingRoutes(rt), hubspotWebhookRoutes(rt)];
 }

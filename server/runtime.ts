@@ -11,6 +11,7 @@ import { CallerLocks } from "./contacts/caller-lock.js";
 import { DispositionCache } from "./sync/dispositions.js";
 import { Notifier } from "./notify/notifier.js";
 import type { SyncDeps } from "./sync/sync-call.js";
+import { audioUrl, extensionOf } from "./recordings/links.js";
 
 /**
  * Everything a web or worker process shares, built once from the environment. `prefix` namespaces
@@ -48,7 +49,15 @@ export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?:
   const tokens = new PortalTokens(db, clients, { clientId: env.HUBSPOT_CLIENT_ID, clientSecret: env.HUBSPOT_CLIENT_SECRET, encryptionKey: env.ENCRYPTION_KEY });
   const locks = new CallerLocks(redis, prefix, env.WORKER_LOCK_MS);
   const notifier = new Notifier({ smtpUrl: env.SMTP_URL, from: env.SMTP_FROM });
-  const sync: SyncDeps = { db, tokens, locks, dispositions: new DispositionCache(clients), defaultRegion: env.DEFAULT_PHONE_REGION };
+  const sync: SyncDeps = {
+    db,
+    tokens,
+    locks,
+    dispositions: new DispositionCache(clients),
+    defaultRegion: env.DEFAULT_PHONE_REGION,
+    // HubSpot keeps our stable link, which outlives the vendor's (Retell's expire after 24 h).
+    recordingUrl: (callId, record) => (record.recordingUrl ? audioUrl(env.PUBLIC_BASE_URL, env.ENCRYPTION_KEY, callId, extensionOf(record.recordingUrl)) : null),
+  };
   return {
     env, db, prefix, redis, workerRedis, queue, clients, tokens, locks, notifier, sync,
     async close() {

@@ -15,6 +15,7 @@ import { addQualificationRules, loadMapping } from "../mapping/store.js";
 import { CALL_TO_CONTACT, TASK_TO_CONTACT, callProperties, escalationTask, outcomeLabel } from "./call-activity.js";
 import type { DispositionCache } from "./dispositions.js";
 import { syncLatency } from "../metrics/metrics.js";
+import { archiveRecording } from "../recordings/store.js";
 
 const log = logger("sync");
 
@@ -119,6 +120,8 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
     // A newer event arrived while we worked: its own job (or the outbox sweep) syncs it.
     if (synced.version > call.version) await deps.db.call.update({ where: { id: callId }, data: { status: "pending" } });
     syncLatency.observe((Date.now() - call.updatedAt.getTime()) / 1000);
+    // Copy the recording while the vendor's link is fresh; best effort, off the sync's critical path.
+    if (record.recordingUrl) void archiveRecording(deps.db, call, record.recordingUrl);
     log.info({ portalId: call.portalId, callId, vendor: call.vendor, version: call.version }, "call synced to HubSpot");
     return "synced";
   });

@@ -1,0 +1,130 @@
+import express, { Router } from "express";
+import type { Runtime } from "../runtime.js";
+import type { Prisma } from "../db/client.js";
+import type { CallRecord } from "../calls/record.js";
+import { decrypt } from "../config/crypto.js";
+import { logger } from "../config/logger.js";
+import { ContactIndexStore } from "../contacts/index-store.js";
+import { verifyV3 } from "../ui/hubspot-signature.js";
+
+const log = logger("privacy");
+
+/** What stays of a call after its contact asked to be forgotten: times and outcome, nothing personal. */
+function scrub(record: CallRecord): CallRecord {
+  return {
+    ...record,
+    fromNumber: null,
+    toNumber: null,
+    caller: {},
+    summary: null,
+    transcript: null,
+    recordingUrl: null,
+    intent: null,
+    escalation: record.escalation ? { reason: "(removed on the contact's request)" } : null,
+    qualification: {},
+  };
+}
+
+/** contact.privacyDeletion: delete the contact's transcripts, recordings and index entries. */
+export async function forgetContact(rt: Runtime, portalId: string, contactId: string): Promise<number> {
+  const calls = await rt.db.call.findMany({ where: { portalId, hubspotContactId: contactId } });
+  for (const call of calls) {
+    await rt.db.call.update({ where: { id: call.id }, data: { record: scrub(call.record as unknown as CallRecord) as unknown as Prisma.InputJsonValue, callerKey: null } });
+  }
+  await rt.db.recording.deleteMany({ where: { callId: { in: calls.map((c) => c.id) } } });
+  await new ContactIndexStore(rt.db).forgetContact(portalId, contactId);
+  // The log says that it happened, never whom it was about.
+  log.info({ portalId, calls: calls.length }, "privacy deletion processed");
+  return calls.length;
+}
+
+/**
+ * Uninstall: stop calling HubSpot for the portal, revoke the refresh token, delete the tokens and
+ * everything personal the app holds for the portal. Connections stop accepting webhooks (404).
+ */
+export async function uninstallPortal(rt: Runtime, portalId: string): Promise<{ uninstalled: boolean }> {
+  const portal = await rt.db.portal.findUnique({ where: { id: portalId } });
+  if (!portal) return { uninstalled: false };
+  await rt.db.portal.update({ where: { id: portalId }, data: { status: "uninstalled", statusReason: "uninstalled" } });
+  if (portal.refreshTokenEnc) {
+    await rt.clients
+      .anonymous()
+      .oauth.refreshTokensApi.archive(decrypt(portal.refreshTokenEnc, rt.env.ENCRYPTION_KEY))
+      .catch((error: Error) => log.warn({ portalId, err: error.message }, "refresh token revocation failed (it is deleted here anyway)"));
+  }
+  await rt.db.$transaction([
+    rt.db.recording.deleteMany({ where: { portalId } }),
+    rt.db.call.deleteMany({ where: { portalId } }),
+    rt.db.quarantinedPayload.deleteMany({ where: { portalId } }),
+    rt.db.contactIndex.deleteMany({ where: { portalId } }),
+    rt.db.contactSnapshot.deleteMany({ where: { portalId } }),
+    rt.db.connection.deleteMany({ where: { portalId } }),
+    rt.db.portal.update({ where: { id: portalId }, data: { accessTokenEnc: null, refreshTokenEnc: null, accessExpiresAt: null, notifySlackUrl: null, notifyEmail: null } }),
+  ]);
+  log.info({ portalId }, "portal uninstalled; tokens and personal data deleted");
+  return { uninstalled: true };
+}
+
+interface HubSpotEvent {
+  subscriptionType?: string;
+  portalId?: number | string;
+  objectId?: number | string;
+  mergedObjectIds?: (number | string)[];
+  primaryObjectId?: number | string;
+  newObjectId?: number | string;
+}
+
+/**
+ * HubSpot's app webhooks (hubspot-app/app/webhooks): privacy deletion, and contact merge / deletion
+ * to keep the app-side index honest. Signed with the v3 signature like hubspot.fetch requests.
+ */
+export function hubspotWebhookRoutes(rt: Runtime): Router {
+  const router = Router();
+  router.post("/hubspot/webhooks", express.raw({ type: () => true, limit: "1mb" }), async (req, res) => {
+    const rawBody = Buffer.isBuffer(req.body) ? req.body.toString("utf8") : "";
+    const check = verifyV3({
+      secret: rt.env.HUBSPOT_CLIENT_SECRET,
+      method: "POST",
+      url: `${new URL(rt.env.PUBLIC_BASE_URL).origin}${req.originalUrl}`,
+      rawBody,
+      signature: req.header("x-hubspot-signature-v3"),
+      timestamp: req.header("x-hubspot-request-timestamp"),
+      now: Date.now(),
+    });
+    if (!check.ok) {
+      res.status(401).json({ error: check.reason });
+      return;
+    }
+    let events: HubSpotEvent[];
+    try {
+      const parsed = JSON.parse(rawBody) as unknown;
+      events = Array.isArray(parsed) ? parsed : [parsed as HubSpotEvent];
+    } catch {
+      res.status(400).json({ error: "body is not JSON" });
+      return;
+    }
+    const index = new ContactIndexStore(rt.db);
+    for (const event of events) {
+      const portalId = String(event.portalId ?? "");
+      const contactId = String(event.objectId ?? "");
+      if (!portalId || !contactId) continue;
+      switch (event.subscriptionType) {
+        case "contact.privacyDeletion":
+          await forgetContact(rt, portalId, contactId);
+          break;
+        case "contact.deletion":
+          await index.forgetContact(portalId, contactId);
+          break;
+        case "contact.merge": {
+          const survivor = String(event.newObjectId ?? event.primaryObjectId ?? contactId);
+          for (const merged of event.mergedObjectIds ?? []) if (String(merged) !== survivor) await index.repoint(portalId, String(merged), survivor);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    res.status(204).end();
+  });
+  return router;
+}

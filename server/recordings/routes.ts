@@ -1,0 +1,66 @@
+import { Router } from "express";
+import type { Runtime } from "../runtime.js";
+import type { CallRecord } from "../calls/record.js";
+import { page } from "../http/page.js";
+import { archiveRecording } from "./store.js";
+import { verifyAudioLink, verifyPlayerLink } from "./links.js";
+
+/**
+ * The recording player (opened by the contact card in an iframe modal, over a short-lived signed
+ * link) and the audio itself (our copy; fetched from the vendor on first use if the worker has not
+ * copied it yet). There is no audio component in HubSpot's UI kit, hence a page of our own.
+ */
+export function recordingRoutes(rt: Runtime): Router {
+  const router = Router();
+
+  router.get("/recordings/:callId/player", async (req, res) => {
+    const { callId } = req.params;
+    if (!verifyPlayerLink(rt.env.ENCRYPTION_KEY, callId, req.query.exp as string | undefined, req.query.sig as string | undefined)) {
+      res.status(403).type("html").send(page("This link has expired", "<p>Recording links last ten minutes. Open the recording again from the contact record.</p>"));
+      return;
+    }
+    const call = await rt.db.call.findUnique({ where: { id: callId } });
+    const record = call?.record as unknown as CallRecord | undefined;
+    if (!call || !record?.recordingUrl) {
+      res.status(404).type("html").send(page("No recording", "<p>This call has no recording (or it was deleted).</p>"));
+      return;
+    }
+    const src = `/recordings/${callId}/stream?exp=${encodeURIComponent(String(req.query.exp))}&sig=${encodeURIComponent(String(req.query.sig))}`;
+    const when = record.startedAt ? new Date(record.startedAt).toUTCString() : "";
+    res
+      .type("html")
+      .set("content-security-policy", "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors https://*.hubspot.com https://*.hubspotqa.com")
+      .send(page("Call recording", `<p>${when}</p><audio id="player" controls preload="metadata" src="${src}" style="width:100%"></audio>`));
+  });
+
+  const sendAudio = async (callId: string, res: import("express").Response) => {
+    const call = await rt.db.call.findUnique({ where: { id: callId } });
+    const record = call?.record as unknown as CallRecord | undefined;
+    let copy = await rt.db.recording.findUnique({ where: { callId } });
+    if (!copy && call && record?.recordingUrl && (await archiveRecording(rt.db, call, record.recordingUrl))) copy = await rt.db.recording.findUnique({ where: { callId } });
+    if (!copy) {
+      res.status(404).json({ error: "recording not available" });
+      return;
+    }
+    res.set("content-type", copy.contentType).set("cache-control", "private, max-age=600").send(Buffer.from(copy.audio));
+  };
+
+  router.get("/recordings/:callId/stream", async (req, res) => {
+    if (!verifyPlayerLink(rt.env.ENCRYPTION_KEY, req.params.callId, req.query.exp as string | undefined, req.query.sig as string | undefined)) {
+      res.status(403).json({ error: "expired or forged link" });
+      return;
+    }
+    await sendAudio(req.params.callId, res);
+  });
+
+  // The stable link on the HubSpot Call: /recordings/<callId>/<token>.<mp3|wav>
+  router.get("/recordings/:callId/:file", async (req, res) => {
+    const token = req.params.file.replace(/\.(mp3|wav)$/, "");
+    if (!verifyAudioLink(rt.env.ENCRYPTION_KEY, req.params.callId, token)) {
+      res.status(403).json({ error: "forged link" });
+      return;
+    }
+    await sendAudio(req.params.callId, res);
+  });
+  return router;
+}

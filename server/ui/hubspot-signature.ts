@@ -1,0 +1,31 @@
+import { createHmac } from "node:crypto";
+import { safeEqual } from "../config/crypto.js";
+
+// HubSpot's v3 request signature (hubspot.fetch from UI extensions, and webhooks):
+// base64(HMAC-SHA256(client secret, METHOD + URL + raw body + timestamp)), timestamp in ms, at most
+// 5 minutes old. HubSpot decodes these percent-encoded characters in the URL before signing, so we do
+// the same to the URL we rebuild. Compared in constant time (the SDK's Signature.isValid does not).
+
+const MAX_AGE_MS = 5 * 60_000;
+const DECODED: [RegExp, string][] = [
+  [/%3A/gi, ":"], [/%2F/gi, "/"], [/%3F/gi, "?"], [/%40/gi, "@"], [/%21/gi, "!"], [/%24/gi, "$"],
+  [/%27/gi, "'"], [/%28/gi, "("], [/%29/gi, ")"], [/%2A/gi, "*"], [/%2C/gi, ","], [/%3B/gi, ";"],
+];
+
+export function canonicalUrl(url: string): string {
+  return DECODED.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), url);
+}
+
+export function signV3(secret: string, method: string, url: string, rawBody: string, timestamp: number | string): string {
+  return createHmac("sha256", secret).update(`${method.toUpperCase()}${canonicalUrl(url)}${rawBody}${timestamp}`).digest("base64");
+}
+
+export type SignatureCheck = { ok: true } | { ok: false; reason: string };
+
+export function verifyV3(input: { secret: string; method: string; url: string; rawBody: string; signature?: string; timestamp?: string; now: number }): SignatureCheck {
+  if (!input.signature || !input.timestamp) return { ok: false, reason: "missing X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp" };
+  const timestamp = Number(input.timestamp);
+  if (!Number.isFinite(timestamp) || input.now - timestamp > MAX_AGE_MS || timestamp - input.now > MAX_AGE_MS) return { ok: false, reason: "request timestamp older than 5 minutes" };
+  const expected = signV3(input.secret, input.method, input.url, input.rawBody, input.timestamp);
+  return safeEqual(expected, input.signature) ? { ok: true } : { ok: false, reason: "signature mismatch" };
+}

@@ -1,0 +1,294 @@
+import express, { Router, type NextFunction, type Request, type Response } from "express";
+import { z } from "zod";
+import type { Runtime } from "../runtime.js";
+import type { CallRecord } from "../calls/record.js";
+import { logger } from "../config/logger.js";
+import { ConnectionError, createConnection, listConnections, rotateSecret } from "../connections/connections.js";
+import { listFallback, replayFallback } from "../fallback/fallback.js";
+import { loadMapping } from "../mapping/store.js";
+import { APP_PROPERTIES, CANONICAL_FIELDS, qualificationDefinition, type PropertyType } from "../mapping/fields.js";
+import { ensureProperties } from "../hubspot/properties.js";
+import { hubspotCall, HubSpotRequestError } from "../hubspot/call.js";
+import { PermanentSyncError, PortalNeedsReauthError, TransientSyncError } from "../hubspot/errors.js";
+import { vendors } from "../vendors/registry.js";
+import { playerUrl } from "../recordings/links.js";
+import { verifyV3 } from "./hubspot-signature.js";
+import { uninstallPortal } from "../privacy/privacy.js";
+
+const log = logger("ui");
+export const UI_PREFIX = "/ui/v1";
+
+type Locals = { portalId: string };
+const portalOf = (res: Response) => (res.locals as Locals).portalId;
+
+/** The public URL HubSpot signed: our PUBLIC_BASE_URL origin plus the path and query as received. */
+export function publicUrl(publicBaseUrl: string, originalUrl: string): string {
+  return `${new URL(publicBaseUrl).origin}${originalUrl}`;
+}
+
+/**
+ * Every request from the card and the settings page arrives through hubspot.fetch, signed by HubSpot
+ * with the app's client secret. The portal is read from the signed URL's `portalId`, so a request
+ * can only ever read or change the data of the portal HubSpot says it comes from.
+ */
+export function verifyHubSpotRequest(rt: Runtime) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const rawBody = Buffer.isBuffer(req.body) ? req.body.toString("utf8") : "";
+    const check = verifyV3({
+      secret: rt.env.HUBSPOT_CLIENT_SECRET,
+      method: req.method,
+      url: publicUrl(rt.env.PUBLIC_BASE_URL, req.originalUrl),
+      rawBody,
+      signature: req.header("x-hubspot-signature-v3"),
+      timestamp: req.header("x-hubspot-request-timestamp"),
+      now: Date.now(),
+    });
+    if (!check.ok) {
+      res.status(401).json({ error: `request not signed by HubSpot: ${check.reason}` });
+      return;
+    }
+    const portalId = typeof req.query.portalId === "string" && /^\d+$/.test(req.query.portalId) ? req.query.portalId : null;
+    if (!portalId) {
+      res.status(400).json({ error: "portalId missing from the signed URL" });
+      return;
+    }
+    (res.locals as Locals).portalId = portalId;
+    try {
+      req.body = rawBody ? JSON.parse(rawBody) : {};
+    } catch {
+      res.status(400).json({ error: "body is not JSON" });
+      return;
+    }
+    next();
+  };
+}
+
+const mappingUpdateSchema = z.object({
+  rules: z
+    .array(
+      z.object({
+        field: z.string().min(1),
+        property: z.string().regex(/^[a-z][a-z0-9_]*$/, "property names are lower case letters, digits and underscores"),
+        policy: z.enum(["overwrite", "fill_if_empty"]),
+        enabled: z.boolean().default(true),
+      }),
+    )
+    .min(1),
+});
+
+const connectionSchema = z.object({ vendor: z.enum(Object.keys(vendors) as [string, ...string[]]), secret: z.string().min(8, "the secret must be at least 8 characters"), label: z.string().max(100).optional() });
+const secretSchema = z.object({ secret: z.string().min(8, "the secret must be at least 8 characters") });
+
+interface PortalProperty {
+  name: string;
+  label: string;
+  type: string;
+  fieldType: string;
+  readOnly: boolean;
+  options: string[];
+}
+
+/** Which HubSpot property types can hold a canonical field's values. */
+const COMPATIBLE: Record<PropertyType, string[]> = {
+  string: ["string"],
+  number: ["number", "string"],
+  enumeration: ["enumeration"],
+  datetime: ["datetime", "date"],
+  bool: ["bool", "enumeration"],
+};
+
+const ENUM_VALUES: Record<string, string[]> = Object.fromEntries(APP_PROPERTIES.filter((p) => p.options).map((p) => [p.name, p.options!.map((o) => o.value)]));
+const enumValuesOfField = (field: string): string[] => ENUM_VALUES[(CANONICAL_FIELDS as Record<string, { defaultProperty: string }>)[field]?.defaultProperty ?? ""] ?? [];
+const typeOfField = (field: string): PropertyType => (CANONICAL_FIELDS as Record<string, { type: PropertyType }>)[field]?.type ?? "string";
+
+/** Why a property cannot take a field's values, or null when it can. */
+export function mappingProblem(field: string, property: PortalProperty | undefined, propertyName: string): string | null {
+  if (!property) return `${propertyName} does not exist in this portal: create it first`;
+  if (property.readOnly) return `${property.label} (${property.name}) is read-only in HubSpot`;
+  const type = typeOfField(field);
+  if (!COMPATIBLE[type].includes(property.type)) return `${property.label} (${property.name}) is a ${property.type} property; ${field} needs ${COMPATIBLE[type].join(" or ")}`;
+  if (type === "enumeration") {
+    const missing = enumValuesOfField(field).filter((value) => !property.options.includes(value));
+    if (missing.length) return `${property.label} (${property.name}) lacks the options ${missing.join(", ")}`;
+  }
+  return null;
+}
+
+export function uiRoutes(rt: Runtime): Router {
+  const router = Router();
+  router.use(UI_PREFIX, express.raw({ type: () => true, limit: "1mb" }), verifyHubSpotRequest(rt));
+
+  const portalProperties = async (portalId: string): Promise<PortalProperty[]> => {
+    const client = await rt.tokens.client(portalId);
+    const response = await hubspotCall(() => client.crm.properties.coreApi.getAll("contacts"));
+    return response.results.map((p) => ({
+      name: p.name,
+      label: p.label,
+      type: String(p.type),
+      fieldType: String(p.fieldType),
+      readOnly: Boolean(p.modificationMetadata?.readOnlyValue || p.calculated),
+      options: (p.options ?? []).map((o) => o.value),
+    }));
+  };
+
+  router.get(`${UI_PREFIX}/status`, async (_req, res) => {
+    const portal = await rt.db.portal.findUnique({ where: { id: portalOf(res) } });
+    res.json({ installed: !!portal && portal.status !== "uninstalled", needsReconnect: portal?.status === "needs_reauth", reason: portal?.statusReason ?? null, reconnectUrl: new URL("/oauth/install", rt.env.PUBLIC_BASE_URL).toString() });
+  });
+
+  router.get(`${UI_PREFIX}/contacts/:contactId/calls`, async (req, res) => {
+    const portalId = portalOf(res);
+    const limit = Math.min(Number(req.query.limit ?? 5) || 5, 20);
+    const before = typeof req.query.before === "string" ? new Date(req.query.before) : undefined;
+    const portal = await rt.db.portal.findUnique({ where: { id: portalId } });
+    const rows = await rt.db.call.findMany({
+      where: { portalId, hubspotContactId: String(req.params.contactId), ...(before && !Number.isNaN(before.getTime()) ? { createdAt: { lt: before } } : {}) },
+      orderBy: { createdAt: "desc" },
+      take: limit + 1,
+    });
+    const calls = rows.slice(0, limit).map((row) => {
+      const r = row.record as unknown as CallRecord;
+      return {
+        id: row.id,
+        vendor: row.vendor,
+        startedAt: r.startedAt ?? row.createdAt.toISOString(),
+        durationMs: r.durationMs ?? null,
+        disposition: r.disposition ?? null,
+        sentiment: r.sentiment?.label ?? null,
+        intent: r.intent ?? null,
+        urgency: r.urgency ?? null,
+        language: r.language ?? null,
+        summary: r.summary ?? null,
+        transcript: r.transcript ?? null,
+        escalationReason: r.escalation?.reason ?? null,
+        recordingUrl: r.recordingUrl ? playerUrl(rt.env.PUBLIC_BASE_URL, rt.env.ENCRYPTION_KEY, row.id) : null,
+        syncStatus: row.status,
+      };
+    });
+    res.json({ calls, nextBefore: rows.length > limit ? rows[limit - 1]!.createdAt.toISOString() : null, needsReconnect: portal?.status === "needs_reauth" });
+  });
+
+  router.get(`${UI_PREFIX}/properties`, async (_req, res) => {
+    res.json({ properties: await portalProperties(portalOf(res)) });
+  });
+
+  router.get(`${UI_PREFIX}/mapping`, async (_req, res) => {
+    const mapping = await loadMapping(rt.db, portalOf(res));
+    const rules = [...mapping.values()].map((rule) => ({
+      field: rule.field,
+      label: rule.kind === "canonical" ? (CANONICAL_FIELDS as Record<string, { label: string }>)[rule.field]?.label ?? rule.field : `Question: ${rule.field.slice(2).replaceAll("_", " ")}`,
+      kind: rule.kind,
+      property: rule.property,
+      policy: rule.policy,
+      enabled: rule.enabled,
+      type: rule.type,
+    }));
+    res.json({ rules });
+  });
+
+  router.put(`${UI_PREFIX}/mapping`, async (req, res) => {
+    const portalId = portalOf(res);
+    const parsed = mappingUpdateSchema.safeParse(req.body);
+    if (!parsed.success) {
+      res.status(400).json({ error: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+      return;
+    }
+    const mapping = await loadMapping(rt.db, portalId);
+    const properties = new Map((await portalProperties(portalId)).map((p) => [p.name, p]));
+    const problems: { field: string; error: string }[] = [];
+    for (const rule of parsed.data.rules) {
+      if (!mapping.has(rule.field)) problems.push({ field: rule.field, error: `unknown field ${rule.field}` });
+      else if (rule.enabled) {
+        const problem = mappingProblem(rule.field, properties.get(rule.property), rule.property);
+        if (problem) problems.push({ field: rule.field, error: problem });
+      }
+    }
+    if (problems.length) {
+      res.status(422).json({ error: "Some fields cannot be mapped as asked; nothing was saved.", problems });
+      return;
+    }
+    await rt.db.$transaction(parsed.data.rules.map((rule) => rt.db.fieldMapping.update({ where: { portalId_field: { portalId, field: rule.field } }, data: { property: rule.property, policy: rule.policy, enabled: rule.enabled } })));
+    log.info({ portalId, rules: parsed.data.rules.length }, "field mapping updated");
+    res.json({ saved: parsed.data.rules.length });
+  });
+
+  router.post(`${UI_PREFIX}/properties`, async (req, res) => {
+    const portalId = portalOf(res);
+    const field = z.object({ field: z.string().min(1) }).safeParse(req.body);
+    if (!field.success) {
+      res.status(400).json({ error: "field is required" });
+      return;
+    }
+    const name = field.data.field;
+    const definition = name.startsWith("q:") ? qualificationDefinition(name.slice(2)) : APP_PROPERTIES.find((p) => p.name === (CANONICAL_FIELDS as Record<string, { defaultProperty: string }>)[name]?.defaultProperty);
+    if (!definition) {
+      res.status(400).json({ error: `${name} maps to a built-in HubSpot property; nothing to create` });
+      return;
+    }
+    await rt.db.provisionedProperty.deleteMany({ where: { portalId, name: definition.name } });
+    await ensureProperties(rt.db, await rt.tokens.client(portalId), portalId, [definition]);
+    res.status(201).json({ created: definition.name });
+  });
+
+  router.get(`${UI_PREFIX}/connections`, async (_req, res) => {
+    const connections = await listConnections(rt.db, rt.env.PUBLIC_BASE_URL, portalOf(res));
+    res.json({
+      connections: connections.map((c) => ({ ...c, vendorLabel: vendors[c.vendor as keyof typeof vendors].label, weakSignature: c.vendor === "synthflow" })),
+      vendors: Object.values(vendors).map((v) => ({ id: v.id, label: v.label, secretHelp: v.secretHelp })),
+    });
+  });
+
+  router.post(`${UI_PREFIX}/connections`, async (req, res) => {
+    const parsed = connectionSchema.safeParse(req.body);
+    if (!parsed.success) {
+      res.status(400).json({ error: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+      return;
+    }
+    const view = await createConnection(rt.db, { portalId: portalOf(res), ...parsed.data, encryptionKey: rt.env.ENCRYPTION_KEY, publicBaseUrl: rt.env.PUBLIC_BASE_URL });
+    res.status(201).json({ connection: view });
+  });
+
+  router.post(`${UI_PREFIX}/connections/:id/secret`, async (req, res) => {
+    const parsed = secretSchema.safeParse(req.body);
+    if (!parsed.success) {
+      res.status(400).json({ error: parsed.error.issues[0]!.message });
+      return;
+    }
+    await rotateSecret(rt.db, { portalId: portalOf(res), connectionId: String(req.params.id), secret: parsed.data.secret, encryptionKey: rt.env.ENCRYPTION_KEY });
+    res.json({ rotated: true });
+  });
+
+  router.get(`${UI_PREFIX}/fallback`, async (_req, res) => {
+    res.json({ entries: await listFallback(rt.db, { portalId: portalOf(res) }) });
+  });
+
+  router.post(`${UI_PREFIX}/fallback/replay`, async (req, res) => {
+    const portalId = portalOf(res);
+    const body = z.object({ id: z.string().optional(), all: z.boolean().optional() }).safeParse(req.body);
+    if (!body.success || !body.data.id === !body.data.all) {
+      res.status(400).json({ error: "send either {id} or {all: true}" });
+      return;
+    }
+    if (body.data.id) {
+      const entry = await rt.db.fallbackEntry.findFirst({ where: { id: body.data.id, portalId } });
+      if (!entry) {
+        res.status(404).json({ error: "no such fallback entry in this portal" });
+        return;
+      }
+    }
+    res.json(await replayFallback(rt.db, rt.queue, rt.env.SYNC_MAX_ATTEMPTS, body.data.id ? { id: body.data.id } : { all: true, portalId }));
+  });
+
+  router.delete(`${UI_PREFIX}/install`, async (_req, res) => {
+    res.json(await uninstallPortal(rt, portalOf(res)));
+  });
+
+  router.use(UI_PREFIX, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (error instanceof ConnectionError) return void res.status(400).json({ error: error.message });
+    if (error instanceof PortalNeedsReauthError) return void res.status(409).json({ error: "Reconnect the app: HubSpot no longer accepts its authorisation.", needsReconnect: true });
+    if (error instanceof PermanentSyncError || error instanceof HubSpotRequestError) return void res.status(502).json({ error: error.message });
+    if (error instanceof TransientSyncError) return void res.status(503).json({ error: "HubSpot is not answering right now; try again in a minute." });
+    next(error);
+  });
+  return router;
+}
