@@ -89,8 +89,10 @@ export class HubSpotClientFactory {
       send(request) {
         const sent = (async () => {
           if (portalId) {
-            if (request.getUrl().includes("/search")) await limiter.acquire(`${portalId}:search`, { limit: searchesPerSecond, windowMs: 1_000 });
+            // The long window first: a search slot taken before waiting seconds for it would be stale,
+            // and the searches would then reach HubSpot in a burst.
             await limiter.acquire(portalId, { limit: perTenSeconds, windowMs: 10_000 });
+            if (request.getUrl().includes("/search")) await limiter.acquire(`${portalId}:search`, { limit: searchesPerSecond, windowMs: 1_000 });
           }
           request.setAgent(agent);
           try {

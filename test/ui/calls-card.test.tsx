@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import React from "react";
 import { Accordion, Button, DescriptionListItem, EmptyState, ErrorState, LoadingSpinner, Tag, Text, hubspot } from "@hubspot/ui-extensions";
 import { createRenderer } from "@hubspot/ui-extensions/testing";
-import { CallsCard, type CallSummary } from "../../hubspot-app/app/cards/CallsCard";
+import { CallsCard, type CallSummary } from "../../hubspot-app/app/cards/CallsCard.js";
 
 // The contact-record sidebar card, rendered with HubSpot's test renderer; hubspot.fetch answered
 // from fixtures.

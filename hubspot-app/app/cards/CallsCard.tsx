@@ -16,8 +16,8 @@ import {
   useExtensionActions,
   useExtensionContext,
 } from "@hubspot/ui-extensions";
-import { backend, BackendError } from "../shared/backend";
-import { duration, humanise, when } from "../shared/format";
+import { backend, BackendError } from "../shared/backend.js";
+import { duration, humanise, when } from "../shared/format.js";
 
 export interface CallSummary {
   id: string;

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { translate } from "@hubspot/project-parsing-lib/translate";
+import { isKnownPlatformVersion } from "@hubspot/project-parsing-lib/projects";
+import { validateUid } from "@hubspot/project-parsing-lib/uid";
+import { REQUIRED_SCOPES } from "../../server/hubspot/scopes.js";
+
+// The HubSpot project parses offline, as `hs project upload` would read it (full schema validation
+// needs a HubSpot account).
+
+describe("hubspot-app project", () => {
+  it("parses with no skipped hsmeta files and unique uids", async () => {
+    const config = JSON.parse(readFileSync("hsproject.json", "utf8"));
+    expect(isKnownPlatformVersion(config.platformVersion)).toBe(true);
+    const result = await translate({ projectSourceDir: `${process.cwd()}/hubspot-app`, platformVersion: config.platformVersion }, { skipValidation: true });
+    expect(result.skippedHsMetaFiles).toEqual([]);
+    const nodes = Object.values(result.intermediateRepresentation.intermediateNodesIndexedByUid) as { uid: string; componentType: string }[];
+    const types = nodes.map((n) => n.componentType).sort();
+    expect(types).toEqual(expect.arrayContaining(["APPLICATION", "CARD", "SETTINGS", "WEBHOOKS"].map((t) => expect.stringMatching(new RegExp(t, "i")))));
+    const uids = nodes.map((n) => n.uid);
+    expect(new Set(uids).size).toBe(uids.length);
+    for (const uid of uids) expect(validateUid(uid)).toBeFalsy();
+  });
+
+  it("asks for exactly the scopes the backend uses, and puts the card in the contact sidebar", () => {
+    const app = JSON.parse(readFileSync("hubspot-app/app/app-hsmeta.json", "utf8"));
+    expect(app.config.distribution).toBe("marketplace");
+    expect(app.config.auth.requiredScopes).toEqual([...REQUIRED_SCOPES]);
+    const card = JSON.parse(readFileSync("hubspot-app/app/cards/calls-card-hsmeta.json", "utf8"));
+    expect(card.config).toMatchObject({ location: "crm.record.sidebar", objectTypes: ["contacts"] });
+    const hooks = JSON.parse(readFileSync("hubspot-app/app/webhooks/webhooks-hsmeta.json", "utf8"));
+    expect(hooks.config.subscriptions.hubEvents).toEqual([{ subscriptionType: "contact.privacyDeletion", active: true }]);
+  });
+});
