@@ -8,6 +8,7 @@ export PGHOST=${PGHOST:-127.0.0.1}
 export TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/aira_test}
 export TEST_TEMPLATE_DATABASE=${TEST_TEMPLATE_DATABASE:-aira_template}
 bash scripts/services.sh aira_test "$TEST_TEMPLATE_DATABASE"
+bash scripts/ensure-chromium.sh
 npx prisma generate >/dev/null
 DATABASE_URL=$TEST_DATABASE_URL npx prisma migrate deploy >/dev/null
 DATABASE_URL=${TEST_DATABASE_URL%/*}/$TEST_TEMPLATE_DATABASE npx prisma migrate deploy >/dev/null
