@@ -1,8 +1,10 @@
 import { parseArgs } from "node:util";
-import { loadDotEnv, parseEnv, EnvError } from "../config/env.js";
+import { loadDotEnv, parseEnv } from "../config/env.js";
 import { createRuntime, type Runtime } from "../runtime.js";
-import { ConnectionError, createConnection, listConnections } from "../connections/connections.js";
+import { createConnection, listConnections } from "../connections/connections.js";
 import { listFallback, replayFallback } from "../fallback/fallback.js";
+import { BookingSetupError } from "../booking/setup.js";
+import { bookingList, bookingSetup } from "./booking.js";
 
 // The operator CLI: `npm run --silent cli -- <command>`. Prints JSON on stdout; errors go to stderr as
 // {"error"} with exit code 1 (2 for usage errors).
@@ -47,8 +49,8 @@ const commands: Record<string, Command> = {
     if (!o.id === !o.all) throw new UsageError("fallback replay needs exactly one of --id <id> or --all");
     return replayFallback(rt.db, rt.queue, rt.env.SYNC_MAX_ATTEMPTS, o.id ? { id: String(o.id) } : { all: true, portalId: o.portal as string | undefined });
   },
-  "booking setup": async (rt, args) => (await import("./booking.js")).bookingSetup(rt, args),
-  "booking list": async (rt, args) => (await import("./booking.js")).bookingList(rt, args),
+  "booking setup": bookingSetup,
+  "booking list": bookingList,
 };
 
 export async function runCli(argv: string[], rt: Runtime): Promise<unknown> {
@@ -66,8 +68,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     rt = createRuntime(parseEnv(), { dbPoolSize: 2 });
     console.log(JSON.stringify(await runCli(process.argv.slice(2), rt), null, 2));
   } catch (error) {
-    code = error instanceof UsageError ? 2 : 1;
-    const message = error instanceof EnvError || error instanceof UsageError || error instanceof ConnectionError ? error.message : (error as Error).message;
+    code = error instanceof UsageError || error instanceof BookingSetupError ? 2 : 1;
+    const message = (error as Error).message;
     console.error(JSON.stringify({ error: message }));
   } finally {
     await rt?.close();

@@ -72,7 +72,7 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
   return deps.locks.withLock(`${first.portalId}:${first.callerKey ?? callId}`, async () => {
     const call = await deps.db.call.findUniqueOrThrow({ where: { id: callId } });
     if (call.syncedVersion >= call.version) return "already_synced";
-    const record = call.record as unknown as CallRecord;
+    const record = await withBookingOutcome(deps.db, call.portalId, call.vendorCallId, call.record as unknown as CallRecord);
     const region = portal.defaultRegion || deps.defaultRegion;
     try {
       await withFreshToken(deps.tokens, call.portalId, async (client, accessToken) => {
@@ -125,6 +125,20 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
     log.info({ portalId: call.portalId, callId, vendor: call.vendor, version: call.version }, "call synced to HubSpot");
     return "synced";
   });
+}
+
+/**
+ * What the live tools booked, moved or cancelled during this conversation becomes the call's
+ * disposition and a line of its summary (the post-call webhook knows nothing of it).
+ */
+async function withBookingOutcome(db: Db, portalId: string, vendorCallId: string, record: CallRecord): Promise<CallRecord> {
+  const booking = await db.booking.findFirst({ where: { portalId, history: { array_contains: [{ callId: vendorCallId }] } }, include: { serviceType: true }, orderBy: { updatedAt: "desc" } });
+  if (!booking) return record;
+  const actions = (booking.history as { action: string; callId?: string }[]).filter((h) => h.callId === vendorCallId).map((h) => h.action);
+  const last = actions.at(-1);
+  const disposition = last === "cancelled" ? "canceled_appointment" : last === "rescheduled" ? "rescheduled" : "booked";
+  const what = `${last === "cancelled" ? "Cancelled" : last === "rescheduled" ? "Rescheduled" : "Booked"}: ${booking.serviceType.name} on ${booking.startAt.toISOString()} (booking ${booking.id.slice(0, 8)})`;
+  return { ...record, disposition, summary: record.summary ? `${record.summary}\n${what}` : what };
 }
 
 async function markWaitingForAuth(db: Db, callId: string): Promise<SyncOutcome> {

@@ -1,0 +1,286 @@
+import { Prisma, type Db } from "../db/client.js";
+import { logger } from "../config/logger.js";
+import { addDays, localDate, speakable, weekdayOf, zonedInstant, isValidTimeZone, type Weekday } from "./time.js";
+import { builtinProvider } from "./providers/builtin/index.js";
+import type { CalendarEvent, CalendarProvider } from "./providers/types.js";
+
+// Availability, holds, booking, rescheduling and cancelling, for the live tools. Every answer is a
+// short sentence the AI can say, plus data. Double booking is impossible in our own data (exclusion
+// constraint, SQLSTATE 23P01) and the provider's free/busy is checked live right before writing.
+
+const log = logger("booking");
+const SEARCH_DAYS = 14;
+const OFFERED = 3;
+
+export interface ToolAnswer {
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export interface CallerContext {
+  portalId: string;
+  connectionId: string;
+  vendorCallId: string;
+  phone: string | null;
+  name?: string | null;
+  email?: string | null;
+}
+
+type Settings = { timezone: string; holdMinutes: number; slotStepMinutes: number; leadMinutes: number };
+type Service = { id: string; name: string; durationMinutes: number; bufferMinutes: number; aliases: string[]; reminderMinutes: number[] };
+type Staff = { id: string; name: string; email: string; calendar: string; timezone: string; hours: unknown; hubspotOwnerId: string | null };
+
+const providers: Record<string, CalendarProvider> = { builtin: builtinProvider };
+const providerFor = (staff: Staff) => providers[staff.calendar] ?? builtinProvider;
+
+export function isOverlapError(error: unknown): boolean {
+  const text = String((error as { message?: unknown })?.message ?? "") + JSON.stringify((error as { meta?: unknown })?.meta ?? {});
+  return text.includes("23P01") || text.includes("Booking_no_overlap") || text.includes("exclusion constraint");
+}
+
+const fold = (text: string) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().trim();
+
+export class Scheduler {
+  constructor(private readonly db: Db, private readonly now: () => Date = () => new Date()) {}
+
+  private async settings(portalId: string): Promise<Settings | null> {
+    return this.db.bookingSettings.findUnique({ where: { portalId } });
+  }
+
+  /** "consulta", "Consultation", "full service" -> the service type, or null. */
+  async resolveService(portalId: string, asked: string | undefined): Promise<{ service: Service | null; services: Service[] }> {
+    const services = await this.db.serviceType.findMany({ where: { portalId }, orderBy: { name: "asc" } });
+    if (!asked) return { service: null, services };
+    const wanted = fold(asked);
+    const service = services.find((s) => [s.name, ...s.aliases].some((n) => fold(n) === wanted)) ?? services.find((s) => [s.name, ...s.aliases].some((n) => wanted.includes(fold(n)) || fold(n).includes(wanted))) ?? null;
+    return { service, services };
+  }
+
+  private clarify(services: Service[], asked?: string): ToolAnswer {
+    const list = services.map((s) => `${s.name} (${s.durationMinutes} minutes)`).join(", ");
+    return { message: `${asked ? `I can't book "${asked}". ` : ""}Which service would you like: ${list}?`, data: { error: "unknown_service", services: services.map((s) => s.name) } };
+  }
+
+  /** Free slots for a service, earliest first, across staff, from a date and within a time window. */
+  private async freeSlots(portalId: string, settings: Settings, service: Service, options: { date?: string; window?: [string, string]; timeZone: string; exclude?: string }, limit: number): Promise<{ start: Date; staff: Staff }[]> {
+    const staff = await this.db.staffMember.findMany({ where: { portalId }, orderBy: { name: "asc" } });
+    const now = this.now();
+    const earliest = new Date(now.getTime() + settings.leadMinutes * 60_000);
+    const firstDay = options.date ?? localDate(now, settings.timezone);
+    const horizonEnd = zonedInstant(addDays(firstDay, SEARCH_DAYS + 1), "00:00", settings.timezone);
+    const taken = await this.db.booking.findMany({
+      where: { portalId, status: { in: ["held", "confirmed"] }, startAt: { lt: horizonEnd }, blockEndAt: { gt: earliest }, NOT: { OR: [{ status: "held", holdExpiresAt: { lt: now } }, ...(options.exclude ? [{ id: options.exclude }] : [])] } },
+      select: { staffId: true, startAt: true, blockEndAt: true },
+    });
+    const blockMs = (service.durationMinutes + service.bufferMinutes) * 60_000;
+    const slots: { start: Date; staff: Staff }[] = [];
+    for (let offset = 0; offset <= SEARCH_DAYS && slots.length < limit; offset++) {
+      const day = addDays(firstDay, offset);
+      const daySlots: { start: Date; staff: Staff }[] = [];
+      for (const member of staff) {
+        const hours = (member.hours as Partial<Record<Weekday, [string, string]>>)[weekdayOf(day)];
+        if (!hours) continue;
+        const open = zonedInstant(day, hours[0], member.timezone);
+        const close = zonedInstant(day, hours[1], member.timezone);
+        const busy = taken.filter((b) => b.staffId === member.id);
+        for (let t = open.getTime(); t + service.durationMinutes * 60_000 <= close.getTime(); t += settings.slotStepMinutes * 60_000) {
+          const start = new Date(t);
+          if (start < earliest) continue;
+          if (options.window) {
+            const local = new Intl.DateTimeFormat("en-GB", { timeZone: options.timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(start);
+            if (local < options.window[0] || local >= options.window[1]) continue;
+          }
+          if (busy.some((b) => b.startAt.getTime() < t + blockMs && b.blockEndAt.getTime() > t)) continue;
+          daySlots.push({ start, staff: member });
+        }
+      }
+      daySlots.sort((a, b) => a.start.getTime() - b.start.getTime());
+      // One staff member per start time is enough to offer it.
+      for (const slot of daySlots) if (!slots.some((s) => s.start.getTime() === slot.start.getTime())) slots.push(slot);
+    }
+    return slots.slice(0, limit);
+  }
+
+  private parseDate(settings: Settings, raw: string | undefined): { date?: string; error?: string } {
+    if (!raw) return {};
+    const today = localDate(this.now(), settings.timezone);
+    const text = fold(raw);
+    if (text === "today" || text === "hoy") return { date: today };
+    if (text === "tomorrow" || text === "manana") return { date: addDays(today, 1) };
+    const iso = /^(\d{4}-\d{2}-\d{2})/.exec(raw.trim())?.[1];
+    if (!iso || Number.isNaN(Date.parse(iso))) return { error: `I didn't understand the date "${raw}". Which day works for you?` };
+    if (iso < today) return { error: "That date has already passed. Which upcoming day works for you?" };
+    return { date: iso };
+  }
+
+  private parseWindow(raw: string | undefined): { window?: [string, string]; error?: string } {
+    if (!raw) return {};
+    const text = fold(raw);
+    if (["morning", "manana", "am"].includes(text)) return { window: ["00:00", "12:00"] };
+    if (["afternoon", "tarde", "pm"].includes(text)) return { window: ["12:00", "17:00"] };
+    if (["evening", "noche"].includes(text)) return { window: ["17:00", "24:00"] };
+    const range = /^(\d{1,2}):?(\d{2})?\s*-\s*(\d{1,2}):?(\d{2})?$/.exec(text);
+    if (range) {
+      const pad = (h: string, m?: string) => `${h.padStart(2, "0")}:${m ?? "00"}`;
+      return { window: [pad(range[1]!, range[2]), pad(range[3]!, range[4])] };
+    }
+    return { error: `I didn't understand the time "${raw}". Morning or afternoon?` };
+  }
+
+  /** check_availability: 2-3 real open slots, each held for a few minutes for this caller. */
+  async checkAvailability(caller: CallerContext, args: { service_type?: string; date?: string; time_window?: string; timezone?: string }): Promise<ToolAnswer> {
+    const settings = await this.settings(caller.portalId);
+    if (!settings) return { message: "I can't book appointments on this line yet. Someone from the team will call you back to schedule.", data: { error: "booking_not_set_up" } };
+    const { service, services } = await this.resolveService(caller.portalId, args.service_type);
+    if (!service) return this.clarify(services, args.service_type);
+    const timeZone = args.timezone && isValidTimeZone(args.timezone) ? args.timezone : settings.timezone;
+    const date = this.parseDate(settings, args.date);
+    if (date.error) return { message: date.error, data: { error: "bad_date" } };
+    const window = this.parseWindow(args.time_window);
+    if (window.error) return { message: window.error, data: { error: "bad_time_window" } };
+
+    await this.releaseHolds(caller);
+    const offered: { start: Date; staff: Staff }[] = [];
+    for (const slot of await this.freeSlots(caller.portalId, settings, service, { date: date.date, window: window.window, timeZone }, OFFERED * 4)) {
+      if (offered.length === OFFERED) break;
+      if (await this.hold(caller, settings, service, slot)) offered.push(slot);
+    }
+    if (offered.length === 0) return { message: `I don't have an opening for a ${service.name} then. Would another day work?`, data: { slots: [] } };
+    const slots = offered.map((s) => ({ start: s.start.toISOString(), label: speakable(s.start, timeZone, this.now()), staff: s.staff.name }));
+    const labels = slots.map((s) => s.label);
+    const spoken = labels.length === 1 ? labels[0] : `${labels.slice(0, -1).join(", ")} or ${labels.at(-1)}`;
+    return { message: `For a ${service.name} (${service.durationMinutes} minutes) I have ${spoken}. Which works best?`, data: { service: service.name, durationMinutes: service.durationMinutes, timeZone, slots } };
+  }
+
+  /** A short hold so a second caller is not offered the same slot; it expires on its own. */
+  private async hold(caller: CallerContext, settings: Settings, service: Service, slot: { start: Date; staff: Staff }): Promise<boolean> {
+    try {
+      await this.db.booking.create({
+        data: {
+          portalId: caller.portalId,
+          staffId: slot.staff.id,
+          serviceTypeId: service.id,
+          status: "held",
+          startAt: slot.start,
+          endAt: new Date(slot.start.getTime() + service.durationMinutes * 60_000),
+          blockEndAt: new Date(slot.start.getTime() + (service.durationMinutes + service.bufferMinutes) * 60_000),
+          holdExpiresAt: new Date(this.now().getTime() + settings.holdMinutes * 60_000),
+          connectionId: caller.connectionId,
+          vendorCallId: caller.vendorCallId,
+          callerPhone: caller.phone,
+        },
+      });
+      return true;
+    } catch (error) {
+      if (isOverlapError(error)) return false;
+      throw error;
+    }
+  }
+
+  private async releaseHolds(caller: CallerContext, keep?: string): Promise<void> {
+    // Expired holds of anyone are removed too: the constraint cannot look at the clock.
+    await this.db.booking.deleteMany({ where: { status: "held", OR: [{ holdExpiresAt: { lt: this.now() } }, { connectionId: caller.connectionId, vendorCallId: caller.vendorCallId, ...(keep ? { NOT: { id: keep } } : {}) }] } });
+  }
+
+  /** book_appointment: the held slot (or any free one at that time) becomes a confirmed booking. */
+  async book(caller: CallerContext, args: { service_type?: string; start?: string; name?: string; email?: string }): Promise<ToolAnswer & { bookingId?: string }> {
+    const settings = await this.settings(caller.portalId);
+    if (!settings) return { message: "I can't book appointments on this line yet. Someone from the team will call you back to schedule.", data: { error: "booking_not_set_up" } };
+    const { service, services } = await this.resolveService(caller.portalId, args.service_type);
+    if (!service) return this.clarify(services, args.service_type);
+    const start = args.start ? new Date(args.start) : null;
+    if (!start || Number.isNaN(start.getTime())) return { message: "Which time would you like? I need a day and a time.", data: { error: "bad_start" } };
+    if (start.getTime() < this.now().getTime()) return { message: "That time has already passed. Shall I look for the next openings?", data: { error: "past_start" } };
+    const end = new Date(start.getTime() + service.durationMinutes * 60_000);
+    const blockEnd = new Date(end.getTime() + service.bufferMinutes * 60_000);
+
+    const held = await this.db.booking.findFirst({ where: { portalId: caller.portalId, connectionId: caller.connectionId, vendorCallId: caller.vendorCallId, status: "held", startAt: start, serviceTypeId: service.id, holdExpiresAt: { gt: this.now() } }, include: { staff: true } });
+    const candidates = held ? [held.staff] : await this.db.staffMember.findMany({ where: { portalId: caller.portalId }, orderBy: { name: "asc" } });
+    for (const staff of candidates) {
+      // Live re-check of the staff member's calendar right before writing.
+      const busy = await providerFor(staff).freeBusy(staff.email, start, blockEnd);
+      if (busy.some((b) => b.start < blockEnd && b.end > start)) continue;
+      if (!held && !(await this.fitsHours(staff, start, end))) continue;
+      const details = { status: "confirmed", holdExpiresAt: null, callerName: args.name ?? caller.name ?? null, callerEmail: args.email ?? caller.email ?? null, callerPhone: caller.phone, history: [{ at: this.now().toISOString(), action: "booked", callId: caller.vendorCallId, start: start.toISOString() }] as Prisma.InputJsonValue };
+      try {
+        const booking = held
+          ? await this.db.booking.update({ where: { id: held.id }, data: details })
+          : await this.db.booking.create({ data: { portalId: caller.portalId, staffId: staff.id, serviceTypeId: service.id, startAt: start, endAt: end, blockEndAt: blockEnd, connectionId: caller.connectionId, vendorCallId: caller.vendorCallId, ...details } });
+        await this.releaseHolds(caller, booking.id);
+        const eventId = await providerFor(staff).create(this.event(booking.id, service, staff, start, end, details.callerName, details.callerEmail, caller.phone));
+        await this.db.booking.update({ where: { id: booking.id }, data: { externalEventId: eventId } });
+        log.info({ portalId: caller.portalId, bookingId: booking.id }, "appointment booked");
+        return { message: `You're booked for a ${service.name} ${speakable(start, settings.timezone, this.now())} with ${staff.name}. Your booking reference is ${booking.id.slice(0, 8)}.`, data: { bookingId: booking.id, start: start.toISOString(), end: end.toISOString(), staff: staff.name }, bookingId: booking.id };
+      } catch (error) {
+        if (!isOverlapError(error)) throw error;
+      }
+    }
+    return this.alternatives(caller, settings, service, start, "That time was just taken.");
+  }
+
+  private async fitsHours(staff: Staff, start: Date, end: Date): Promise<boolean> {
+    const day = localDate(start, staff.timezone);
+    const hours = (staff.hours as Partial<Record<Weekday, [string, string]>>)[weekdayOf(day)];
+    return !!hours && start >= zonedInstant(day, hours[0], staff.timezone) && end <= zonedInstant(day, hours[1], staff.timezone);
+  }
+
+  private async alternatives(caller: CallerContext, settings: Settings, service: Service, near: Date, prefix: string, exclude?: string): Promise<ToolAnswer> {
+    const slots = await this.freeSlots(caller.portalId, settings, service, { date: localDate(near, settings.timezone), timeZone: settings.timezone, exclude }, OFFERED);
+    if (slots.length === 0) return { message: `${prefix} I don't have another opening in the next two weeks; someone from the team will call you back.`, data: { error: "slot_taken", slots: [] } };
+    const labels = slots.map((s) => speakable(s.start, settings.timezone, this.now()));
+    return { message: `${prefix} I can offer ${labels.length === 1 ? labels[0] : `${labels.slice(0, -1).join(", ")} or ${labels.at(-1)}`}. Would one of those work?`, data: { error: "slot_taken", slots: slots.map((s, i) => ({ start: s.start.toISOString(), label: labels[i], staff: s.staff.name })) } };
+  }
+
+  /** The caller's booking: by id (within the portal), else their next confirmed one by phone. */
+  private async findBooking(caller: CallerContext, bookingId?: string) {
+    const include = { staff: true, serviceType: true } as const;
+    if (bookingId) {
+      const byId = await this.db.booking.findFirst({ where: { portalId: caller.portalId, status: "confirmed", OR: [{ id: bookingId }, { id: { startsWith: bookingId.toLowerCase() } }] }, include });
+      if (byId) return byId;
+    }
+    if (!caller.phone) return null;
+    return this.db.booking.findFirst({ where: { portalId: caller.portalId, status: "confirmed", callerPhone: caller.phone, startAt: { gt: this.now() } }, orderBy: { startAt: "asc" }, include });
+  }
+
+  /** reschedule_appointment: the same booking (and the same calendar event) moves. */
+  async reschedule(caller: CallerContext, args: { new_start?: string; booking_id?: string }): Promise<ToolAnswer & { bookingId?: string }> {
+    const settings = await this.settings(caller.portalId);
+    if (!settings) return { message: "I can't change appointments on this line yet.", data: { error: "booking_not_set_up" } };
+    const booking = await this.findBooking(caller, args.booking_id);
+    if (!booking) return { message: "I couldn't find an upcoming appointment for you. Would you like to book one?", data: { error: "no_booking" } };
+    const start = args.new_start ? new Date(args.new_start) : null;
+    if (!start || Number.isNaN(start.getTime())) return { message: "Which new day and time would you like?", data: { error: "bad_start" } };
+    if (start.getTime() < this.now().getTime()) return { message: "That time has already passed. Which upcoming time works for you?", data: { error: "past_start" } };
+    const service = booking.serviceType;
+    const end = new Date(start.getTime() + service.durationMinutes * 60_000);
+    const blockEnd = new Date(end.getTime() + service.bufferMinutes * 60_000);
+    const busy = await providerFor(booking.staff).freeBusy(booking.staff.email, start, blockEnd);
+    if (!(await this.fitsHours(booking.staff, start, end)) || busy.some((b) => b.start < blockEnd && b.end > start)) {
+      return this.alternatives(caller, settings, service, start, `${booking.staff.name} isn't available then.`, booking.id);
+    }
+    const history = [...((booking.history as unknown[]) ?? []), { at: this.now().toISOString(), action: "rescheduled", callId: caller.vendorCallId, from: booking.startAt.toISOString(), to: start.toISOString() }];
+    try {
+      await this.db.booking.update({ where: { id: booking.id }, data: { startAt: start, endAt: end, blockEndAt: blockEnd, history: history as Prisma.InputJsonValue } });
+    } catch (error) {
+      if (!isOverlapError(error)) throw error;
+      return this.alternatives(caller, settings, service, start, "That time was just taken.", booking.id);
+    }
+    if (booking.externalEventId) await providerFor(booking.staff).move(booking.externalEventId, this.event(booking.id, service, booking.staff, start, end, booking.callerName, booking.callerEmail, booking.callerPhone));
+    return { message: `Done: your ${service.name} is moved to ${speakable(start, settings.timezone, this.now())}.`, data: { bookingId: booking.id, start: start.toISOString(), end: end.toISOString() }, bookingId: booking.id };
+  }
+
+  /** cancel_appointment: cancelled, the attendee notified by the provider. */
+  async cancel(caller: CallerContext, args: { booking_id?: string; reason?: string }): Promise<ToolAnswer & { bookingId?: string }> {
+    const booking = await this.findBooking(caller, args.booking_id);
+    if (!booking) return { message: "I couldn't find an upcoming appointment for you to cancel.", data: { error: "no_booking" } };
+    const history = [...((booking.history as unknown[]) ?? []), { at: this.now().toISOString(), action: "cancelled", callId: caller.vendorCallId, reason: args.reason ?? null }];
+    await this.db.booking.update({ where: { id: booking.id }, data: { status: "cancelled", history: history as Prisma.InputJsonValue } });
+    if (booking.externalEventId) await providerFor(booking.staff).cancel(booking.externalEventId, this.event(booking.id, booking.serviceType, booking.staff, booking.startAt, booking.endAt, booking.callerName, booking.callerEmail, booking.callerPhone), args.reason ?? null);
+    const settings = await this.settings(caller.portalId);
+    return { message: `Your ${booking.serviceType.name} ${speakable(booking.startAt, settings?.timezone ?? "UTC", this.now())} is cancelled.`, data: { bookingId: booking.id }, bookingId: booking.id };
+  }
+
+  private event(bookingId: string, service: Service, staff: Staff, start: Date, end: Date, name: string | null, email: string | null, phone: string | null): CalendarEvent {
+    return { bookingId, title: `${service.name}${name ? ` with ${name}` : ""}`, start, end, organizerEmail: staff.email, attendee: { name, email, phone }, reminderMinutes: service.reminderMinutes, timeZone: staff.timezone };
+  }
+}

@@ -1,0 +1,151 @@
+import express, { Router } from "express";
+import { z } from "zod";
+import type { Runtime } from "../runtime.js";
+import type { VendorId } from "../calls/record.js";
+import { decrypt, sha256Hex } from "../config/crypto.js";
+import { logger } from "../config/logger.js";
+import { getVendor } from "../vendors/registry.js";
+import { normalisePhone } from "../contacts/phone.js";
+import type { Prisma } from "../db/client.js";
+import { Scheduler, type CallerContext, type ToolAnswer } from "./scheduler.js";
+import { logMeeting } from "./meetings.js";
+
+// Live tool endpoints (each connection's toolsUrl), in each vendor's own format:
+//   Retell custom function: {name, call, args} (or args at the root), signed like its webhooks;
+//   Vapi: {message: {type: "tool-calls", toolCallList: [{id, name, parameters | function.arguments}]}}
+//         answered {"results": [{"toolCallId", "result"}]};
+//   generic (docs/booking-tools.md): {callId, toolCallId?, name, args, callerPhone?}.
+// Every write is idempotent on the vendor's call id + tool call: a retried call gets the first answer.
+
+const log = logger("booking.tools");
+
+export const TOOL_NAMES = ["check_availability", "book_appointment", "reschedule_appointment", "cancel_appointment"] as const;
+type ToolName = (typeof TOOL_NAMES)[number];
+
+interface ToolCall {
+  id: string | null;
+  name: string;
+  args: Record<string, unknown>;
+}
+
+interface ParsedToolRequest {
+  vendorCallId: string;
+  phone: string | null;
+  calls: ToolCall[];
+}
+
+const argsSchemas = {
+  check_availability: z.object({ service_type: z.string().optional(), date: z.string().optional(), time_window: z.string().optional(), timezone: z.string().optional() }),
+  book_appointment: z.object({ service_type: z.string().optional(), start: z.string().optional(), name: z.string().optional(), email: z.string().optional() }),
+  reschedule_appointment: z.object({ new_start: z.string().optional(), booking_id: z.string().optional() }),
+  cancel_appointment: z.object({ booking_id: z.string().optional(), reason: z.string().optional() }),
+} satisfies Record<ToolName, z.ZodType>;
+
+function parseArguments(raw: unknown): Record<string, unknown> {
+  if (typeof raw === "string") {
+    try {
+      return JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  }
+  return raw && typeof raw === "object" ? (raw as Record<string, unknown>) : {};
+}
+
+export function parseToolRequest(vendor: VendorId, body: any): ParsedToolRequest | string {
+  if (vendor === "vapi") {
+    const message = body?.message;
+    if (message?.type !== "tool-calls") return `expected message.type "tool-calls", got ${JSON.stringify(message?.type ?? null)}`;
+    const list: any[] = message.toolCallList ?? message.toolCalls ?? [];
+    return {
+      vendorCallId: String(message.call?.id ?? ""),
+      phone: message.customer?.number ?? message.call?.customer?.number ?? null,
+      calls: list.map((c) => ({ id: String(c.id), name: String(c.name ?? c.function?.name ?? ""), args: parseArguments(c.parameters ?? c.arguments ?? c.function?.arguments) })),
+    };
+  }
+  if (vendor === "retell") {
+    if (typeof body?.name !== "string") return "expected {name, call, args}";
+    const { name, call, args, ...rest } = body;
+    return { vendorCallId: String(call?.call_id ?? ""), phone: call?.direction === "outbound" ? (call?.to_number ?? null) : (call?.from_number ?? null), calls: [{ id: null, name, args: args ? parseArguments(args) : rest }] };
+  }
+  if (typeof body?.name !== "string" || typeof body?.callId !== "string") return "expected {callId, name, args}";
+  return { vendorCallId: body.callId, phone: body.callerPhone ?? null, calls: [{ id: body.toolCallId ? String(body.toolCallId) : null, name: body.name, args: parseArguments(body.args) }] };
+}
+
+export function bookingToolRoutes(rt: Runtime): Router {
+  const router = Router();
+  const scheduler = new Scheduler(rt.db);
+
+  const run = async (caller: CallerContext, call: ToolCall): Promise<ToolAnswer> => {
+    if (!(TOOL_NAMES as readonly string[]).includes(call.name)) return { message: "Sorry, I can't do that on this line.", data: { error: "unknown_tool", tools: TOOL_NAMES } };
+    const name = call.name as ToolName;
+    const parsed = argsSchemas[name].safeParse(call.args);
+    if (!parsed.success) return { message: "Sorry, I didn't catch that. Could you say it again?", data: { error: "bad_arguments", reason: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") } };
+    // Idempotency: Vapi names each tool call; Retell retries the same function with the same arguments.
+    const key = `${caller.connectionId}:${caller.vendorCallId}:${call.id ?? sha256Hex(`${name}:${JSON.stringify(parsed.data)}`)}`;
+    if (name !== "check_availability") {
+      const seen = await rt.db.toolInvocation.findUnique({ where: { key } });
+      if (seen) return seen.response as unknown as ToolAnswer;
+    }
+    let answer: ToolAnswer & { bookingId?: string };
+    let action: "booked" | "rescheduled" | "cancelled" | null = null;
+    switch (name) {
+      case "check_availability":
+        answer = await scheduler.checkAvailability(caller, parsed.data as z.infer<typeof argsSchemas.check_availability>);
+        break;
+      case "book_appointment":
+        answer = await scheduler.book(caller, parsed.data as z.infer<typeof argsSchemas.book_appointment>);
+        action = "booked";
+        break;
+      case "reschedule_appointment":
+        answer = await scheduler.reschedule(caller, parsed.data as z.infer<typeof argsSchemas.reschedule_appointment>);
+        action = "rescheduled";
+        break;
+      case "cancel_appointment":
+        answer = await scheduler.cancel(caller, parsed.data as z.infer<typeof argsSchemas.cancel_appointment>);
+        action = "cancelled";
+        break;
+      default: {
+        const unreachable: never = name;
+        throw new Error(`unhandled tool ${unreachable}`);
+      }
+    }
+    const { bookingId, ...response } = answer;
+    if (name !== "check_availability") {
+      await rt.db.toolInvocation.create({ data: { key, response: response as unknown as Prisma.InputJsonValue } }).catch(() => undefined);
+    }
+    // The meeting on the HubSpot contact, before the caller hangs up; a failure is logged, the booking stands.
+    if (bookingId && action) await logMeeting(rt, bookingId, action).catch((error: Error) => log.warn({ portalId: caller.portalId, bookingId, err: error.message }, "meeting not logged in HubSpot yet"));
+    return response;
+  };
+
+  router.post("/tools/:token", express.raw({ type: () => true, limit: "256kb" }), async (req, res) => {
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const connection = await rt.db.connection.findUnique({ where: { webhookToken: String(req.params.token) } });
+    if (!connection) return void res.status(404).json({ error: "unknown connection: check the tools URL" });
+    const vendor = connection.vendor as VendorId;
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(",") : v]));
+    const verified = await getVendor(vendor).verify({ rawBody, headers, now: Date.now() }, decrypt(connection.secretEnc, rt.env.ENCRYPTION_KEY));
+    if (!verified.ok) return void res.status(401).json({ error: `signature rejected: ${verified.reason}` });
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody.toString("utf8"));
+    } catch {
+      return void res.status(400).json({ error: "body is not JSON" });
+    }
+    const request = parseToolRequest(vendor, body);
+    if (typeof request === "string") return void res.status(400).json({ error: request });
+    if (!request.vendorCallId) return void res.status(400).json({ error: "the call id is missing" });
+    const phone = normalisePhone(request.phone, rt.env.DEFAULT_PHONE_REGION)?.e164 ?? null;
+    const caller: CallerContext = { portalId: connection.portalId, connectionId: connection.id, vendorCallId: request.vendorCallId, phone };
+    const answers = [];
+    for (const call of request.calls) answers.push({ call, answer: await run(caller, call) });
+    if (vendor === "vapi") {
+      // Vapi wants one single-line string per tool call.
+      return void res.json({ results: answers.map(({ call, answer }) => ({ toolCallId: call.id, result: JSON.stringify({ message: answer.message, ...answer.data }) })) });
+    }
+    const [only] = answers;
+    res.json({ result: only!.answer.message, ...only!.answer.data });
+  });
+  return router;
+}

@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startStack, type Connection, type Stack } from "../support/harness.js";
+import { newCallId } from "../support/payloads.js";
+import { applyBookingSetup } from "../../server/booking/setup.js";
+import { Scheduler } from "../../server/booking/scheduler.js";
+import { addDays, localDate, speakable, zonedInstant } from "../../server/booking/time.js";
+import { getVendor } from "../../server/vendors/registry.js";
+import { bookingList } from "../../server/cli/booking.js";
+
+// Booking on the call through the live tool endpoints, on the built-in calendar, with the meeting
+// on the HubSpot contact (simulator). The seed's calls 05-07 plus races, retries, time zones and bad input.
+
+const TZ = "America/Los_Angeles";
+const EVERY_DAY = { mon: ["09:00", "17:00"], tue: ["09:00", "17:00"], wed: ["09:00", "17:00"], thu: ["09:00", "17:00"], fri: ["09:00", "17:00"], sat: ["09:00", "17:00"], sun: ["09:00", "17:00"] };
+const SETUP = {
+  timezone: TZ,
+  services: [
+    { name: "Consultation", durationMinutes: 30, aliases: ["consulta", "consult"], reminderMinutes: [1440, 60] },
+    { name: "Full service", durationMinutes: 120, bufferMinutes: 15, aliases: ["servicio completo"] },
+  ],
+  staff: [{ name: "Alex Rivera", email: "alex@example.com", calendar: "builtin", hours: EVERY_DAY, hubspotOwnerId: "9001" }],
+};
+
+let stack: Stack;
+let portalId: string;
+let retell: Connection;
+let vapi: Connection;
+const dayAfterTomorrow = () => addDays(localDate(new Date(), TZ), 2);
+
+async function retellTool(name: string, args: Record<string, unknown>, callId: string, from = "+14155550601") {
+  const body = Buffer.from(JSON.stringify({ name, call: { call_id: callId, from_number: from, direction: "inbound" }, args }));
+  const headers = await getVendor("retell").sign(body, retell.secret, Date.now());
+  const response = await fetch(`${stack.url}/tools/${retell.token}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: new Uint8Array(body) });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+async function vapiTool(calls: { id: string; name: string; args: Record<string, unknown> }[], callId: string, from = "+14155550602") {
+  const body = Buffer.from(JSON.stringify({ message: { type: "tool-calls", call: { id: callId }, customer: { number: from }, toolCallList: calls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: JSON.stringify(c.args) } })) } }));
+  const headers = await getVendor("vapi").sign(body, vapi.secret, Date.now());
+  const response = await fetch(`${stack.url}/tools/${vapi.token}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: new Uint8Array(body) });
+  return { status: response.status, body: (await response.json()) as { results: { toolCallId: string; result: string }[] } };
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+  portalId = await stack.install();
+  retell = await stack.connect(portalId, "retell");
+  vapi = await stack.connect(portalId, "vapi");
+  await applyBookingSetup(stack.app.runtime.db, portalId, SETUP);
+});
+afterAll(async () => stack?.stop());
+
+describe("booking on the call (seed plan 05-07)", () => {
+  let bookingId: string;
+  let meetingId: string;
+
+  it("05 booking call: 2-3 real slots of the right length, booked with the right organizer and reminders, meeting on the contact", async () => {
+    const callId = newCallId();
+    const offer = await retellTool("check_availability", { service_type: "consulta", date: dayAfterTomorrow(), time_window: "afternoon" }, callId);
+    expect(offer.status).toBe(200);
+    expect(offer.body.slots).toHaveLength(3);
+    expect(offer.body.result).toMatch(/^For a Consultation \(30 minutes\) I have .+ at 12 pm, .+ at 12:30 pm or .+ at 1 pm\. Which works best\?$/);
+    const chosen = offer.body.slots[1];
+    const booked = await retellTool("book_appointment", { service_type: "Consultation", start: chosen.start, name: "Dana Whitfield", email: "dana.w@example.com" }, callId);
+    expect(booked.body.result).toMatch(/You're booked for a Consultation .* with Alex Rivera/);
+    bookingId = booked.body.bookingId;
+    const [listed] = (await bookingList(stack.app.runtime, ["--portal", portalId])) as any[];
+    expect(listed).toMatchObject({ id: bookingId, status: "confirmed", start: chosen.start, staff: { email: "alex@example.com" } });
+    expect(Date.parse(listed.end) - Date.parse(listed.start)).toBe(30 * 60_000);
+    // The other offered slots were released.
+    expect(await stack.app.runtime.db.booking.count({ where: { portalId, status: "held", vendorCallId: callId } })).toBe(0);
+    const service = await stack.app.runtime.db.serviceType.findFirstOrThrow({ where: { portalId, name: "Consultation" } });
+    expect(service.reminderMinutes).toEqual([1440, 60]);
+    const meeting = stack.sim.portal(portalId).meetings()[0]!;
+    meetingId = meeting.id;
+    expect(meeting.properties).toMatchObject({ hs_meeting_outcome: "SCHEDULED", hs_meeting_start_time: chosen.start, hubspot_owner_id: "9001", hs_meeting_title: "Consultation with Alex Rivera" });
+    const contact = stack.sim.portal(portalId).contacts().find((c) => c.id === meeting.associations[0]);
+    expect(contact?.properties).toMatchObject({ phone: "+14155550601", firstname: "Dana", email: "dana.w@example.com" });
+    // The Call of this conversation, when the post-call webhook arrives, records what was booked.
+    await stack.deliver(retell, { event: "call_analyzed", call: { call_id: callId, direction: "inbound", from_number: "+14155550601", start_timestamp: Date.now() - 120_000, end_timestamp: Date.now(), call_analysis: { call_summary: "Booked a consultation." } } });
+    const row = await stack.waitFor(() => stack.app.runtime.db.call.findFirst({ where: { vendorCallId: callId, status: "synced" } }), { what: "booking call synced" });
+    const logged = stack.sim.portal(portalId).calls().find((c) => c.id === row.hubspotCallId)!;
+    expect(logged.associations).toEqual([contact!.id]);
+    expect(logged.properties.hs_call_body).toContain("Booked: Consultation");
+    expect(stack.sim.portal(portalId).contacts().find((c) => c.id === contact!.id)!.properties.ai_disposition).toBe("booked");
+  });
+
+  it("06 reschedule call: the same booking and meeting are modified, not deleted and recreated", async () => {
+    const newStart = zonedInstant(addDays(dayAfterTomorrow(), 1), "10:00", TZ).toISOString();
+    const moved = await retellTool("reschedule_appointment", { new_start: newStart }, newCallId());
+    expect(moved.body.result).toMatch(/moved to .* at 10 am/);
+    expect(moved.body.bookingId).toBe(bookingId);
+    const rows = await stack.app.runtime.db.booking.findMany({ where: { portalId, status: "confirmed" } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.startAt.toISOString()).toBe(newStart);
+    expect((rows[0]!.history as { action: string }[]).map((h) => h.action)).toEqual(["booked", "rescheduled"]);
+    const meetings = stack.sim.portal(portalId).meetings();
+    expect(meetings).toHaveLength(1);
+    expect(meetings[0]).toMatchObject({ id: meetingId, properties: { hs_meeting_outcome: "RESCHEDULED", hs_meeting_start_time: newStart } });
+  });
+
+  it("07 cancellation call: cancelled, the meeting marked CANCELED", async () => {
+    const cancelled = await retellTool("cancel_appointment", { booking_id: bookingId.slice(0, 8), reason: "feeling better" }, newCallId());
+    expect(cancelled.body.result).toMatch(/is cancelled/);
+    expect((await stack.app.runtime.db.booking.findUniqueOrThrow({ where: { id: bookingId } })).status).toBe("cancelled");
+    expect(stack.sim.portal(portalId).meetings()[0]!.properties.hs_meeting_outcome).toBe("CANCELED");
+  });
+});
+
+describe("races, retries and bad input", () => {
+  it("two callers asking for the same slot at the same instant: one booking, the other offered alternatives", async () => {
+    const start = zonedInstant(addDays(dayAfterTomorrow(), 3), "15:00", TZ).toISOString();
+    const [a, b] = await Promise.all([
+      retellTool("book_appointment", { service_type: "Consultation", start }, newCallId(), "+14155550611"),
+      retellTool("book_appointment", { service_type: "Consultation", start }, newCallId(), "+14155550612"),
+    ]);
+    const winners = [a, b].filter((r) => r.body.bookingId);
+    const loser = [a, b].find((r) => !r.body.bookingId)!;
+    expect(winners).toHaveLength(1);
+    expect(loser.body.error).toBe("slot_taken");
+    expect(loser.body.result).toMatch(/That time was just taken\. I can offer/);
+    expect(loser.body.slots.map((s: { start: string }) => s.start)).not.toContain(start);
+    expect(await stack.app.runtime.db.booking.count({ where: { portalId, status: "confirmed", startAt: new Date(start) } })).toBe(1);
+  });
+
+  it("a slot offered to one caller is not offered to a second caller while it is held", async () => {
+    const date = addDays(dayAfterTomorrow(), 4);
+    const first = await retellTool("check_availability", { service_type: "Consultation", date }, newCallId(), "+14155550621");
+    const second = await retellTool("check_availability", { service_type: "Consultation", date }, newCallId(), "+14155550622");
+    const overlap = first.body.slots.filter((s: { start: string }) => second.body.slots.some((t: { start: string }) => t.start === s.start));
+    expect(overlap).toEqual([]);
+  });
+
+  it("a retried tool call books once (Retell retries the same function; Vapi repeats the toolCallId)", async () => {
+    const start = zonedInstant(addDays(dayAfterTomorrow(), 5), "11:00", TZ).toISOString();
+    const callId = newCallId();
+    const first = await retellTool("book_appointment", { service_type: "Full service", start }, callId, "+14155550631");
+    const retry = await retellTool("book_appointment", { service_type: "Full service", start }, callId, "+14155550631");
+    expect(retry.body).toEqual(first.body);
+    const vapiCall = newCallId();
+    const vapiStart = zonedInstant(addDays(dayAfterTomorrow(), 5), "14:00", TZ).toISOString();
+    const once = await vapiTool([{ id: "tc_1", name: "book_appointment", args: { service_type: "consult", start: vapiStart } }], vapiCall);
+    const again = await vapiTool([{ id: "tc_1", name: "book_appointment", args: { service_type: "consult", start: vapiStart } }], vapiCall);
+    expect(JSON.parse(again.body.results[0]!.result)).toEqual(JSON.parse(once.body.results[0]!.result));
+    expect(once.body.results[0]!.toolCallId).toBe("tc_1");
+    expect(JSON.parse(once.body.results[0]!.result).message).toMatch(/booked for a Consultation/);
+    expect(await stack.app.runtime.db.booking.count({ where: { portalId, status: "confirmed", startAt: { in: [new Date(start), new Date(vapiStart)] } } })).toBe(2);
+    // A 2-hour service blocks 2 h 15 min: the buffer keeps the next slot free.
+    const blocked = await retellTool("book_appointment", { service_type: "Consultation", start: zonedInstant(addDays(dayAfterTomorrow(), 5), "13:00", TZ).toISOString() }, newCallId(), "+14155550632");
+    expect(blocked.body.error).toBe("slot_taken");
+  });
+
+  it("bad input gets a clear, speakable answer", async () => {
+    const unknown = await retellTool("check_availability", { service_type: "haircut" }, newCallId());
+    expect(unknown.body.result).toBe('I can\'t book "haircut". Which service would you like: Consultation (30 minutes), Full service (120 minutes)?');
+    const past = await retellTool("check_availability", { service_type: "Consultation", date: "2020-01-01" }, newCallId());
+    expect(past.body.result).toMatch(/already passed/);
+    const garbled = await retellTool("book_appointment", { service_type: "Consultation", start: "next-ish" }, newCallId());
+    expect(garbled.body.result).toMatch(/Which time would you like/);
+    const wrongType = await retellTool("book_appointment", { service_type: 42 }, newCallId());
+    expect(wrongType.body.result).toMatch(/didn't catch that/);
+    const noBooking = await retellTool("cancel_appointment", {}, newCallId(), "+14155550699");
+    expect(noBooking.body.result).toMatch(/couldn't find an upcoming appointment/);
+    const unsigned = await fetch(`${stack.url}/tools/${retell.token}`, { method: "POST", body: "{}" });
+    expect(unsigned.status).toBe(401);
+  });
+});
+
+describe("time zones", () => {
+  it("working hours follow daylight saving time (America/Los_Angeles, March 2027)", async () => {
+    const db = stack.app.runtime.db;
+    const other = await stack.install();
+    await applyBookingSetup(db, other, SETUP);
+    const connection = await stack.connect(other, "generic");
+    // Saturday 2027-03-13 is PST (UTC-8); Monday 2027-03-15 is PDT (UTC-7).
+    const scheduler = new Scheduler(db, () => new Date("2027-03-12T20:00:00Z"));
+    const caller = { portalId: other, connectionId: connection.id, vendorCallId: newCallId(), phone: "+14155550641" };
+    const before = await scheduler.checkAvailability(caller, { service_type: "Consultation", date: "2027-03-13" });
+    expect((before.data!.slots as { start: string }[])[0]!.start).toBe("2027-03-13T17:00:00.000Z");
+    const after = await scheduler.checkAvailability({ ...caller, vendorCallId: newCallId() }, { service_type: "Consultation", date: "2027-03-15" });
+    expect((after.data!.slots as { start: string }[])[0]!.start).toBe("2027-03-15T16:00:00.000Z");
+    // Labels in the caller's time zone when given.
+    const eastern = await scheduler.checkAvailability({ ...caller, vendorCallId: newCallId() }, { service_type: "Consultation", date: "2027-03-16", timezone: "America/New_York" });
+    expect((eastern.data!.slots as { label: string }[])[0]!.label).toBe("Tuesday at 12 pm");
+  });
+
+  it("speakable labels", () => {
+    const now = new Date("2026-11-23T18:00:00Z");
+    expect(speakable(new Date("2026-11-23T22:00:00Z"), TZ, now)).toBe("today at 2 pm");
+    expect(speakable(new Date("2026-11-24T17:30:00Z"), TZ, now)).toBe("tomorrow at 9:30 am");
+    expect(speakable(new Date("2026-11-26T20:00:00Z"), TZ, now)).toBe("Thursday at 12 pm");
+  });
+});
