@@ -279,6 +279,23 @@ export function uiRoutes(rt: Runtime): Router {
     res.json(await replayFallback(rt.db, rt.queue, rt.env.SYNC_MAX_ATTEMPTS, body.data.id ? { id: body.data.id } : { all: true, portalId }));
   });
 
+  router.get(`${UI_PREFIX}/booking`, async (_req, res) => {
+    const portalId = portalOf(res);
+    const [settings, services, staff, upcoming] = await Promise.all([
+      rt.db.bookingSettings.findUnique({ where: { portalId } }),
+      rt.db.serviceType.findMany({ where: { portalId }, orderBy: { name: "asc" } }),
+      rt.db.staffMember.findMany({ where: { portalId }, orderBy: { name: "asc" } }),
+      rt.db.booking.count({ where: { portalId, status: "confirmed", startAt: { gt: new Date() } } }),
+    ]);
+    res.json({
+      configured: !!settings,
+      timezone: settings?.timezone ?? null,
+      services: services.map((s) => ({ name: s.name, durationMinutes: s.durationMinutes, bufferMinutes: s.bufferMinutes, aliases: s.aliases })),
+      staff: staff.map((m) => ({ name: m.name, email: m.email, calendar: m.calendar, timezone: m.timezone })),
+      upcoming,
+    });
+  });
+
   router.delete(`${UI_PREFIX}/install`, async (_req, res) => {
     res.json(await uninstallPortal(rt, portalOf(res)));
   });

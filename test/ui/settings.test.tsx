@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import React from "react";
 import { Alert, Button, Select, TableCell, TableRow, Text, hubspot } from "@hubspot/ui-extensions";
 import { createRenderer } from "@hubspot/ui-extensions/testing";
-import { Connections, FallbackQueue, MappingEditor, type MappingRule } from "../../hubspot-app/app/settings/Settings.js";
+import { Booking, Connections, FallbackQueue, MappingEditor, type MappingRule } from "../../hubspot-app/app/settings/Settings.js";
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
@@ -128,5 +128,18 @@ describe("fallback queue", () => {
     await vi.waitFor(() => expect(mocks.actions.addAlert.calls[0]![0]).toMatchObject({ message: "1 call(s) sent to HubSpot again." }));
     expect(sent.find((s) => s.method === "POST")!.body).toEqual({ id: "f1" });
     await waitFor(() => expect(findAll(Text).map((t) => t.text).join(" ")).toContain("Every call is in HubSpot"));
+  });
+});
+
+describe("booking tab", () => {
+  it("shows service types with durations and the staff calendars", async () => {
+    backendFixture({
+      "GET /ui/v1/booking": () => json(200, { configured: true, timezone: "America/Los_Angeles", upcoming: 2, services: [{ name: "Consultation", durationMinutes: 30, bufferMinutes: 0, aliases: ["consulta"] }, { name: "Full service", durationMinutes: 120, bufferMinutes: 15, aliases: [] }], staff: [{ name: "Alex Rivera", email: "alex@example.com", calendar: "builtin", timezone: "America/Los_Angeles" }] }),
+    });
+    const { render, findAll, waitFor } = createRenderer("settings");
+    render(<Booking />);
+    await waitFor(() => expect(findAll(TableRow)).toHaveLength(5));
+    const cells = findAll(TableCell).map((c) => c.text);
+    expect(cells).toEqual(["Consultation", "30 min", "consulta", "Full service", "120 min + 15 min buffer", null, "Alex Rivera (alex@example.com)", "builtin, America/Los_Angeles"]);
   });
 });

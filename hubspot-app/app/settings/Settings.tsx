@@ -329,12 +329,71 @@ export function FallbackQueue() {
   );
 }
 
+interface BookingOverview {
+  configured: boolean;
+  timezone: string | null;
+  services: { name: string; durationMinutes: number; bufferMinutes: number; aliases: string[] }[];
+  staff: { name: string; email: string; calendar: string; timezone: string }[];
+  upcoming: number;
+}
+
+export function Booking() {
+  const [overview, setOverview] = useState<BookingOverview | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    backend<BookingOverview>("/ui/v1/booking").then(setOverview, (e: Error) => setError(e.message));
+  }, []);
+  if (error) return <ErrorState title="Couldn't load booking"><Text>{error}</Text></ErrorState>;
+  if (!overview) return <LoadingSpinner label="Loading booking" />;
+  if (!overview.configured) return <Text>Booking on the call is not set up yet: see docs/booking-tools.md (npm run cli -- booking setup).</Text>;
+  return (
+    <Flex direction="column" gap="sm">
+      <Text>Time zone {overview.timezone} · {overview.upcoming} upcoming booking(s)</Text>
+      <Table bordered={true}>
+        <TableHead>
+          <TableRow>
+            <TableHeader>Service type</TableHeader>
+            <TableHeader>Duration</TableHeader>
+            <TableHeader>Also understood as</TableHeader>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {overview.services.map((s) => (
+            <TableRow key={s.name}>
+              <TableCell>{s.name}</TableCell>
+              <TableCell>{`${s.durationMinutes} min${s.bufferMinutes ? ` + ${s.bufferMinutes} min buffer` : ""}`}</TableCell>
+              <TableCell>{s.aliases.join(", ")}</TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      <Table bordered={true}>
+        <TableHead>
+          <TableRow>
+            <TableHeader>Staff</TableHeader>
+            <TableHeader>Calendar</TableHeader>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {overview.staff.map((m) => (
+            <TableRow key={m.email}>
+              <TableCell>{`${m.name} (${m.email})`}</TableCell>
+              <TableCell>{`${m.calendar}, ${m.timezone}`}</TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </Flex>
+  );
+}
+
 export function Settings() {
   return (
     <Tabs defaultSelected="mapping">
       <Tab tabId="mapping" title="Field mapping"><MappingEditor /></Tab>
       <Tab tabId="connections" title="Vendor connections"><Connections /></Tab>
       <Tab tabId="fallback" title="Fallback queue"><FallbackQueue /></Tab>
+      <Tab tabId="booking" title="Booking"><Booking /></Tab>
     </Tabs>
   );
 }
