@@ -1,8 +1,8 @@
-import { randomBytes, randomInt } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createDb } from "../server/db/client.js";
 import { createConnection } from "../server/connections/connections.js";
 import { getVendor } from "../server/vendors/registry.js";
-import { benchDatabase, percentile, printTable, startProcess } from "./support.js";
+import { benchDatabase, benchEnv, percentile, printTable, startProcess } from "./support.js";
 
 // Webhook ingest: a web process on its own, generic-vendor signed webhooks from this process at fixed
 // offered rates (open loop: requests are sent on schedule whether or not earlier ones answered), and the
@@ -14,18 +14,8 @@ const RATES = [100, 200, 400];
 
 async function main() {
   const database = await benchDatabase();
-  const encryptionKey = randomBytes(32).toString("base64");
-  const port = String(20_000 + randomInt(10_000));
-  const env = {
-    DATABASE_URL: database.url,
-    REDIS_URL: "redis://127.0.0.1:6379",
-    PORT: port,
-    PUBLIC_BASE_URL: "https://bench.example",
-    HUBSPOT_CLIENT_ID: "bench",
-    HUBSPOT_CLIENT_SECRET: "bench-secret",
-    ENCRYPTION_KEY: encryptionKey,
-    REDIS_PREFIX: `bench-${randomBytes(3).toString("hex")}`,
-  };
+  const env = benchEnv(database.url);
+  const encryptionKey = env.ENCRYPTION_KEY!;
   const db = createDb(database.url, 2);
   const portalId = "90000001";
   await db.portal.create({ data: { id: portalId } });

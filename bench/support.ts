@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import pg from "pg";
 
 /** Percentile of a sorted-or-not list of numbers (nearest rank). */
@@ -35,6 +35,21 @@ export async function benchDatabase(): Promise<{ url: string; drop(): Promise<vo
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => c.end());
     },
+  };
+}
+
+/** The environment of the benchmark's web and worker processes, on a fresh database. */
+export function benchEnv(databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: "redis://127.0.0.1:6379",
+    PORT: String(20_000 + randomInt(10_000)),
+    PUBLIC_BASE_URL: "https://bench.example",
+    HUBSPOT_CLIENT_ID: "bench-client",
+    HUBSPOT_CLIENT_SECRET: "bench-secret",
+    ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    REDIS_PREFIX: `bench-${randomBytes(3).toString("hex")}`,
+    ...extra,
   };
 }
 

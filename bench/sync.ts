@@ -4,7 +4,7 @@ import { createConnection } from "../server/connections/connections.js";
 import { getVendor } from "../server/vendors/registry.js";
 import { normalisePhone } from "../server/contacts/phone.js";
 import { startHubSpotSim } from "../test/sim/hubspot/index.js";
-import { benchDatabase, printTable, startProcess } from "./support.js";
+import { benchDatabase, benchEnv, printTable, startProcess } from "./support.js";
 
 // Sync under HubSpot's rate limit: 1,000 calls from 600 distinct callers with mixed number formats,
 // against the simulator enforcing 100 requests per 10 s per portal (and 5 searches per second, with a
@@ -23,21 +23,8 @@ function formats(n: number): string[] {
 async function main() {
   const sim = await startHubSpotSim({ tenSecondlyLimit: LIMIT_PER_10S, searchLagMs: 1_000 });
   const database = await benchDatabase();
-  const encryptionKey = randomBytes(32).toString("base64");
-  const port = String(20_000 + randomInt(10_000));
-  const env = {
-    DATABASE_URL: database.url,
-    REDIS_URL: "redis://127.0.0.1:6379",
-    PORT: port,
-    PUBLIC_BASE_URL: "https://bench.example",
-    HUBSPOT_CLIENT_ID: "bench-client",
-    HUBSPOT_CLIENT_SECRET: "bench-secret",
-    HUBSPOT_API_BASE_URL: sim.url,
-    ENCRYPTION_KEY: encryptionKey,
-    REDIS_PREFIX: `bench-${randomBytes(3).toString("hex")}`,
-    HUBSPOT_RATE_LIMIT_PER_10S: "95",
-    WORKER_CONCURRENCY: "20",
-  };
+  const env = benchEnv(database.url, { HUBSPOT_API_BASE_URL: sim.url, HUBSPOT_RATE_LIMIT_PER_10S: "95", WORKER_CONCURRENCY: "20" });
+  const encryptionKey = env.ENCRYPTION_KEY!;
   sim.registerApp({ clientId: env.HUBSPOT_CLIENT_ID, clientSecret: env.HUBSPOT_CLIENT_SECRET, redirectUri: "https://bench.example/oauth/callback" });
   const web = await startProcess("web", env);
   const worker = await startProcess("worker", { ...env, PORT: "0" });
@@ -101,6 +88,7 @@ async function main() {
       "HubSpot calls logged": sim.portal(portalId).calls().length,
       "fallback entries": await db.fallbackEntry.count(),
       "429s": sim.requests.filter((r) => r.status === 429).length,
+      "429s on search": sim.requests.filter((r) => r.status === 429 && r.path.endsWith("/search")).length,
       "drain s": Number(totalSeconds.toFixed(1)),
       "web peak RSS MB": Math.round(await web.peakRssMb()),
       "worker peak RSS MB": Math.round(await worker.peakRssMb()),

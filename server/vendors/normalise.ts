@@ -182,3 +182,22 @@ export function url(value: unknown): string | undefined {
 export function describeIssues(issues: { path: PropertyKey[]; message: string }[]): string {
   return issues.map((i) => `${i.path.map(String).join(".") || "(body)"}: ${i.message}`).join("; ");
 }
+
+/**
+ * The disposition every adapter derives the same way from the call's status and what happened on it.
+ * `analyzed: false` (an event before the analysis, like Retell's call_ended) leaves it open unless
+ * the status alone decides it.
+ */
+export function dispositionFor(status: CallRecordInput["status"], happened: { transferred?: boolean; booked?: boolean; analyzed?: boolean }): CallRecordInput["disposition"] {
+  if (status === "voicemail") return "voicemail";
+  if (status === "no_answer" || status === "busy") return "no_answer";
+  if (happened.booked) return "booked";
+  if (happened.transferred) return "escalated";
+  return happened.analyzed === false ? undefined : "info_only";
+}
+
+/** An escalation when the AI transferred the caller or said why a person must follow up. */
+export function escalationFor(transferred: boolean, reason: string | undefined, transferredTo?: string): CallRecordInput["escalation"] {
+  if (!transferred && !reason) return undefined;
+  return { reason: reason ?? "Transferred to a person", ...(transferredTo ? { transferredTo } : {}) };
+}

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { CallRecordInput } from "../../calls/record.js";
 import type { ParseResult, SignedRequest, VendorAdapter, VerifyResult } from "../types.js";
-import { clean, describeIssues, isoTime, splitExtraction, url } from "../normalise.js";
+import { clean, describeIssues, dispositionFor, escalationFor, isoTime, splitExtraction, url } from "../normalise.js";
 import { digestMatches, hmacSha256 } from "../hmac.js";
 
 // Bland's post-call webhook is the call object, signed `X-Webhook-Signature: hex HMAC-SHA256(secret,
@@ -70,8 +70,8 @@ export function parseBland(body: unknown): ParseResult {
     intent: extraction.intent,
     urgency: extraction.urgency,
     sentiment: extraction.sentiment,
-    disposition: voicemail ? "voicemail" : status === "no_answer" || status === "busy" ? "no_answer" : transferred ? "escalated" : "info_only",
-    escalation: transferred || extraction.escalationReason ? { reason: extraction.escalationReason ?? "Transferred to a person", transferredTo: clean(c.transferred_to) } : undefined,
+    disposition: dispositionFor(status, { transferred }),
+    escalation: escalationFor(transferred, extraction.escalationReason, clean(c.transferred_to)),
     qualification: extraction.qualification,
   };
   return { kind: "call", record: record as never };

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { CallRecordInput } from "../../calls/record.js";
 import type { ParseResult } from "../types.js";
-import { clean, describeIssues, isoTime, normaliseLanguage, normaliseSentiment, splitExtraction, url } from "../normalise.js";
+import { clean, describeIssues, dispositionFor, escalationFor, isoTime, normaliseLanguage, normaliseSentiment, splitExtraction, url } from "../normalise.js";
 
 // Retell post-call webhooks: {event | event_type, call}. `call_ended` has everything but the analysis,
 // `call_analyzed` adds `call_analysis`; they can arrive in either order and are merged into one call.
@@ -74,8 +74,8 @@ export function parseRetell(body: unknown): ParseResult {
     intent: extraction.intent,
     urgency: extraction.urgency,
     sentiment: normaliseSentiment(analysis?.user_sentiment) ?? extraction.sentiment,
-    disposition: status === "voicemail" ? "voicemail" : status === "no_answer" || status === "busy" ? "no_answer" : transferred ? "escalated" : analysis ? "info_only" : undefined,
-    escalation: transferred || extraction.escalationReason ? { reason: extraction.escalationReason ?? "Transferred to a person", transferredTo: clean(call.transfer_destination) } : undefined,
+    disposition: dispositionFor(status, { transferred, analyzed: !!analysis }),
+    escalation: escalationFor(transferred, extraction.escalationReason, clean(call.transfer_destination)),
     qualification: extraction.qualification,
   };
   return { kind: "call", record: record as never };

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { CallRecordInput } from "../../calls/record.js";
 import type { ParseResult, SignedRequest, VendorAdapter, VerifyResult } from "../types.js";
-import { clean, describeIssues, isoTime, normaliseSentiment, splitExtraction, url } from "../normalise.js";
+import { clean, describeIssues, dispositionFor, escalationFor, isoTime, normaliseSentiment, splitExtraction, url } from "../normalise.js";
 import { digestMatches, hmacSha256 } from "../hmac.js";
 
 // Synthflow signs only the call id: base64 HMAC-SHA256(secret, call_id). The body itself is not
@@ -73,8 +73,8 @@ export function parseSynthflow(body: unknown): ParseResult {
     intent: extraction.intent,
     urgency: extraction.urgency,
     sentiment: normaliseSentiment(s.analysis?.user_sentiment) ?? extraction.sentiment,
-    disposition: status === "voicemail" ? "voicemail" : status === "no_answer" || status === "busy" ? "no_answer" : booked ? "booked" : transferred ? "escalated" : "info_only",
-    escalation: transferred || extraction.escalationReason ? { reason: extraction.escalationReason ?? "Transferred to a person" } : undefined,
+    disposition: dispositionFor(status, { transferred, booked }),
+    escalation: escalationFor(transferred, extraction.escalationReason),
     qualification: extraction.qualification,
   };
   return { kind: "call", record: record as never };

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { CallRecordInput } from "../../calls/record.js";
 import type { ParseResult, SignedRequest, VendorAdapter, VerifyResult } from "../types.js";
-import { clean, describeIssues, isoTime, normaliseLanguage, splitExtraction, url } from "../normalise.js";
+import { clean, describeIssues, dispositionFor, escalationFor, isoTime, normaliseLanguage, splitExtraction, url } from "../normalise.js";
 import { digestMatches, hmacSha256 } from "../hmac.js";
 import { safeEqual } from "../../config/crypto.js";
 
@@ -101,8 +101,8 @@ export function parseVapi(body: unknown): ParseResult {
     intent: extraction.intent,
     urgency: extraction.urgency,
     sentiment: extraction.sentiment,
-    disposition: status === "voicemail" ? "voicemail" : status === "no_answer" || status === "busy" ? "no_answer" : transferred ? "escalated" : "info_only",
-    escalation: transferred || extraction.escalationReason ? { reason: extraction.escalationReason ?? "Transferred to a person" } : undefined,
+    disposition: dispositionFor(status, { transferred }),
+    escalation: escalationFor(transferred, extraction.escalationReason),
     qualification: extraction.qualification,
   };
   return { kind: "call", record: record as never };
