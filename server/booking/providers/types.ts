@@ -1,32 +1,120 @@
 // One small interface per calendar provider (server/booking/providers/<name>/). The PostgreSQL table
 // of bookings is always the source of truth and the double-booking guard; a provider mirrors each
-// booking into the staff member's calendar and reports time that is busy for other reasons.
+// booking into the staff member's calendar, reports time that is busy for other reasons, and tells us
+// about events made directly in the calendar (push channel + incremental sync).
+
+export type ProviderId = "builtin" | "google" | "microsoft";
 
 export interface BusyInterval {
   start: Date;
   end: Date;
+  /** The provider's event id when known: our own events are recognised by it and skipped. */
+  eventId?: string | null;
 }
 
 export interface CalendarEvent {
-  /** Our booking id: providers use it as their idempotency key (Google event id, Graph transactionId). */
+  /** Our booking id (a UUID): the idempotency key (Google event id = dashless UUID, Graph transactionId). */
   bookingId: string;
   title: string;
+  description?: string;
   start: Date;
   end: Date;
+  /** The staff member whose calendar holds the event. */
   organizerEmail: string;
   attendee: { name: string | null; email: string | null; phone: string | null };
   reminderMinutes: number[];
   timeZone: string;
 }
 
+/** The staff member's calendar, with a fresh access token on demand (refreshed by the caller). */
+export interface CalendarAccount {
+  /** Calendar owner's e-mail: Google calendar id "primary" belongs to it, Graph's /me is it. */
+  email: string;
+  accessToken(): Promise<string>;
+}
+
+/** An event seen through incremental sync (Google syncToken, Graph delta). */
+export interface ExternalEvent {
+  id: string;
+  start: Date | null;
+  end: Date | null;
+  /** Deleted or cancelled: no longer busy. */
+  cancelled: boolean;
+  /** Marked free / transparent: not busy. */
+  free: boolean;
+  /** Our booking id when the event is one we created (Google id / Graph transactionId), else null. */
+  bookingId: string | null;
+}
+
+export interface ChangePage {
+  events: ExternalEvent[];
+  /** Cursor for the next incremental sync (Google nextSyncToken, Graph @odata.deltaLink). */
+  cursor: string;
+  /** True when the old cursor was refused (Google 410 Gone, Graph syncStateNotFound): the events are a full resync. */
+  reset: boolean;
+}
+
+export interface PushChannel {
+  /** Google channel id / Graph subscription id. */
+  id: string;
+  /** Google resourceId (needed to stop the channel); Graph: the subscription id again. */
+  resourceId: string;
+  expiresAt: Date;
+}
+
+/** What a push request to our notification URL turned out to be. */
+export type PushNotice =
+  /** Graph's subscription validation: answer 200 text/plain with this token. */
+  | { kind: "validation"; token: string }
+  /** Something changed on the channel: run an incremental sync. `secret` is Google's channel token / Graph's clientState. */
+  | { kind: "changed"; channelId: string; secret: string | null }
+  /** Google's "sync" message on channel creation, Graph lifecycle events: renew or resync. */
+  | { kind: "lifecycle"; channelId: string; secret: string | null; event: "sync" | "reauthorizationRequired" | "subscriptionRemoved" | "missed" }
+  | { kind: "ignored"; reason: string };
+
 export interface CalendarProvider {
-  id: "builtin" | "google" | "microsoft";
+  id: ProviderId;
   /** Busy time of the staff member's calendar between from and to, queried live. */
-  freeBusy(staffEmail: string, from: Date, to: Date): Promise<BusyInterval[]>;
-  /** Create the event; returns the provider's event id. */
-  create(event: CalendarEvent): Promise<string>;
-  /** Move the same event (never delete-and-recreate). */
-  move(eventId: string, event: CalendarEvent): Promise<void>;
-  /** Cancel, notifying the attendee the way the provider does. */
-  cancel(eventId: string, event: CalendarEvent, reason: string | null): Promise<void>;
+  busy(account: CalendarAccount, from: Date, to: Date): Promise<BusyInterval[]>;
+  /** Create the event on the staff member's calendar (idempotent on bookingId); returns the provider's event id. */
+  create(account: CalendarAccount, event: CalendarEvent): Promise<string>;
+  /** Move the same event (patch; never delete-and-recreate). */
+  move(account: CalendarAccount, eventId: string, event: CalendarEvent): Promise<void>;
+  /** Cancel, notifying the attendee the way the provider does (Google sendUpdates=all, Graph cancel with a comment). */
+  cancel(account: CalendarAccount, eventId: string, event: CalendarEvent, reason: string | null): Promise<void>;
+  /** Incremental changes since the cursor (null: full sync of the coming weeks). */
+  changes?(account: CalendarAccount, cursor: string | null): Promise<ChangePage>;
+  /** Open a push channel that posts to notificationUrl, authenticated by secret. */
+  watch?(account: CalendarAccount, notificationUrl: string, secret: string): Promise<PushChannel>;
+  /** Close a push channel (uninstall, staff removed, renewal). */
+  unwatch?(account: CalendarAccount, channel: PushChannel): Promise<void>;
+  /** Classify a request that arrived at our notification URL. */
+  parsePush?(request: { headers: Record<string, string | undefined>; query: Record<string, string | undefined>; body: unknown }): PushNotice[];
+}
+
+export interface OAuthTokens {
+  accessToken: string;
+  refreshToken: string | null;
+  expiresAt: Date;
+}
+
+/** The OAuth connection of one staff member's calendar. */
+export interface CalendarOAuth {
+  /** Where the staff member is sent to grant access (offline access, calendar scope). */
+  authorizeUrl(options: { redirectUri: string; state: string; loginHint?: string }): string;
+  /** Code from the callback -> tokens and the account's e-mail. */
+  exchange(code: string, redirectUri: string): Promise<OAuthTokens & { email: string }>;
+  refresh(refreshToken: string): Promise<OAuthTokens>;
+}
+
+/** Base URLs and app credentials of one provider (real endpoints in production, simulators in tests). */
+export interface ProviderConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Google: https://www.googleapis.com ; Microsoft: https://graph.microsoft.com */
+  apiBaseUrl: string;
+  /** Google: https://accounts.google.com ; Microsoft: https://login.microsoftonline.com/common */
+  authBaseUrl: string;
+  /** Google: https://oauth2.googleapis.com/token ; Microsoft: {authBaseUrl}/oauth2/v2.0/token */
+  tokenUrl: string;
 }
