@@ -5,6 +5,8 @@ import { createRuntime, type Runtime } from "./runtime.js";
 import { createApp } from "./http/app.js";
 import { startSyncWorker, sweepOutbox } from "./sync/worker.js";
 import { featureRouters } from "./features.js";
+import { startMeetingWorker, sweepMeetings } from "./booking/meetings.js";
+import { Scheduler } from "./booking/scheduler.js";
 
 const log = logger("main");
 
@@ -42,17 +44,23 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
       notifier: runtime.notifier,
       fallbackTargets: { slackWebhookUrl: runtime.env.FALLBACK_SLACK_WEBHOOK_URL, emailTo: runtime.env.FALLBACK_EMAIL_TO },
     });
+    const meetings = startMeetingWorker(runtime);
+    const scheduler = new Scheduler(runtime.db);
     let sweeping = true;
     const sweeper = (async () => {
       while (sweeping) {
         await sweepOutbox(runtime.db, runtime.queue, runtime.env.SYNC_MAX_ATTEMPTS).catch((error: Error) => log.warn({ err: error.message }, "outbox sweep failed"));
+        // Booking upkeep: Meetings HubSpot has not seen, expired holds, staff calendar channels and sync.
+        await sweepMeetings(runtime).catch((error: Error) => log.warn({ err: error.message }, "meeting sweep failed"));
+        await scheduler.purgeExpiredHolds().catch((error: Error) => log.warn({ err: error.message }, "hold purge failed"));
+        await runtime.calendars.sweep().catch((error: Error) => log.warn({ err: error.message }, "calendar sweep failed"));
         await sleep(runtime.env.OUTBOX_SWEEP_MS);
       }
     })();
     log.info({ concurrency: runtime.env.WORKER_CONCURRENCY }, "worker started");
     stops.push(async () => {
       sweeping = false;
-      await worker.close();
+      await Promise.all([worker.close(), meetings.close()]);
       void sweeper;
     });
   }

@@ -1,4 +1,3 @@
-import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Env } from "./config/env.js";
 import { createDb, type Db } from "./db/client.js";
@@ -12,6 +11,9 @@ import { DispositionCache } from "./sync/dispositions.js";
 import { Notifier } from "./notify/notifier.js";
 import type { SyncDeps } from "./sync/sync-call.js";
 import { audioUrl, extensionOf } from "./recordings/links.js";
+import { MEETING_QUEUE, type MeetingJobData } from "./booking/meetings.js";
+import { Calendars } from "./booking/calendars.js";
+import { Queue } from "bullmq";
 
 /**
  * Everything a web or worker process shares, built once from the environment. `prefix` namespaces
@@ -26,6 +28,10 @@ export interface Runtime {
   /** Connection that waits for Redis to come back: BullMQ workers duplicate it. */
   workerRedis: Redis;
   queue: Queue<SyncJobData>;
+  /** HubSpot Meetings of bookings, off the caller's request path. */
+  meetingQueue: Queue<MeetingJobData>;
+  /** Staff calendars (built-in, Google, Microsoft): tokens, push channels, sync. */
+  calendars: Calendars;
   clients: HubSpotClientFactory;
   tokens: PortalTokens;
   locks: CallerLocks;
@@ -43,6 +49,8 @@ export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?:
   workerRedis.on("error", () => undefined);
   const queue = createSyncQueue(redis, prefix);
   queue.on("error", () => undefined);
+  const meetingQueue = new Queue<MeetingJobData>(MEETING_QUEUE, { connection: redis, prefix });
+  meetingQueue.on("error", () => undefined);
   // Limits and locks fail fast when Redis is down (a transient error), instead of hanging a request.
   const limiter = new SharedRateLimiter(redis, prefix);
   const clients = new HubSpotClientFactory({ basePath: env.HUBSPOT_API_BASE_URL, limiter, perTenSeconds: env.HUBSPOT_RATE_LIMIT_PER_10S, timeoutMs: env.HUBSPOT_TIMEOUT_MS });
@@ -59,10 +67,10 @@ export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?:
     recordingUrl: (callId, record) => (record.recordingUrl ? audioUrl(env.PUBLIC_BASE_URL, env.ENCRYPTION_KEY, callId, extensionOf(record.recordingUrl)) : null),
   };
   return {
-    env, db, prefix, redis, workerRedis, queue, clients, tokens, locks, notifier, sync,
+    env, db, prefix, redis, workerRedis, queue, meetingQueue, calendars: new Calendars(db, env), clients, tokens, locks, notifier, sync,
     async close() {
       // With Redis unreachable BullMQ's close waits for a connection: do not let that block shutdown.
-      await Promise.race([queue.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000))]);
+      await Promise.race([Promise.all([queue.close().catch(() => undefined), meetingQueue.close().catch(() => undefined)]), new Promise((resolve) => setTimeout(resolve, 1_000))]);
       redis.disconnect();
       workerRedis.disconnect();
       clients.close();

@@ -1,4 +1,9 @@
+import { Worker, type Job, type Queue } from "bullmq";
 import type { Runtime } from "../runtime.js";
+import { logger } from "../config/logger.js";
+import { backoffDelay } from "../queue/queues.js";
+import { PermanentSyncError, TransientSyncError } from "../hubspot/errors.js";
+import { HubSpotRequestError } from "../hubspot/call.js";
 import { hubspotCall } from "../hubspot/call.js";
 import { ContactIndexStore } from "../contacts/index-store.js";
 import { normaliseEmail, normalisePhone } from "../contacts/phone.js";
@@ -6,7 +11,98 @@ import { upsertCaller } from "../contacts/resolve.js";
 import { loadMapping } from "../mapping/store.js";
 import { LEAD_SOURCE_VALUE } from "../mapping/fields.js";
 
+const log = logger("booking.meetings");
 const MEETING_TO_CONTACT = 200;
+export const MEETING_QUEUE = "meeting-sync";
+
+export interface MeetingJobData {
+  bookingId: string;
+  version: number;
+}
+
+export const meetingJobId = (bookingId: string, version: number) => `meeting.${bookingId}.v${version}`;
+
+/** Queue the Meeting update for the booking's latest change (the job id dedupes redelivery). */
+export async function enqueueMeeting(queue: Queue<MeetingJobData>, booking: { id: string; meetingVersion: number }, attempts: number): Promise<void> {
+  await queue.add("meeting", { bookingId: booking.id, version: booking.meetingVersion }, {
+    jobId: meetingJobId(booking.id, booking.meetingVersion),
+    attempts,
+    backoff: { type: "hubspot" },
+    removeOnComplete: { age: 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  });
+}
+
+/**
+ * Brings the HubSpot Meeting up to the booking's latest version. Idempotent: a version already synced
+ * is skipped, and the Meeting id is stored the moment it exists, so a retry patches instead of creating.
+ */
+export async function syncMeeting(rt: Runtime, bookingId: string): Promise<"synced" | "current"> {
+  const booking = await rt.db.booking.findUniqueOrThrow({ where: { id: bookingId } });
+  if (!booking.meetingAction || booking.meetingSyncedVersion >= booking.meetingVersion) return "current";
+  const version = booking.meetingVersion;
+  await logMeeting(rt, bookingId, booking.meetingAction as keyof typeof OUTCOME);
+  await rt.db.booking.updateMany({ where: { id: bookingId, meetingSyncedVersion: { lt: version } }, data: { meetingSyncedVersion: version, meetingError: null } });
+  return "synced";
+}
+
+/** The worker for Meeting jobs: HubSpot's transient failures retried with backoff, like call sync. */
+export function startMeetingWorker(rt: Runtime): Worker<MeetingJobData> {
+  const worker = new Worker<MeetingJobData>(
+    MEETING_QUEUE,
+    async (job: Job<MeetingJobData>) => {
+      try {
+        return await syncMeeting(rt, job.data.bookingId);
+      } catch (error) {
+        const reason = (error as Error).message;
+        const isLast = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        const permanent = error instanceof PermanentSyncError || (error instanceof HubSpotRequestError && error.failure.kind !== "unauthorized");
+        await rt.db.booking.update({ where: { id: job.data.bookingId }, data: { meetingError: reason } }).catch(() => undefined);
+        if (permanent || isLast) {
+          log.error({ bookingId: job.data.bookingId, err: reason }, "meeting not logged in HubSpot; the upkeep sweep tries again later");
+          return "failed";
+        }
+        throw error;
+      }
+    },
+    {
+      connection: rt.workerRedis.duplicate(),
+      prefix: rt.prefix,
+      concurrency: rt.env.WORKER_CONCURRENCY,
+      lockDuration: rt.env.WORKER_LOCK_MS,
+      stalledInterval: rt.env.WORKER_LOCK_MS,
+      settings: {
+        backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
+          backoffDelay(attemptsMade, rt.env.SYNC_BACKOFF_MS, error instanceof TransientSyncError ? error.minDelayMs : 0),
+      },
+    },
+  );
+  worker.on("error", (error) => log.error({ err: error.message }, "meeting worker error"));
+  return worker;
+}
+
+/** Outbox sweep for Meetings: bookings changed since HubSpot last saw them and with no live job. */
+export async function sweepMeetings(rt: Runtime, options: { ageMs?: number; failedAgeMs?: number } = {}): Promise<number> {
+  const now = Date.now();
+  const rows = await rt.db.booking.findMany({
+    where: {
+      meetingVersion: { gt: rt.db.booking.fields.meetingSyncedVersion },
+      OR: [{ meetingError: null, updatedAt: { lt: new Date(now - (options.ageMs ?? 5_000)) } }, { updatedAt: { lt: new Date(now - (options.failedAgeMs ?? 15 * 60_000)) } }],
+    },
+    select: { id: true, meetingVersion: true },
+    take: 500,
+    orderBy: { updatedAt: "asc" },
+  });
+  let enqueued = 0;
+  for (const row of rows) {
+    const job = await rt.meetingQueue.getJob(meetingJobId(row.id, row.meetingVersion));
+    if (job && !(await job.isCompleted()) && !(await job.isFailed())) continue;
+    if (job) await job.remove().catch(() => undefined);
+    await enqueueMeeting(rt.meetingQueue, row, rt.env.SYNC_MAX_ATTEMPTS);
+    enqueued++;
+  }
+  return enqueued;
+}
 const OUTCOME = { booked: "SCHEDULED", rescheduled: "RESCHEDULED", cancelled: "CANCELED" } as const;
 
 /**
@@ -14,7 +110,7 @@ const OUTCOME = { booked: "SCHEDULED", rescheduled: "RESCHEDULED", cancelled: "C
  * the staff member's HubSpot owner), patched on reschedule (RESCHEDULED, new times) and cancel
  * (CANCELED). The caller is matched with the sync's rules, under the same per-caller lock.
  */
-export async function logMeeting(rt: Runtime, bookingId: string, action: keyof typeof OUTCOME): Promise<void> {
+async function logMeeting(rt: Runtime, bookingId: string, action: keyof typeof OUTCOME): Promise<void> {
   const booking = await rt.db.booking.findUniqueOrThrow({ where: { id: bookingId }, include: { staff: true, serviceType: true } });
   const client = await rt.tokens.client(booking.portalId);
   const portal = await rt.db.portal.findUniqueOrThrow({ where: { id: booking.portalId } });

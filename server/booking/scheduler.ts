@@ -2,11 +2,14 @@ import { Prisma, type Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
 import { addDays, localDate, speakable, weekdayOf, zonedInstant, isValidTimeZone, type Weekday } from "./time.js";
 import { builtinProvider } from "./providers/builtin/index.js";
-import type { CalendarEvent, CalendarProvider } from "./providers/types.js";
+import type { CalendarAccount, CalendarEvent, CalendarProvider } from "./providers/types.js";
+import { CalendarNotConnectedError, type Calendars } from "./calendars.js";
 
 // Availability, holds, booking, rescheduling and cancelling, for the live tools. Every answer is a
 // short sentence the AI can say, plus data. Double booking is impossible in our own data (exclusion
-// constraint, SQLSTATE 23P01) and the provider's free/busy is checked live right before writing.
+// constraint, SQLSTATE 23P01); an external calendar's busy time is browsed from the synced copy
+// (ExternalBusy), asked live right before writing, and re-read right after: if a foreign event landed
+// in between, our event is cancelled and the caller offered alternatives (calendars.md).
 
 const log = logger("booking");
 const SEARCH_DAYS = 14;
@@ -30,18 +33,85 @@ type Settings = { timezone: string; holdMinutes: number; slotStepMinutes: number
 type Service = { id: string; name: string; durationMinutes: number; bufferMinutes: number; aliases: string[]; reminderMinutes: number[] };
 type Staff = { id: string; name: string; email: string; calendar: string; timezone: string; hours: unknown; hubspotOwnerId: string | null };
 
-const providers: Record<string, CalendarProvider> = { builtin: builtinProvider };
-const providerFor = (staff: Staff) => providers[staff.calendar] ?? builtinProvider;
-
 export function isOverlapError(error: unknown): boolean {
   const text = String((error as { message?: unknown })?.message ?? "") + JSON.stringify((error as { meta?: unknown })?.meta ?? {});
   return text.includes("23P01") || text.includes("Booking_no_overlap") || text.includes("exclusion constraint");
 }
 
+/**
+ * Two transactions inserting clashing rows under an exclusion constraint can each wait for the other:
+ * PostgreSQL breaks that with a deadlock error (40P01) for one of them. The other one wins the slot.
+ */
+export function isDeadlock(error: unknown): boolean {
+  const text = String((error as { message?: unknown })?.message ?? "") + JSON.stringify((error as { meta?: unknown })?.meta ?? {});
+  return text.includes("40P01") || text.includes("deadlock detected");
+}
+
+/** Runs a write that may hit the exclusion constraint: true if it landed, false if the time is taken. */
+async function claim(write: () => Promise<unknown>): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      if (isOverlapError(error)) return false;
+      // The deadlock victim retries once: by then the winner has committed and it sees 23P01.
+      if (isDeadlock(error) && attempt === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+        continue;
+      }
+      if (isDeadlock(error)) return false;
+      throw error;
+    }
+  }
+}
+
+const overlaps = (busy: { start: Date; end: Date }[], start: Date, end: Date) => busy.some((b) => b.start < end && b.end > start);
+/** Every booking change bumps the meeting outbox; a worker brings the HubSpot Meeting up to it. */
+const meetingChange = (action: "booked" | "rescheduled" | "cancelled") => ({ meetingAction: action, meetingVersion: { increment: 1 } });
+
 const fold = (text: string) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().trim();
 
+export interface SchedulerOptions {
+  /** Staff calendars (Google, Microsoft); without it every staff member uses the built-in calendar. */
+  calendars?: Calendars | null;
+  now?: () => Date;
+}
+
 export class Scheduler {
-  constructor(private readonly db: Db, private readonly now: () => Date = () => new Date()) {}
+  private readonly calendars: Calendars | null;
+  private readonly now: () => Date;
+
+  constructor(private readonly db: Db, options: SchedulerOptions = {}) {
+    this.calendars = options.calendars ?? null;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  private provider(staff: Staff): CalendarProvider {
+    return this.calendars?.provider(staff) ?? builtinProvider;
+  }
+
+  /** The staff member's calendar account, or null when it is not connected (then they are not offered). */
+  private async account(staff: Staff & { portalId: string }): Promise<CalendarAccount | null> {
+    if (staff.calendar === "builtin") return { email: staff.email, accessToken: async () => "" };
+    if (!this.calendars) return null;
+    try {
+      return await this.calendars.account(staff);
+    } catch (error) {
+      if (error instanceof CalendarNotConnectedError) return null;
+      throw error;
+    }
+  }
+
+  /** Live busy time of the staff calendar that is not one of our own events. */
+  private async foreignBusy(staff: Staff & { portalId: string }, account: CalendarAccount, from: Date, to: Date): Promise<{ start: Date; end: Date }[]> {
+    if (staff.calendar === "builtin") return [];
+    const busy = await this.provider(staff).busy(account, from, to);
+    const ids = busy.map((b) => b.eventId).filter((id): id is string => !!id);
+    if (!ids.length) return busy;
+    const ours = new Set((await this.db.booking.findMany({ where: { staffId: staff.id, externalEventId: { in: ids } }, select: { externalEventId: true } })).map((b) => b.externalEventId));
+    return busy.filter((b) => !b.eventId || !ours.has(b.eventId));
+  }
 
   private async settings(portalId: string): Promise<Settings | null> {
     return this.db.bookingSettings.findUnique({ where: { portalId } });
@@ -63,7 +133,10 @@ export class Scheduler {
 
   /** Free slots for a service, earliest first, across staff, from a date and within a time window. */
   private async freeSlots(portalId: string, settings: Settings, service: Service, options: { date?: string; window?: [string, string]; timeZone: string; exclude?: string }, limit: number): Promise<{ start: Date; staff: Staff }[]> {
-    const staff = await this.db.staffMember.findMany({ where: { portalId }, orderBy: { name: "asc" } });
+    // Staff whose external calendar is not connected are not offered: we cannot see their calendar.
+    const staff = (await this.db.staffMember.findMany({ where: { portalId }, orderBy: { name: "asc" }, include: { calendarConnection: { select: { status: true, provider: true } } } })).filter(
+      (s) => s.calendar === "builtin" || (this.calendars && s.calendarConnection?.status === "connected" && s.calendarConnection.provider === s.calendar),
+    );
     const now = this.now();
     const earliest = new Date(now.getTime() + settings.leadMinutes * 60_000);
     const firstDay = options.date ?? localDate(now, settings.timezone);
@@ -72,6 +145,10 @@ export class Scheduler {
       where: { portalId, status: { in: ["held", "confirmed"] }, startAt: { lt: horizonEnd }, blockEndAt: { gt: earliest }, NOT: { OR: [{ status: "held", holdExpiresAt: { lt: now } }, ...(options.exclude ? [{ id: options.exclude }] : [])] } },
       select: { staffId: true, startAt: true, blockEndAt: true },
     });
+    const external = staff.some((s) => s.calendar !== "builtin")
+      ? await this.db.externalBusy.findMany({ where: { staffId: { in: staff.filter((s) => s.calendar !== "builtin").map((s) => s.id) }, startAt: { lt: horizonEnd }, endAt: { gt: earliest } } })
+      : [];
+    for (const event of external) taken.push({ staffId: event.staffId, startAt: event.startAt, blockEndAt: event.endAt });
     const blockMs = (service.durationMinutes + service.bufferMinutes) * 60_000;
     const slots: { start: Date; staff: Staff }[] = [];
     for (let offset = 0; offset <= SEARCH_DAYS && slots.length < limit; offset++) {
@@ -154,32 +231,44 @@ export class Scheduler {
 
   /** A short hold so a second caller is not offered the same slot; it expires on its own. */
   private async hold(caller: CallerContext, settings: Settings, service: Service, slot: { start: Date; staff: Staff }): Promise<boolean> {
-    try {
-      await this.db.booking.create({
+    const startAt = slot.start;
+    const blockEndAt = new Date(startAt.getTime() + (service.durationMinutes + service.bufferMinutes) * 60_000);
+    const write = () =>
+      this.db.booking.create({
         data: {
           portalId: caller.portalId,
           staffId: slot.staff.id,
           serviceTypeId: service.id,
           status: "held",
-          startAt: slot.start,
-          endAt: new Date(slot.start.getTime() + service.durationMinutes * 60_000),
-          blockEndAt: new Date(slot.start.getTime() + (service.durationMinutes + service.bufferMinutes) * 60_000),
+          startAt,
+          endAt: new Date(startAt.getTime() + service.durationMinutes * 60_000),
+          blockEndAt,
           holdExpiresAt: new Date(this.now().getTime() + settings.holdMinutes * 60_000),
           connectionId: caller.connectionId,
           vendorCallId: caller.vendorCallId,
           callerPhone: caller.phone,
         },
       });
-      return true;
-    } catch (error) {
-      if (isOverlapError(error)) return false;
-      throw error;
-    }
+    if (await claim(write)) return true;
+    // The constraint cannot look at the clock: an expired hold still blocks until it is deleted.
+    return (await this.deleteExpiredHolds(slot.staff.id, startAt, blockEndAt)) > 0 && (await claim(write));
   }
 
+  /** Expired holds of one staff member in one time range (only those: wide deletes deadlock under load). */
+  private async deleteExpiredHolds(staffId: string, from: Date, to: Date): Promise<number> {
+    const { count } = await this.db.booking.deleteMany({ where: { staffId, status: "held", holdExpiresAt: { lt: this.now() }, startAt: { lt: to }, blockEndAt: { gt: from } } });
+    return count;
+  }
+
+  /** This call's own holds (a new offer replaces the last one; a booking releases the rest). */
   private async releaseHolds(caller: CallerContext, keep?: string): Promise<void> {
-    // Expired holds of anyone are removed too: the constraint cannot look at the clock.
-    await this.db.booking.deleteMany({ where: { status: "held", OR: [{ holdExpiresAt: { lt: this.now() } }, { connectionId: caller.connectionId, vendorCallId: caller.vendorCallId, ...(keep ? { NOT: { id: keep } } : {}) }] } });
+    await this.db.booking.deleteMany({ where: { status: "held", connectionId: caller.connectionId, vendorCallId: caller.vendorCallId, ...(keep ? { NOT: { id: keep } } : {}) } });
+  }
+
+  /** Expired holds of everyone: the worker's upkeep, so the table does not grow. */
+  async purgeExpiredHolds(): Promise<number> {
+    const { count } = await this.db.booking.deleteMany({ where: { status: "held", holdExpiresAt: { lt: this.now() } } });
+    return count;
   }
 
   /** book_appointment: the held slot (or any free one at that time) becomes a confirmed booking. */
@@ -196,29 +285,59 @@ export class Scheduler {
 
     const held = await this.db.booking.findFirst({ where: { portalId: caller.portalId, connectionId: caller.connectionId, vendorCallId: caller.vendorCallId, status: "held", startAt: start, serviceTypeId: service.id, holdExpiresAt: { gt: this.now() } }, include: { staff: true } });
     const candidates = held ? [held.staff] : await this.db.staffMember.findMany({ where: { portalId: caller.portalId }, orderBy: { name: "asc" } });
+    let calendarTrouble = false;
     for (const staff of candidates) {
-      // Live re-check of the staff member's calendar right before writing.
-      const busy = await providerFor(staff).freeBusy(staff.email, start, blockEnd);
-      if (busy.some((b) => b.start < blockEnd && b.end > start)) continue;
       if (!held && !(await this.fitsHours(staff, start, end))) continue;
-      const details = { status: "confirmed", holdExpiresAt: null, callerName: args.name ?? caller.name ?? null, callerEmail: args.email ?? caller.email ?? null, callerPhone: caller.phone, history: [{ at: this.now().toISOString(), action: "booked", callId: caller.vendorCallId, start: start.toISOString() }] as Prisma.InputJsonValue };
+      const account = await this.account(staff);
+      if (!account) continue;
+      const provider = this.provider(staff);
       try {
+        // Live re-check of the staff member's calendar right before writing.
+        if (overlaps(await this.foreignBusy(staff, account, start, blockEnd), start, blockEnd)) continue;
+      } catch (error) {
+        log.warn({ portalId: caller.portalId, staffId: staff.id, err: (error as Error).message }, "calendar unreachable for the live check");
+        calendarTrouble = true;
+        continue;
+      }
+      const callerName = args.name ?? caller.name ?? null;
+      const callerEmail = args.email ?? caller.email ?? null;
+      const details = { status: "confirmed", holdExpiresAt: null, callerName, callerEmail, callerPhone: caller.phone, history: [{ at: this.now().toISOString(), action: "booked", callId: caller.vendorCallId, start: start.toISOString() }] as Prisma.InputJsonValue };
+      let bookingId: string | null = null;
+      const claimed = await claim(async () => {
         const booking = held
           ? await this.db.booking.update({ where: { id: held.id }, data: details })
           : await this.db.booking.create({ data: { portalId: caller.portalId, staffId: staff.id, serviceTypeId: service.id, startAt: start, endAt: end, blockEndAt: blockEnd, connectionId: caller.connectionId, vendorCallId: caller.vendorCallId, ...details } });
-        await this.releaseHolds(caller, booking.id);
-        const eventId = await providerFor(staff).create(this.event(booking.id, service, staff, start, end, details.callerName, details.callerEmail, caller.phone));
-        await this.db.booking.update({ where: { id: booking.id }, data: { externalEventId: eventId } });
-        log.info({ portalId: caller.portalId, bookingId: booking.id }, "appointment booked");
-        return { message: `You're booked for a ${service.name} ${speakable(start, settings.timezone, this.now())} with ${staff.name}. Your booking reference is ${booking.id.slice(0, 8)}.`, data: { bookingId: booking.id, start: start.toISOString(), end: end.toISOString(), staff: staff.name }, bookingId: booking.id };
+        bookingId = booking.id;
+      });
+      if (!claimed || !bookingId) continue;
+      const id: string = bookingId;
+      const event = this.event(id, service, staff, start, end, callerName, callerEmail, caller.phone);
+      let eventId: string;
+      try {
+        eventId = await provider.create(account, event);
+        // Re-read right after writing: a foreign event that landed meanwhile wins, ours is withdrawn.
+        if (staff.calendar !== "builtin" && overlaps(await this.foreignBusy(staff, account, start, blockEnd), start, blockEnd)) {
+          await provider.cancel(account, eventId, event, "the time was taken in the calendar meanwhile").catch(() => undefined);
+          await this.db.booking.update({ where: { id }, data: { status: "cancelled", externalEventId: eventId, history: [{ at: this.now().toISOString(), action: "withdrawn", reason: "calendar_conflict" }] as Prisma.InputJsonValue } });
+          log.info({ portalId: caller.portalId, bookingId: id }, "a calendar event landed on the slot while booking: withdrawn");
+          continue;
+        }
       } catch (error) {
-        if (!isOverlapError(error)) throw error;
+        log.warn({ portalId: caller.portalId, bookingId: id, err: (error as Error).message }, "calendar event not created: booking withdrawn");
+        await this.db.booking.update({ where: { id }, data: { status: "cancelled", history: [{ at: this.now().toISOString(), action: "withdrawn", reason: "calendar_error" }] as Prisma.InputJsonValue } });
+        calendarTrouble = true;
+        continue;
       }
+      await this.db.booking.update({ where: { id }, data: { externalEventId: eventId, ...meetingChange("booked") } });
+      await this.releaseHolds(caller, id);
+      log.info({ portalId: caller.portalId, bookingId: id }, "appointment booked");
+      return { message: `You're booked for a ${service.name} ${speakable(start, settings.timezone, this.now())} with ${staff.name}. Your booking reference is ${id.slice(0, 8)}.`, data: { bookingId: id, start: start.toISOString(), end: end.toISOString(), staff: staff.name }, bookingId: id };
     }
+    if (calendarTrouble && candidates.length === 1) return { message: "I can't reach the calendar right now to confirm that time. Someone from the team will call you back to confirm.", data: { error: "calendar_unavailable" } };
     return this.alternatives(caller, settings, service, start, "That time was just taken.");
   }
 
-  private async fitsHours(staff: Staff, start: Date, end: Date): Promise<boolean> {
+  private async fitsHours(staff: Pick<Staff, "hours" | "timezone">, start: Date, end: Date): Promise<boolean> {
     const day = localDate(start, staff.timezone);
     const hours = (staff.hours as Partial<Record<Weekday, [string, string]>>)[weekdayOf(day)];
     return !!hours && start >= zonedInstant(day, hours[0], staff.timezone) && end <= zonedInstant(day, hours[1], staff.timezone);
@@ -254,18 +373,33 @@ export class Scheduler {
     const service = booking.serviceType;
     const end = new Date(start.getTime() + service.durationMinutes * 60_000);
     const blockEnd = new Date(end.getTime() + service.bufferMinutes * 60_000);
-    const busy = await providerFor(booking.staff).freeBusy(booking.staff.email, start, blockEnd);
-    if (!(await this.fitsHours(booking.staff, start, end)) || busy.some((b) => b.start < blockEnd && b.end > start)) {
+    const account = await this.account(booking.staff);
+    if (!account) return { message: "I can't reach the calendar right now to move that. Someone from the team will call you back.", data: { error: "calendar_unavailable" } };
+    const provider = this.provider(booking.staff);
+    let busy: { start: Date; end: Date }[];
+    try {
+      busy = await this.foreignBusy(booking.staff, account, start, blockEnd);
+    } catch (error) {
+      log.warn({ portalId: caller.portalId, bookingId: booking.id, err: (error as Error).message }, "calendar unreachable for the live check");
+      return { message: "I can't reach the calendar right now to move that. Someone from the team will call you back.", data: { error: "calendar_unavailable" } };
+    }
+    if (!(await this.fitsHours(booking.staff, start, end)) || overlaps(busy, start, blockEnd)) {
       return this.alternatives(caller, settings, service, start, `${booking.staff.name} isn't available then.`, booking.id);
     }
     const history = [...((booking.history as unknown[]) ?? []), { at: this.now().toISOString(), action: "rescheduled", callId: caller.vendorCallId, from: booking.startAt.toISOString(), to: start.toISOString() }];
-    try {
-      await this.db.booking.update({ where: { id: booking.id }, data: { startAt: start, endAt: end, blockEndAt: blockEnd, history: history as Prisma.InputJsonValue } });
-    } catch (error) {
-      if (!isOverlapError(error)) throw error;
-      return this.alternatives(caller, settings, service, start, "That time was just taken.", booking.id);
+    const moved = await claim(() => this.db.booking.update({ where: { id: booking.id }, data: { startAt: start, endAt: end, blockEndAt: blockEnd, history: history as Prisma.InputJsonValue } }));
+    if (!moved) return this.alternatives(caller, settings, service, start, "That time was just taken.", booking.id);
+    if (booking.externalEventId) {
+      try {
+        // Patch the same event: attendees get an update, the event id stays.
+        await provider.move(account, booking.externalEventId, this.event(booking.id, service, booking.staff, start, end, booking.callerName, booking.callerEmail, booking.callerPhone));
+      } catch (error) {
+        log.warn({ portalId: caller.portalId, bookingId: booking.id, err: (error as Error).message }, "calendar event not moved: booking kept at its old time");
+        await this.db.booking.update({ where: { id: booking.id }, data: { startAt: booking.startAt, endAt: booking.endAt, blockEndAt: booking.blockEndAt, history: booking.history as Prisma.InputJsonValue } });
+        return { message: "I can't reach the calendar right now to move that; your appointment stays as it was. Someone from the team will call you back.", data: { error: "calendar_unavailable" } };
+      }
     }
-    if (booking.externalEventId) await providerFor(booking.staff).move(booking.externalEventId, this.event(booking.id, service, booking.staff, start, end, booking.callerName, booking.callerEmail, booking.callerPhone));
+    await this.db.booking.update({ where: { id: booking.id }, data: meetingChange("rescheduled") });
     return { message: `Done: your ${service.name} is moved to ${speakable(start, settings.timezone, this.now())}.`, data: { bookingId: booking.id, start: start.toISOString(), end: end.toISOString() }, bookingId: booking.id };
   }
 
@@ -273,9 +407,18 @@ export class Scheduler {
   async cancel(caller: CallerContext, args: { booking_id?: string; reason?: string }): Promise<ToolAnswer & { bookingId?: string }> {
     const booking = await this.findBooking(caller, args.booking_id);
     if (!booking) return { message: "I couldn't find an upcoming appointment for you to cancel.", data: { error: "no_booking" } };
+    if (booking.externalEventId && booking.staff.calendar !== "builtin") {
+      const account = await this.account(booking.staff);
+      try {
+        if (!account) throw new Error("calendar not connected");
+        await this.provider(booking.staff).cancel(account, booking.externalEventId, this.event(booking.id, booking.serviceType, booking.staff, booking.startAt, booking.endAt, booking.callerName, booking.callerEmail, booking.callerPhone), args.reason ?? null);
+      } catch (error) {
+        log.warn({ portalId: caller.portalId, bookingId: booking.id, err: (error as Error).message }, "calendar event not cancelled");
+        return { message: "I can't reach the calendar right now to cancel that. Someone from the team will call you back to confirm the cancellation.", data: { error: "calendar_unavailable" } };
+      }
+    }
     const history = [...((booking.history as unknown[]) ?? []), { at: this.now().toISOString(), action: "cancelled", callId: caller.vendorCallId, reason: args.reason ?? null }];
-    await this.db.booking.update({ where: { id: booking.id }, data: { status: "cancelled", history: history as Prisma.InputJsonValue } });
-    if (booking.externalEventId) await providerFor(booking.staff).cancel(booking.externalEventId, this.event(booking.id, booking.serviceType, booking.staff, booking.startAt, booking.endAt, booking.callerName, booking.callerEmail, booking.callerPhone), args.reason ?? null);
+    await this.db.booking.update({ where: { id: booking.id }, data: { status: "cancelled", history: history as Prisma.InputJsonValue, ...meetingChange("cancelled") } });
     const settings = await this.settings(caller.portalId);
     return { message: `Your ${booking.serviceType.name} ${speakable(booking.startAt, settings?.timezone ?? "UTC", this.now())} is cancelled.`, data: { bookingId: booking.id }, bookingId: booking.id };
   }

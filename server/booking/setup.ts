@@ -48,8 +48,6 @@ export async function applyBookingSetup(db: Db, portalId: string, input: unknown
   const parsed = bookingSetupSchema.safeParse(input);
   if (!parsed.success) throw new BookingSetupError(parsed.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`).join("; "));
   const setup = parsed.data;
-  const unsupported = setup.staff.filter((s) => s.calendar !== "builtin");
-  if (unsupported.length) throw new BookingSetupError(`calendar "${unsupported[0]!.calendar}" for ${unsupported[0]!.email} is not available yet: use "builtin"`);
   await db.$transaction(async (tx) => {
     const settings = { timezone: setup.timezone, holdMinutes: setup.holdMinutes, slotStepMinutes: setup.slotStepMinutes, leadMinutes: setup.leadMinutes };
     await tx.bookingSettings.upsert({ where: { portalId }, create: { portalId, ...settings }, update: settings });

@@ -8,7 +8,7 @@ import { getVendor } from "../vendors/registry.js";
 import { normalisePhone } from "../contacts/phone.js";
 import type { Prisma } from "../db/client.js";
 import { Scheduler, type CallerContext, type ToolAnswer } from "./scheduler.js";
-import { logMeeting } from "./meetings.js";
+import { enqueueMeeting } from "./meetings.js";
 
 // Live tool endpoints (each connection's toolsUrl), in each vendor's own format:
 //   Retell custom function: {name, call, args} (or args at the root), signed like its webhooks;
@@ -74,7 +74,7 @@ export function parseToolRequest(vendor: VendorId, body: any): ParsedToolRequest
 
 export function bookingToolRoutes(rt: Runtime): Router {
   const router = Router();
-  const scheduler = new Scheduler(rt.db);
+  const scheduler = new Scheduler(rt.db, { calendars: rt.calendars });
 
   const run = async (caller: CallerContext, call: ToolCall): Promise<ToolAnswer> => {
     if (!(TOOL_NAMES as readonly string[]).includes(call.name)) return { message: "Sorry, I can't do that on this line.", data: { error: "unknown_tool", tools: TOOL_NAMES } };
@@ -88,35 +88,50 @@ export function bookingToolRoutes(rt: Runtime): Router {
       if (seen) return seen.response as unknown as ToolAnswer;
     }
     let answer: ToolAnswer & { bookingId?: string };
-    let action: "booked" | "rescheduled" | "cancelled" | null = null;
+    try {
+      answer = await dispatch(caller, name, parsed.data);
+    } catch (error) {
+      // The caller is on the line: a short answer, never a stack trace; nothing was confirmed to them.
+      log.error({ portalId: caller.portalId, tool: name, err: (error as Error).message }, "tool failed");
+      return { message: "Sorry, I'm having trouble with the schedule right now. Someone from the team will call you back to sort it out.", data: { error: "internal" } };
+    }
+    const { bookingId, ...response } = answer;
+    // A calendar outage is not remembered: the vendor's retry should try the calendar again.
+    if (name !== "check_availability" && response.data?.error !== "calendar_unavailable") {
+      await rt.db.toolInvocation.create({ data: { key, response: response as unknown as Prisma.InputJsonValue } }).catch(() => undefined);
+    }
+    // The Meeting on the HubSpot contact is written by the worker within seconds, with retries; if
+    // Redis is down now, the upkeep sweep queues it from the booking row (the outbox).
+    if (bookingId) {
+      const booking = await rt.db.booking.findUnique({ where: { id: bookingId }, select: { id: true, meetingVersion: true, meetingSyncedVersion: true } });
+      if (booking && booking.meetingVersion > booking.meetingSyncedVersion) {
+        await enqueueMeeting(rt.meetingQueue, booking, rt.env.SYNC_MAX_ATTEMPTS).catch((error: Error) => log.warn({ portalId: caller.portalId, bookingId, err: error.message }, "meeting not queued; the sweep will"));
+      }
+    }
+    return response;
+  };
+
+  const dispatch = async (caller: CallerContext, name: ToolName, args: unknown): Promise<ToolAnswer & { bookingId?: string }> => {
+    let answer: ToolAnswer & { bookingId?: string };
     switch (name) {
       case "check_availability":
-        answer = await scheduler.checkAvailability(caller, parsed.data as z.infer<typeof argsSchemas.check_availability>);
+        answer = await scheduler.checkAvailability(caller, args as z.infer<typeof argsSchemas.check_availability>);
         break;
       case "book_appointment":
-        answer = await scheduler.book(caller, parsed.data as z.infer<typeof argsSchemas.book_appointment>);
-        action = "booked";
+        answer = await scheduler.book(caller, args as z.infer<typeof argsSchemas.book_appointment>);
         break;
       case "reschedule_appointment":
-        answer = await scheduler.reschedule(caller, parsed.data as z.infer<typeof argsSchemas.reschedule_appointment>);
-        action = "rescheduled";
+        answer = await scheduler.reschedule(caller, args as z.infer<typeof argsSchemas.reschedule_appointment>);
         break;
       case "cancel_appointment":
-        answer = await scheduler.cancel(caller, parsed.data as z.infer<typeof argsSchemas.cancel_appointment>);
-        action = "cancelled";
+        answer = await scheduler.cancel(caller, args as z.infer<typeof argsSchemas.cancel_appointment>);
         break;
       default: {
         const unreachable: never = name;
         throw new Error(`unhandled tool ${unreachable}`);
       }
     }
-    const { bookingId, ...response } = answer;
-    if (name !== "check_availability") {
-      await rt.db.toolInvocation.create({ data: { key, response: response as unknown as Prisma.InputJsonValue } }).catch(() => undefined);
-    }
-    // The meeting on the HubSpot contact, before the caller hangs up; a failure is logged, the booking stands.
-    if (bookingId && action) await logMeeting(rt, bookingId, action).catch((error: Error) => log.warn({ portalId: caller.portalId, bookingId, err: error.message }, "meeting not logged in HubSpot yet"));
-    return response;
+    return answer;
   };
 
   router.post("/tools/:token", express.raw({ type: () => true, limit: "256kb" }), async (req, res) => {

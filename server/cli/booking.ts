@@ -22,7 +22,34 @@ export async function bookingSetup(rt: Runtime, args: string[]): Promise<unknown
     throw new BookingSetupError(`cannot read ${o.file}: ${(error as Error).message}`);
   }
   if (!(await rt.db.portal.findUnique({ where: { id: o.portal } }))) throw new BookingSetupError(`portal ${o.portal} has not installed the app`);
-  return { portalId: o.portal, ...(await applyBookingSetup(rt.db, o.portal, json)) };
+  const result = await applyBookingSetup(rt.db, o.portal, json);
+  // Staff on Google or Microsoft get a link to connect their calendar (they are offered once connected).
+  const staff = await rt.db.staffMember.findMany({ where: { portalId: o.portal, calendar: { not: "builtin" } }, include: { calendarConnection: true } });
+  const calendars = [];
+  for (const member of staff) {
+    if (member.calendarConnection?.status === "connected" && member.calendarConnection.provider === member.calendar) {
+      calendars.push({ staff: member.email, calendar: member.calendar, status: "connected" });
+      continue;
+    }
+    const connectUrl = await rt.calendars.connectUrl(member).catch((error: Error) => {
+      throw new BookingSetupError(error.message);
+    });
+    calendars.push({ staff: member.email, calendar: member.calendar, status: "not_connected", connectUrl });
+  }
+  return { portalId: o.portal, ...result, calendars };
+}
+
+/** booking connect --portal <id> --staff <email>: a fresh link for a staff member to connect their calendar. */
+export async function bookingConnect(rt: Runtime, args: string[]): Promise<unknown> {
+  const o = option(args, ["portal", "staff"]);
+  if (!o.portal || !o.staff) throw new BookingSetupError("booking connect needs --portal <id> and --staff <email>");
+  const member = await rt.db.staffMember.findUnique({ where: { portalId_email: { portalId: o.portal, email: o.staff } } });
+  if (!member) throw new BookingSetupError(`no staff member ${o.staff} in portal ${o.portal}: run booking setup first`);
+  try {
+    return { staff: member.email, calendar: member.calendar, connectUrl: await rt.calendars.connectUrl(member) };
+  } catch (error) {
+    throw new BookingSetupError((error as Error).message);
+  }
 }
 
 /** booking list --portal <id>: every held/confirmed/cancelled booking, soonest first. */
@@ -38,7 +65,10 @@ export async function bookingList(rt: Runtime, args: string[]): Promise<unknown>
     service: b.serviceType.name,
     contact: { hubspotContactId: b.contactId, name: b.callerName, phone: b.callerPhone, email: b.callerEmail },
     staff: { name: b.staff.name, email: b.staff.email },
+    calendar: { provider: b.staff.calendar, eventId: b.externalEventId },
     hubspotMeetingId: b.hubspotMeetingId,
+    hubspotMeetingSynced: b.meetingSyncedVersion >= b.meetingVersion,
+    hubspotMeetingError: b.meetingError,
     history: b.history,
   }));
 }

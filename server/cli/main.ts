@@ -4,7 +4,7 @@ import { createRuntime, type Runtime } from "../runtime.js";
 import { createConnection, listConnections } from "../connections/connections.js";
 import { listFallback, replayFallback } from "../fallback/fallback.js";
 import { BookingSetupError } from "../booking/setup.js";
-import { bookingList, bookingSetup } from "./booking.js";
+import { bookingConnect, bookingList, bookingSetup } from "./booking.js";
 
 // The operator CLI: `npm run --silent cli -- <command>`. Prints JSON on stdout; errors go to stderr as
 // {"error"} with exit code 1 (2 for usage errors).
@@ -19,7 +19,8 @@ const USAGE = `usage:
   fallback list [--portal <id>] [--all]
   fallback replay (--id <id> | --all) [--portal <id>]
   booking setup --portal <id> --file <json>
-  booking list --portal <id>`;
+  booking list --portal <id>
+  booking connect --portal <id> --staff <email>`;
 
 function options(args: string[], spec: Record<string, { type: "string" | "boolean" }>) {
   try {
@@ -51,6 +52,7 @@ const commands: Record<string, Command> = {
   },
   "booking setup": bookingSetup,
   "booking list": bookingList,
+  "booking connect": bookingConnect,
 };
 
 export async function runCli(argv: string[], rt: Runtime): Promise<unknown> {

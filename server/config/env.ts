@@ -39,6 +39,21 @@ const envSchema = z.object({
   SMTP_FROM: z.string().default("ai-receptionist@localhost"),
   FALLBACK_SLACK_WEBHOOK_URL: z.string().url().optional(),
   FALLBACK_EMAIL_TO: z.string().email().optional(),
+  /** Staff calendars on Google (OAuth client of a Google Cloud project with the Calendar API). */
+  GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_CLIENT_SECRET: z.string().min(1).optional(), // secret
+  GOOGLE_API_BASE_URL: z.string().url().default("https://www.googleapis.com"),
+  GOOGLE_AUTH_BASE_URL: z.string().url().default("https://accounts.google.com"),
+  GOOGLE_TOKEN_URL: z.string().url().default("https://oauth2.googleapis.com/token"),
+  /** Staff calendars on Microsoft 365 / Outlook (an Entra app registration, delegated Calendars.ReadWrite). */
+  MICROSOFT_CLIENT_ID: z.string().min(1).optional(),
+  MICROSOFT_CLIENT_SECRET: z.string().min(1).optional(), // secret
+  MICROSOFT_GRAPH_BASE_URL: z.string().url().default("https://graph.microsoft.com"),
+  MICROSOFT_AUTH_BASE_URL: z.string().url().default("https://login.microsoftonline.com/common"),
+  /** Defaults to {MICROSOFT_AUTH_BASE_URL}/oauth2/v2.0/token. */
+  MICROSOFT_TOKEN_URL: z.string().url().optional(),
+  /** Where Google and Microsoft post calendar change notifications; defaults to PUBLIC_BASE_URL. */
+  CALENDAR_PUSH_BASE_URL: z.string().url().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

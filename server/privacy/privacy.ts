@@ -25,7 +25,7 @@ function scrub(record: CallRecord): CallRecord {
   };
 }
 
-/** contact.privacyDeletion: delete the contact's transcripts, recordings and index entries. */
+/** contact.privacyDeletion: delete the contact's transcripts, recordings, index entries and booking details. */
 export async function forgetContact(rt: Runtime, portalId: string, contactId: string): Promise<number> {
   const calls = await rt.db.call.findMany({ where: { portalId, hubspotContactId: contactId } });
   for (const call of calls) {
@@ -33,6 +33,8 @@ export async function forgetContact(rt: Runtime, portalId: string, contactId: st
   }
   await rt.db.recording.deleteMany({ where: { callId: { in: calls.map((c) => c.id) } } });
   await new ContactIndexStore(rt.db).forgetContact(portalId, contactId);
+  // Bookings keep their times (the calendar needs them) but not who the caller was.
+  await rt.db.booking.updateMany({ where: { portalId, contactId }, data: { callerName: null, callerEmail: null, callerPhone: null } });
   // The log says that it happened, never whom it was about.
   log.info({ portalId, calls: calls.length }, "privacy deletion processed");
   return calls.length;
@@ -52,7 +54,16 @@ export async function uninstallPortal(rt: Runtime, portalId: string): Promise<{ 
       .oauth.refreshTokensApi.archive(decrypt(portal.refreshTokenEnc, rt.env.ENCRYPTION_KEY))
       .catch((error: Error) => log.warn({ portalId, err: error.message }, "refresh token revocation failed (it is deleted here anyway)"));
   }
+  // Staff calendars: push channels stopped, tokens deleted, before the staff rows go.
+  await rt.calendars.disconnect({ portalId }).catch((error: Error) => log.warn({ portalId, err: error.message }, "staff calendar disconnect failed (tokens are deleted anyway)"));
+  const connectionIds = (await rt.db.connection.findMany({ where: { portalId }, select: { id: true } })).map((c) => c.id);
   await rt.db.$transaction([
+    ...connectionIds.map((id) => rt.db.toolInvocation.deleteMany({ where: { key: { startsWith: `${id}:` } } })),
+    rt.db.calendarConnection.deleteMany({ where: { portalId } }),
+    rt.db.booking.deleteMany({ where: { portalId } }),
+    rt.db.staffMember.deleteMany({ where: { portalId } }),
+    rt.db.serviceType.deleteMany({ where: { portalId } }),
+    rt.db.bookingSettings.deleteMany({ where: { portalId } }),
     rt.db.recording.deleteMany({ where: { portalId } }),
     rt.db.call.deleteMany({ where: { portalId } }),
     rt.db.quarantinedPayload.deleteMany({ where: { portalId } }),

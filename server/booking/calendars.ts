@@ -1,0 +1,264 @@
+import type { Env } from "../config/env.js";
+import type { Db } from "../db/client.js";
+import { decrypt, encrypt, randomToken, safeEqual } from "../config/crypto.js";
+import { logger } from "../config/logger.js";
+import { builtinProvider } from "./providers/builtin/index.js";
+import { createGoogleCalendar } from "./providers/google/index.js";
+import { createMicrosoftCalendar } from "./providers/microsoft/index.js";
+import type { CalendarAccount, CalendarOAuth, CalendarProvider, PushNotice } from "./providers/types.js";
+
+// Staff calendars: which provider holds each staff member's events, their OAuth tokens (encrypted,
+// refreshed single-flight), the push channel that tells us about changes, and the incremental sync
+// that keeps ExternalBusy (busy time that is not ours) current for availability.
+
+const log = logger("booking.calendars");
+const REFRESH_MARGIN_MS = 5 * 60_000;
+const OAUTH_STATE_TTL_MS = 24 * 3600_000;
+/** A channel is renewed when it has less than this left (Graph event subscriptions live at most 7 days). */
+const RENEW_BEFORE_MS = 24 * 3600_000;
+/** Safety net for missed pushes: a calendar not synced for this long is synced by the sweep. */
+const RESYNC_AFTER_MS = 10 * 60_000;
+
+export type ExternalProviderId = "google" | "microsoft";
+export const EXTERNAL_PROVIDERS: readonly ExternalProviderId[] = ["google", "microsoft"];
+
+type Staff = { id: string; portalId: string; email: string; calendar: string };
+
+export class CalendarNotConnectedError extends Error {
+  constructor(readonly staffEmail: string, readonly reason: string) {
+    super(`${staffEmail}'s calendar is not connected: ${reason}`);
+  }
+}
+
+export function providerConfigs(env: Env) {
+  return {
+    google: {
+      clientId: env.GOOGLE_CLIENT_ID ?? "",
+      clientSecret: env.GOOGLE_CLIENT_SECRET ?? "",
+      apiBaseUrl: env.GOOGLE_API_BASE_URL,
+      authBaseUrl: env.GOOGLE_AUTH_BASE_URL,
+      tokenUrl: env.GOOGLE_TOKEN_URL,
+    },
+    microsoft: {
+      clientId: env.MICROSOFT_CLIENT_ID ?? "",
+      clientSecret: env.MICROSOFT_CLIENT_SECRET ?? "",
+      apiBaseUrl: env.MICROSOFT_GRAPH_BASE_URL,
+      authBaseUrl: env.MICROSOFT_AUTH_BASE_URL,
+      tokenUrl: env.MICROSOFT_TOKEN_URL ?? `${env.MICROSOFT_AUTH_BASE_URL}/oauth2/v2.0/token`,
+    },
+  };
+}
+
+export class Calendars {
+  private readonly external: Record<ExternalProviderId, CalendarProvider & CalendarOAuth>;
+  private readonly refreshing = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly env: Env,
+  ) {
+    const configs = providerConfigs(env);
+    this.external = { google: createGoogleCalendar(configs.google), microsoft: createMicrosoftCalendar(configs.microsoft) };
+  }
+
+  /** Is this provider configured (client id and secret set)? */
+  configured(provider: ExternalProviderId): boolean {
+    const config = providerConfigs(this.env)[provider];
+    return Boolean(config.clientId && config.clientSecret);
+  }
+
+  provider(staff: Pick<Staff, "calendar">): CalendarProvider {
+    return staff.calendar === "google" || staff.calendar === "microsoft" ? this.external[staff.calendar] : builtinProvider;
+  }
+
+  /** The staff member's calendar account, with a fresh token on demand. Built-in calendars need none. */
+  async account(staff: Staff): Promise<CalendarAccount> {
+    if (staff.calendar === "builtin") return { email: staff.email, accessToken: async () => "" };
+    const connection = await this.db.calendarConnection.findUnique({ where: { staffId: staff.id } });
+    if (!connection || connection.provider !== staff.calendar) throw new CalendarNotConnectedError(staff.email, "not connected yet");
+    if (connection.status !== "connected") throw new CalendarNotConnectedError(staff.email, connection.lastError ?? "needs to be reconnected");
+    return { email: connection.accountEmail, accessToken: () => this.accessToken(staff.id) };
+  }
+
+  private async accessToken(staffId: string): Promise<string> {
+    const connection = await this.db.calendarConnection.findUniqueOrThrow({ where: { staffId } });
+    if (connection.expiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS) return decrypt(connection.accessTokenEnc, this.env.ENCRYPTION_KEY);
+    let pending = this.refreshing.get(staffId);
+    if (!pending) {
+      pending = this.refresh(staffId).finally(() => this.refreshing.delete(staffId));
+      this.refreshing.set(staffId, pending);
+    }
+    return pending;
+  }
+
+  private async refresh(staffId: string): Promise<string> {
+    const connection = await this.db.calendarConnection.findUniqueOrThrow({ where: { staffId } });
+    if (!connection.refreshTokenEnc) throw new CalendarNotConnectedError(connection.accountEmail, "no refresh token: reconnect the calendar");
+    try {
+      const tokens = await this.external[connection.provider as ExternalProviderId].refresh(decrypt(connection.refreshTokenEnc, this.env.ENCRYPTION_KEY));
+      await this.db.calendarConnection.update({
+        where: { staffId },
+        data: {
+          accessTokenEnc: encrypt(tokens.accessToken, this.env.ENCRYPTION_KEY),
+          ...(tokens.refreshToken ? { refreshTokenEnc: encrypt(tokens.refreshToken, this.env.ENCRYPTION_KEY) } : {}),
+          expiresAt: tokens.expiresAt,
+        },
+      });
+      return tokens.accessToken;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === "invalid_grant") {
+        await this.db.calendarConnection.update({ where: { staffId }, data: { status: "needs_reauth", lastError: "the calendar refused our access (revoked or expired): reconnect it" } });
+        log.warn({ staffId }, "staff calendar needs to be reconnected");
+        throw new CalendarNotConnectedError(connection.accountEmail, "access was revoked: reconnect the calendar");
+      }
+      throw error;
+    }
+  }
+
+  // --- OAuth connection of one staff member's calendar -------------------------------------------
+
+  redirectUri(): string {
+    return `${this.env.PUBLIC_BASE_URL}/calendar/oauth/callback`;
+  }
+
+  /** The link a staff member opens to connect their calendar (valid for a day, single use). */
+  async connectUrl(staff: Staff): Promise<string> {
+    if (staff.calendar !== "google" && staff.calendar !== "microsoft") throw new Error(`${staff.email} uses the built-in calendar: nothing to connect`);
+    if (!this.configured(staff.calendar)) throw new Error(`${staff.calendar} calendars are not configured: set ${staff.calendar.toUpperCase()}_CLIENT_ID and ${staff.calendar.toUpperCase()}_CLIENT_SECRET`);
+    const state = randomToken(24);
+    await this.db.calendarOAuthState.create({ data: { state, staffId: staff.id, provider: staff.calendar } });
+    return this.external[staff.calendar].authorizeUrl({ redirectUri: this.redirectUri(), state, loginHint: staff.email });
+  }
+
+  /** The callback: exchange the code, store the tokens, open a push channel and sync once. */
+  async completeConnect(code: string, state: string): Promise<{ staffId: string; accountEmail: string; provider: ExternalProviderId }> {
+    const pending = await this.db.calendarOAuthState.delete({ where: { state } }).catch(() => null);
+    if (!pending || Date.now() - pending.createdAt.getTime() > OAUTH_STATE_TTL_MS) throw new Error("this link has expired or was already used: ask for a new one");
+    const provider = pending.provider as ExternalProviderId;
+    const tokens = await this.external[provider].exchange(code, this.redirectUri());
+    const staff = await this.db.staffMember.findUniqueOrThrow({ where: { id: pending.staffId } });
+    const data = {
+      portalId: staff.portalId,
+      provider,
+      accountEmail: tokens.email,
+      accessTokenEnc: encrypt(tokens.accessToken, this.env.ENCRYPTION_KEY),
+      refreshTokenEnc: tokens.refreshToken ? encrypt(tokens.refreshToken, this.env.ENCRYPTION_KEY) : null,
+      expiresAt: tokens.expiresAt,
+      status: "connected",
+      lastError: null,
+      syncCursor: null,
+    };
+    await this.db.calendarConnection.upsert({ where: { staffId: staff.id }, create: { staffId: staff.id, ...data }, update: data });
+    await this.db.externalBusy.deleteMany({ where: { staffId: staff.id } });
+    await this.ensureChannel(staff.id).catch((error: Error) => log.warn({ staffId: staff.id, err: error.message }, "push channel not opened; the periodic sync covers it"));
+    await this.sync(staff.id).catch((error: Error) => log.warn({ staffId: staff.id, err: error.message }, "first calendar sync failed; the sweep retries"));
+    return { staffId: staff.id, accountEmail: tokens.email, provider };
+  }
+
+  // --- Push channels and incremental sync --------------------------------------------------------
+
+  notificationUrl(provider: ExternalProviderId): string {
+    return `${this.env.CALENDAR_PUSH_BASE_URL ?? this.env.PUBLIC_BASE_URL}/calendar/push/${provider}`;
+  }
+
+  /** Open (or renew) the staff calendar's push channel. */
+  async ensureChannel(staffId: string, force = false): Promise<void> {
+    const connection = await this.db.calendarConnection.findUniqueOrThrow({ where: { staffId }, include: { staff: true } });
+    const provider = this.external[connection.provider as ExternalProviderId];
+    if (!provider.watch) return;
+    if (!force && connection.channelId && connection.channelExpiresAt && connection.channelExpiresAt.getTime() - Date.now() > RENEW_BEFORE_MS) return;
+    const account = await this.account(connection.staff);
+    const secret = randomToken(24);
+    const channel = await provider.watch(account, this.notificationUrl(connection.provider as ExternalProviderId), secret);
+    await this.db.calendarConnection.update({
+      where: { staffId },
+      data: { channelId: channel.id, channelResourceId: channel.resourceId, channelExpiresAt: channel.expiresAt, channelSecretEnc: encrypt(secret, this.env.ENCRYPTION_KEY) },
+    });
+    if (connection.channelId && connection.channelResourceId && connection.channelExpiresAt && provider.unwatch) {
+      await provider.unwatch(account, { id: connection.channelId, resourceId: connection.channelResourceId, expiresAt: connection.channelExpiresAt }).catch(() => undefined);
+    }
+  }
+
+  /** A request at /calendar/push/:provider. Returns the validation token to echo, if it was one. */
+  async handlePush(provider: ExternalProviderId, request: Parameters<NonNullable<CalendarProvider["parsePush"]>>[0]): Promise<{ validation?: string; accepted: number; rejected: number }> {
+    const notices: PushNotice[] = this.external[provider].parsePush?.(request) ?? [];
+    let accepted = 0;
+    let rejected = 0;
+    for (const notice of notices) {
+      if (notice.kind === "validation") return { validation: notice.token, accepted, rejected };
+      if (notice.kind === "ignored") continue;
+      const connection = await this.db.calendarConnection.findUnique({ where: { channelId: notice.channelId } });
+      if (!connection?.channelSecretEnc || !notice.secret || !safeEqual(decrypt(connection.channelSecretEnc, this.env.ENCRYPTION_KEY), notice.secret)) {
+        rejected++;
+        continue;
+      }
+      accepted++;
+      if (notice.kind === "lifecycle" && (notice.event === "reauthorizationRequired" || notice.event === "subscriptionRemoved")) {
+        await this.ensureChannel(connection.staffId, true).catch((error: Error) => log.warn({ staffId: connection.staffId, err: error.message }, "channel renewal failed"));
+      }
+      if (notice.kind === "lifecycle" && notice.event === "sync") continue;
+      await this.sync(connection.staffId).catch((error: Error) => log.warn({ staffId: connection.staffId, err: error.message }, "calendar sync after push failed; the sweep retries"));
+    }
+    return { accepted, rejected };
+  }
+
+  /** Incremental sync of one staff calendar into ExternalBusy (our own events are skipped). */
+  async sync(staffId: string): Promise<number> {
+    const connection = await this.db.calendarConnection.findUniqueOrThrow({ where: { staffId }, include: { staff: true } });
+    const provider = this.external[connection.provider as ExternalProviderId];
+    if (!provider.changes) return 0;
+    try {
+      const account = await this.account(connection.staff);
+      const page = await provider.changes(account, connection.syncCursor);
+      await this.db.$transaction(async (tx) => {
+        if (page.reset || !connection.syncCursor) await tx.externalBusy.deleteMany({ where: { staffId } });
+        for (const event of page.events) {
+          if (event.bookingId || event.cancelled || event.free || !event.start || !event.end) {
+            await tx.externalBusy.deleteMany({ where: { staffId, eventId: event.id } });
+          } else {
+            await tx.externalBusy.upsert({
+              where: { staffId_eventId: { staffId, eventId: event.id } },
+              create: { staffId, eventId: event.id, startAt: event.start, endAt: event.end },
+              update: { startAt: event.start, endAt: event.end },
+            });
+          }
+        }
+        await tx.calendarConnection.update({ where: { staffId }, data: { syncCursor: page.cursor, lastSyncAt: new Date(), lastError: null } });
+      });
+      return page.events.length;
+    } catch (error) {
+      await this.db.calendarConnection.update({ where: { staffId }, data: { lastError: `sync failed: ${(error as Error).message}` } }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Periodic upkeep (worker): renew channels before they lapse, resync calendars that went quiet. */
+  async sweep(): Promise<{ renewed: number; synced: number }> {
+    const connections = await this.db.calendarConnection.findMany({ where: { status: "connected" } });
+    let renewed = 0;
+    let synced = 0;
+    for (const connection of connections) {
+      if (!connection.channelExpiresAt || connection.channelExpiresAt.getTime() - Date.now() < RENEW_BEFORE_MS) {
+        if (await this.ensureChannel(connection.staffId, true).then(() => true, () => false)) renewed++;
+      }
+      if (!connection.lastSyncAt || Date.now() - connection.lastSyncAt.getTime() > RESYNC_AFTER_MS) {
+        if (await this.sync(connection.staffId).then(() => true, () => false)) synced++;
+      }
+    }
+    return { renewed, synced };
+  }
+
+  /** Stop push channels and forget tokens of a portal (uninstall) or of one staff member. */
+  async disconnect(where: { portalId: string } | { staffId: string }): Promise<void> {
+    const connections = await this.db.calendarConnection.findMany({ where, include: { staff: true } });
+    for (const connection of connections) {
+      const provider = this.external[connection.provider as ExternalProviderId];
+      if (connection.channelId && connection.channelResourceId && connection.channelExpiresAt && provider.unwatch) {
+        const account = await this.account(connection.staff).catch(() => null);
+        if (account) await provider.unwatch(account, { id: connection.channelId, resourceId: connection.channelResourceId, expiresAt: connection.channelExpiresAt }).catch(() => undefined);
+      }
+      await this.db.externalBusy.deleteMany({ where: { staffId: connection.staffId } });
+      await this.db.calendarConnection.delete({ where: { staffId: connection.staffId } });
+    }
+  }
+}
