@@ -172,7 +172,9 @@ export class Calendars {
     const channel = await provider.watch(account, this.notificationUrl(connection.provider as ExternalProviderId), secret);
     await this.db.calendarConnection.update({
       where: { staffId },
-      data: { channelId: channel.id, channelResourceId: channel.resourceId, channelExpiresAt: channel.expiresAt, channelSecretEnc: encrypt(secret, this.env.ENCRYPTION_KEY) },
+      // A renewal also restarts sync from scratch: Graph's delta window is fixed when it starts, so
+      // without this, events further out than its first end would never be seen.
+      data: { channelId: channel.id, channelResourceId: channel.resourceId, channelExpiresAt: channel.expiresAt, channelSecretEnc: encrypt(secret, this.env.ENCRYPTION_KEY), ...(connection.channelId ? { syncCursor: null } : {}) },
     });
     if (connection.channelId && connection.channelResourceId && connection.channelExpiresAt && provider.unwatch) {
       await provider.unwatch(account, { id: connection.channelId, resourceId: connection.channelResourceId, expiresAt: connection.channelExpiresAt }).catch(() => undefined);
@@ -238,7 +240,9 @@ export class Calendars {
     let renewed = 0;
     let synced = 0;
     for (const connection of connections) {
-      if (!connection.channelExpiresAt || connection.channelExpiresAt.getTime() - Date.now() < RENEW_BEFORE_MS) {
+      // A calendar connected a moment ago is opening its first channel itself: leave it be.
+      const due = connection.channelExpiresAt ? connection.channelExpiresAt.getTime() - Date.now() < RENEW_BEFORE_MS : Date.now() - connection.updatedAt.getTime() > 60_000;
+      if (due) {
         if (await this.ensureChannel(connection.staffId, true).then(() => true, () => false)) renewed++;
       }
       if (!connection.lastSyncAt || Date.now() - connection.lastSyncAt.getTime() > RESYNC_AFTER_MS) {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { Prisma, type Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
 import { addDays, localDate, speakable, weekdayOf, zonedInstant, isValidTimeZone, type Weekday } from "./time.js";
@@ -76,15 +77,50 @@ export interface SchedulerOptions {
   /** Staff calendars (Google, Microsoft); without it every staff member uses the built-in calendar. */
   calendars?: Calendars | null;
   now?: () => Date;
+  /** How long a portal's set-up (settings, services, staff) is reused between tool calls, in ms. */
+  setupCacheMs?: number;
+}
+
+type StaffRow = Staff & { portalId: string };
+interface PortalSetup {
+  settings: Settings | null;
+  services: Service[];
+  staff: StaffRow[];
+  loadedAt: number;
 }
 
 export class Scheduler {
   private readonly calendars: Calendars | null;
   private readonly now: () => Date;
 
+  private readonly setupCacheMs: number;
+  private readonly setups = new Map<string, Promise<PortalSetup>>();
+
   constructor(private readonly db: Db, options: SchedulerOptions = {}) {
     this.calendars = options.calendars ?? null;
     this.now = options.now ?? (() => new Date());
+    this.setupCacheMs = options.setupCacheMs ?? 2_000;
+  }
+
+  /**
+   * The portal's set-up, read once per couple of seconds and process: a caller's tool calls come
+   * seconds apart, and the set-up changes rarely (an edit applies within setupCacheMs).
+   */
+  private setup(portalId: string): Promise<PortalSetup> {
+    const cached = this.setups.get(portalId);
+    if (cached) return cached;
+    const loading = (async () => {
+      const [settings, services, staff] = await Promise.all([
+        this.db.bookingSettings.findUnique({ where: { portalId } }),
+        this.db.serviceType.findMany({ where: { portalId }, orderBy: { name: "asc" } }),
+        this.db.staffMember.findMany({ where: { portalId }, orderBy: { name: "asc" } }),
+      ]);
+      return { settings, services, staff, loadedAt: Date.now() };
+    })();
+    this.setups.set(portalId, loading);
+    const expire = () => setTimeout(() => this.setups.get(portalId) === loading && this.setups.delete(portalId), this.setupCacheMs).unref();
+    loading.then(expire, () => this.setups.delete(portalId));
+    return loading;
   }
 
   private provider(staff: Staff): CalendarProvider {
@@ -104,9 +140,9 @@ export class Scheduler {
   }
 
   /** Live busy time of the staff calendar that is not one of our own events. */
-  private async foreignBusy(staff: Staff & { portalId: string }, account: CalendarAccount, from: Date, to: Date): Promise<{ start: Date; end: Date }[]> {
+  private async foreignBusy(staff: Staff & { portalId: string }, account: CalendarAccount, from: Date, to: Date, ownEventId?: string): Promise<{ start: Date; end: Date }[]> {
     if (staff.calendar === "builtin") return [];
-    const busy = await this.provider(staff).busy(account, from, to);
+    const busy = (await this.provider(staff).busy(account, from, to)).filter((b) => !ownEventId || b.eventId !== ownEventId);
     const ids = busy.map((b) => b.eventId).filter((id): id is string => !!id);
     if (!ids.length) return busy;
     const ours = new Set((await this.db.booking.findMany({ where: { staffId: staff.id, externalEventId: { in: ids } }, select: { externalEventId: true } })).map((b) => b.externalEventId));
@@ -114,12 +150,12 @@ export class Scheduler {
   }
 
   private async settings(portalId: string): Promise<Settings | null> {
-    return this.db.bookingSettings.findUnique({ where: { portalId } });
+    return (await this.setup(portalId)).settings;
   }
 
   /** "consulta", "Consultation", "full service" -> the service type, or null. */
   async resolveService(portalId: string, asked: string | undefined): Promise<{ service: Service | null; services: Service[] }> {
-    const services = await this.db.serviceType.findMany({ where: { portalId }, orderBy: { name: "asc" } });
+    const { services } = await this.setup(portalId);
     if (!asked) return { service: null, services };
     const wanted = fold(asked);
     const service = services.find((s) => [s.name, ...s.aliases].some((n) => fold(n) === wanted)) ?? services.find((s) => [s.name, ...s.aliases].some((n) => wanted.includes(fold(n)) || fold(n).includes(wanted))) ?? null;
@@ -134,9 +170,11 @@ export class Scheduler {
   /** Free slots for a service, earliest first, across staff, from a date and within a time window. */
   private async freeSlots(portalId: string, settings: Settings, service: Service, options: { date?: string; window?: [string, string]; timeZone: string; exclude?: string }, limit: number): Promise<{ start: Date; staff: Staff }[]> {
     // Staff whose external calendar is not connected are not offered: we cannot see their calendar.
-    const staff = (await this.db.staffMember.findMany({ where: { portalId }, orderBy: { name: "asc" }, include: { calendarConnection: { select: { status: true, provider: true } } } })).filter(
-      (s) => s.calendar === "builtin" || (this.calendars && s.calendarConnection?.status === "connected" && s.calendarConnection.provider === s.calendar),
-    );
+    const everyone = (await this.setup(portalId)).staff;
+    // Connection state is read fresh (a calendar connected a moment ago is offered at once).
+    const withCalendar = everyone.filter((s) => s.calendar !== "builtin");
+    const connected = withCalendar.length && this.calendars ? new Set((await this.db.calendarConnection.findMany({ where: { staffId: { in: withCalendar.map((s) => s.id) }, status: "connected" }, select: { staffId: true, provider: true } })).filter((c) => withCalendar.some((s) => s.id === c.staffId && s.calendar === c.provider)).map((c) => c.staffId)) : new Set<string>();
+    const staff = everyone.filter((s) => s.calendar === "builtin" || connected.has(s.id));
     const now = this.now();
     const earliest = new Date(now.getTime() + settings.leadMinutes * 60_000);
     const firstDay = options.date ?? localDate(now, settings.timezone);
@@ -218,10 +256,27 @@ export class Scheduler {
 
     await this.releaseHolds(caller);
     const offered: { start: Date; staff: Staff }[] = [];
-    for (const slot of await this.freeSlots(caller.portalId, settings, service, { date: date.date, window: window.window, timeZone }, OFFERED * 4)) {
-      if (offered.length === OFFERED) break;
-      if (await this.hold(caller, settings, service, slot)) offered.push(slot);
+    // Callers asking at the same moment race for the same earliest slots: whoever loses a hold looks
+    // again (the winners' holds are visible by then) instead of running out of candidates.
+    const tried = new Set<string>();
+    for (let round = 0; round < 4 && offered.length < OFFERED; round++) {
+      const candidates: { start: Date; staff: Staff }[] = (await this.freeSlots(caller.portalId, settings, service, { date: date.date, window: window.window, timeZone }, OFFERED * 3 + tried.size)).filter((s) => !tried.has(`${s.staff.id}@${s.start.getTime()}`));
+      if (!candidates.length) break;
+      // The next few candidates that do not overlap each other (one staff member cannot hold two
+      // overlapping slots), held in one statement.
+      const batch: { start: Date; staff: Staff }[] = [];
+      const blockMs = (service.durationMinutes + service.bufferMinutes) * 60_000;
+      for (const slot of candidates) {
+        if (batch.length === OFFERED - offered.length) break;
+        const clash = [...offered, ...batch].some((o) => o.staff.id === slot.staff.id && Math.abs(o.start.getTime() - slot.start.getTime()) < blockMs);
+        if (clash) continue;
+        tried.add(`${slot.staff.id}@${slot.start.getTime()}`);
+        batch.push(slot);
+      }
+      if (!batch.length) break;
+      offered.push(...(await this.hold(caller, settings, service, batch)));
     }
+    offered.sort((a, b) => a.start.getTime() - b.start.getTime());
     if (offered.length === 0) return { message: `I don't have an opening for a ${service.name} then. Would another day work?`, data: { slots: [] } };
     const slots = offered.map((s) => ({ start: s.start.toISOString(), label: speakable(s.start, timeZone, this.now()), staff: s.staff.name }));
     const labels = slots.map((s) => s.label);
@@ -229,35 +284,48 @@ export class Scheduler {
     return { message: `For a ${service.name} (${service.durationMinutes} minutes) I have ${spoken}. Which works best?`, data: { service: service.name, durationMinutes: service.durationMinutes, timeZone, slots } };
   }
 
-  /** A short hold so a second caller is not offered the same slot; it expires on its own. */
-  private async hold(caller: CallerContext, settings: Settings, service: Service, slot: { start: Date; staff: Staff }): Promise<boolean> {
-    const startAt = slot.start;
-    const blockEndAt = new Date(startAt.getTime() + (service.durationMinutes + service.bufferMinutes) * 60_000);
-    const write = () =>
-      this.db.booking.create({
-        data: {
-          portalId: caller.portalId,
-          staffId: slot.staff.id,
-          serviceTypeId: service.id,
-          status: "held",
-          startAt,
-          endAt: new Date(startAt.getTime() + service.durationMinutes * 60_000),
-          blockEndAt,
-          holdExpiresAt: new Date(this.now().getTime() + settings.holdMinutes * 60_000),
-          connectionId: caller.connectionId,
-          vendorCallId: caller.vendorCallId,
-          callerPhone: caller.phone,
-        },
-      });
-    if (await claim(write)) return true;
+  /**
+   * Short holds so a second caller is not offered the same slots; they expire on their own. One
+   * INSERT ... ON CONFLICT DO NOTHING: a clash with the exclusion constraint is a missing row in the
+   * answer, not an exception, and speculative insertion does not deadlock between clashing inserts.
+   */
+  private async hold(caller: CallerContext, settings: Settings, service: Service, slots: { start: Date; staff: Staff }[]): Promise<{ start: Date; staff: Staff }[]> {
+    const now = this.now();
+    const holdExpiresAt = new Date(now.getTime() + settings.holdMinutes * 60_000);
+    const rows = slots.map((slot) => ({
+      slot,
+      id: randomUUID(),
+      endAt: new Date(slot.start.getTime() + service.durationMinutes * 60_000),
+      blockEndAt: new Date(slot.start.getTime() + (service.durationMinutes + service.bufferMinutes) * 60_000),
+    }));
+    const insert = async (batch: typeof rows) => {
+      if (!batch.length) return new Set<string>();
+      const values = Prisma.join(
+        batch.map((r) => Prisma.sql`(${r.id}, ${caller.portalId}, ${r.slot.staff.id}, ${service.id}, 'held', ${r.slot.start}, ${r.endAt}, ${r.blockEndAt}, ${holdExpiresAt}, ${caller.connectionId}, ${caller.vendorCallId}, ${caller.phone}, ${now})`),
+      );
+      const inserted = await this.db.$queryRaw<{ id: string }[]>`
+        INSERT INTO "Booking" ("id", "portalId", "staffId", "serviceTypeId", "status", "startAt", "endAt", "blockEndAt", "holdExpiresAt", "connectionId", "vendorCallId", "callerPhone", "updatedAt")
+        VALUES ${values} ON CONFLICT DO NOTHING RETURNING "id"`;
+      return new Set(inserted.map((r) => r.id));
+    };
+    let held = await insert(rows);
+    const missed = rows.filter((r) => !held.has(r.id));
     // The constraint cannot look at the clock: an expired hold still blocks until it is deleted.
-    return (await this.deleteExpiredHolds(slot.staff.id, startAt, blockEndAt)) > 0 && (await claim(write));
+    const cleared = missed.length ? await this.deleteExpiredHolds(missed.map((r) => r.slot.staff.id), new Date(Math.min(...missed.map((r) => r.slot.start.getTime()))), new Date(Math.max(...missed.map((r) => r.blockEndAt.getTime())))) : 0;
+    if (cleared) held = new Set([...held, ...(await insert(missed))]);
+    return rows.filter((r) => held.has(r.id)).map((r) => r.slot);
   }
 
-  /** Expired holds of one staff member in one time range (only those: wide deletes deadlock under load). */
-  private async deleteExpiredHolds(staffId: string, from: Date, to: Date): Promise<number> {
-    const { count } = await this.db.booking.deleteMany({ where: { staffId, status: "held", holdExpiresAt: { lt: this.now() }, startAt: { lt: to }, blockEndAt: { gt: from } } });
-    return count;
+  /**
+   * Expired holds of some staff in one time range. Rows another transaction is already deleting are
+   * skipped (SKIP LOCKED): concurrent cleaners never wait for each other, so they cannot deadlock.
+   */
+  private async deleteExpiredHolds(staffIds: string[], from: Date, to: Date): Promise<number> {
+    return this.db.$executeRaw`
+      DELETE FROM "Booking" WHERE "id" IN (
+        SELECT "id" FROM "Booking"
+        WHERE "status" = 'held' AND "holdExpiresAt" < ${this.now()} AND "staffId" IN (${Prisma.join(staffIds)}) AND "startAt" < ${to} AND "blockEndAt" > ${from}
+        FOR UPDATE SKIP LOCKED)`;
   }
 
   /** This call's own holds (a new offer replaces the last one; a booking releases the rest). */
@@ -267,8 +335,8 @@ export class Scheduler {
 
   /** Expired holds of everyone: the worker's upkeep, so the table does not grow. */
   async purgeExpiredHolds(): Promise<number> {
-    const { count } = await this.db.booking.deleteMany({ where: { status: "held", holdExpiresAt: { lt: this.now() } } });
-    return count;
+    return this.db.$executeRaw`
+      DELETE FROM "Booking" WHERE "id" IN (SELECT "id" FROM "Booking" WHERE "status" = 'held' AND "holdExpiresAt" < ${this.now()} FOR UPDATE SKIP LOCKED)`;
   }
 
   /** book_appointment: the held slot (or any free one at that time) becomes a confirmed booking. */
@@ -284,7 +352,7 @@ export class Scheduler {
     const blockEnd = new Date(end.getTime() + service.bufferMinutes * 60_000);
 
     const held = await this.db.booking.findFirst({ where: { portalId: caller.portalId, connectionId: caller.connectionId, vendorCallId: caller.vendorCallId, status: "held", startAt: start, serviceTypeId: service.id, holdExpiresAt: { gt: this.now() } }, include: { staff: true } });
-    const candidates = held ? [held.staff] : await this.db.staffMember.findMany({ where: { portalId: caller.portalId }, orderBy: { name: "asc" } });
+    const candidates = held ? [held.staff] : (await this.setup(caller.portalId)).staff;
     let calendarTrouble = false;
     for (const staff of candidates) {
       if (!held && !(await this.fitsHours(staff, start, end))) continue;
@@ -303,12 +371,15 @@ export class Scheduler {
       const callerEmail = args.email ?? caller.email ?? null;
       const details = { status: "confirmed", holdExpiresAt: null, callerName, callerEmail, callerPhone: caller.phone, history: [{ at: this.now().toISOString(), action: "booked", callId: caller.vendorCallId, start: start.toISOString() }] as Prisma.InputJsonValue };
       let bookingId: string | null = null;
-      const claimed = await claim(async () => {
-        const booking = held
-          ? await this.db.booking.update({ where: { id: held.id }, data: details })
-          : await this.db.booking.create({ data: { portalId: caller.portalId, staffId: staff.id, serviceTypeId: service.id, startAt: start, endAt: end, blockEndAt: blockEnd, connectionId: caller.connectionId, vendorCallId: caller.vendorCallId, ...details } });
-        bookingId = booking.id;
-      });
+      const write = () =>
+        claim(async () => {
+          const booking = held
+            ? await this.db.booking.update({ where: { id: held.id }, data: details })
+            : await this.db.booking.create({ data: { portalId: caller.portalId, staffId: staff.id, serviceTypeId: service.id, startAt: start, endAt: end, blockEndAt: blockEnd, connectionId: caller.connectionId, vendorCallId: caller.vendorCallId, ...details } });
+          bookingId = booking.id;
+        });
+      // An expired hold (anyone's) still blocks the constraint until it is deleted.
+      const claimed = (await write()) || ((await this.deleteExpiredHolds([staff.id], start, blockEnd)) > 0 && (await write()));
       if (!claimed || !bookingId) continue;
       const id: string = bookingId;
       const event = this.event(id, service, staff, start, end, callerName, callerEmail, caller.phone);
@@ -316,7 +387,7 @@ export class Scheduler {
       try {
         eventId = await provider.create(account, event);
         // Re-read right after writing: a foreign event that landed meanwhile wins, ours is withdrawn.
-        if (staff.calendar !== "builtin" && overlaps(await this.foreignBusy(staff, account, start, blockEnd), start, blockEnd)) {
+        if (staff.calendar !== "builtin" && overlaps(await this.foreignBusy(staff, account, start, blockEnd, eventId), start, blockEnd)) {
           await provider.cancel(account, eventId, event, "the time was taken in the calendar meanwhile").catch(() => undefined);
           await this.db.booking.update({ where: { id }, data: { status: "cancelled", externalEventId: eventId, history: [{ at: this.now().toISOString(), action: "withdrawn", reason: "calendar_conflict" }] as Prisma.InputJsonValue } });
           log.info({ portalId: caller.portalId, bookingId: id }, "a calendar event landed on the slot while booking: withdrawn");

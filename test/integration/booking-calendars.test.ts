@@ -1,0 +1,250 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startStack, type Connection, type Stack } from "../support/harness.js";
+import { newCallId } from "../support/payloads.js";
+import { getVendor } from "../../server/vendors/registry.js";
+import { addDays, localDate, zonedInstant } from "../../server/booking/time.js";
+import { bookingSetup } from "../../server/cli/booking.js";
+import { startGoogleSim, type GoogleSim } from "../sim/google/index.js";
+import { startMicrosoftSim, type MicrosoftSim } from "../sim/microsoft/index.js";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+// Booking on the call into a staff member's own Google or Microsoft 365 calendar, through the live
+// tool endpoint, with the calendars simulated over HTTP and reached through the real client libraries:
+// the staff member connects with OAuth, the seed's booking / reschedule / cancellation calls land as
+// one event that is created, patched and cancelled (attendee notified), events made directly in the
+// calendar are seen (push + incremental sync), and one made at the same instant as the AI's booking
+// never leaves two overlapping events.
+
+const TZ = "America/Los_Angeles";
+const EVERY_DAY = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, ["09:00", "17:00"]]));
+
+interface CalendarView {
+  id: string;
+  start: Date;
+  end: Date;
+  cancelled: boolean;
+  organizer: string | null;
+  attendees: string[];
+  reminders: number[];
+}
+
+interface Harness {
+  name: "google" | "microsoft";
+  env(): Record<string, string>;
+  events(email: string): CalendarView[];
+  notifications(): { type: string; to: string; eventId: string }[];
+  insertExternal(email: string, start: Date, end: Date): Promise<void>;
+  channels(email: string): number;
+  revoke(email: string): void;
+  stop(): Promise<void>;
+}
+
+async function googleHarness(): Promise<Harness> {
+  const sim: GoogleSim = await startGoogleSim();
+  const config = sim.config();
+  return {
+    name: "google",
+    env: () => ({ GOOGLE_CLIENT_ID: config.clientId, GOOGLE_CLIENT_SECRET: config.clientSecret, GOOGLE_API_BASE_URL: config.apiBaseUrl, GOOGLE_AUTH_BASE_URL: config.authBaseUrl, GOOGLE_TOKEN_URL: config.tokenUrl }),
+    events: (email) =>
+      sim.events(email).map((e) => ({
+        id: e.id!,
+        start: new Date(e.start!.dateTime!),
+        end: new Date(e.end!.dateTime!),
+        cancelled: e.status === "cancelled",
+        organizer: e.organizer?.email ?? null,
+        attendees: (e.attendees ?? []).map((a) => a.email!),
+        reminders: (e.reminders?.overrides ?? []).map((r) => r.minutes!).sort((a, b) => b - a),
+      })),
+    notifications: () => sim.notifications,
+    async insertExternal(email, start, end) {
+      sim.insertExternal(email, { start, end, summary: "Dentist (personal)" });
+      await sim.flushPushes();
+    },
+    channels: (email) => sim.channels(email).length,
+    revoke: (email) => sim.revokeRefresh(email),
+    stop: () => sim.stop(),
+  };
+}
+
+async function microsoftHarness(): Promise<Harness> {
+  const sim: MicrosoftSim = await startMicrosoftSim();
+  const config = sim.config;
+  return {
+    name: "microsoft",
+    env: () => ({ MICROSOFT_CLIENT_ID: config.clientId, MICROSOFT_CLIENT_SECRET: config.clientSecret, MICROSOFT_GRAPH_BASE_URL: config.apiBaseUrl, MICROSOFT_AUTH_BASE_URL: config.authBaseUrl, MICROSOFT_TOKEN_URL: config.tokenUrl }),
+    events: (email) =>
+      sim.events(email).filter((e) => !e.deleted).map((e) => ({
+        id: e.id,
+        start: e.start,
+        end: e.end,
+        cancelled: e.isCancelled,
+        organizer: e.organizer.address,
+        attendees: e.attendees.map((a) => a.address),
+        reminders: e.isReminderOn ? [e.reminderMinutesBeforeStart] : [],
+      })),
+    notifications: () => sim.notifications,
+    async insertExternal(email, start, end) {
+      sim.insertExternal(email, { start, end, subject: "Dentist (personal)" });
+      await sim.settle();
+    },
+    channels: (email) => sim.subscriptions(email).length,
+    revoke: (email) => sim.revokeRefresh(email),
+    stop: () => sim.stop(),
+  };
+}
+
+describe.each([
+  ["Google Calendar", googleHarness],
+  ["Microsoft 365", microsoftHarness],
+] as const)("booking into %s", (_label, makeHarness) => {
+  let calendar: Harness;
+  let stack: Stack;
+  let portalId: string;
+  let retell: Connection;
+  const staffEmail = "morgan.lee@example.com";
+  const day = (offset: number) => addDays(localDate(new Date(), TZ), offset);
+
+  async function tool(name: string, args: Record<string, unknown>, callId: string, from = "+14155550671") {
+    const body = Buffer.from(JSON.stringify({ name, call: { call_id: callId, from_number: from, direction: "inbound" }, args }));
+    const headers = await getVendor("retell").sign(body, retell.secret, Date.now());
+    const response = await fetch(`${stack.url}/tools/${retell.token}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: new Uint8Array(body) });
+    return (await response.json()) as Record<string, any>;
+  }
+
+  const live = () => calendar.events(staffEmail).filter((e) => !e.cancelled);
+
+  beforeAll(async () => {
+    calendar = await makeHarness();
+    stack = await startStack({ env: calendar.env() });
+    // The calendars post change notifications to this stack (in production: PUBLIC_BASE_URL).
+    stack.app.runtime.env.CALENDAR_PUSH_BASE_URL = stack.url;
+    portalId = await stack.install();
+    retell = await stack.connect(portalId, "retell");
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await calendar?.stop();
+  });
+
+  it("the staff member connects the calendar with OAuth from the link booking setup prints", async () => {
+    const file = join(tmpdir(), `booking-${calendar.name}-${Date.now()}.json`);
+    writeFileSync(file, JSON.stringify({ timezone: TZ, services: [{ name: "Consultation", durationMinutes: 30, reminderMinutes: [1440, 60] }], staff: [{ name: "Morgan Lee", email: staffEmail, calendar: calendar.name, hours: EVERY_DAY }] }));
+    const setup = (await bookingSetup(stack.app.runtime, ["--portal", portalId, "--file", file])) as { calendars: { status: string; connectUrl?: string }[] };
+    expect(setup.calendars).toEqual([expect.objectContaining({ status: "not_connected" })]);
+    // Not offered before the calendar is connected: we cannot see it.
+    expect((await tool("check_availability", { service_type: "Consultation", date: day(2) }, newCallId())).slots).toEqual([]);
+
+    // The consent screen sends the staff member back to our callback with a code.
+    const consent = await fetch(setup.calendars[0]!.connectUrl!, { redirect: "manual" });
+    expect(consent.status).toBe(302);
+    const back = new URL(consent.headers.get("location")!);
+    expect(back.pathname).toBe("/calendar/oauth/callback");
+    const callback = await fetch(`${stack.url}${back.pathname}${back.search}`);
+    expect(callback.status).toBe(200);
+    expect(await callback.text()).toContain("calendar is connected");
+    const connection = await stack.app.runtime.db.calendarConnection.findFirstOrThrow({ where: { portalId } });
+    expect(connection).toMatchObject({ provider: calendar.name, accountEmail: staffEmail, status: "connected" });
+    expect(connection.accessTokenEnc).toMatch(/^v1\./); // encrypted at rest
+    expect(calendar.channels(staffEmail)).toBe(1); // push channel open
+    // The link is single-use.
+    expect((await fetch(`${stack.url}${back.pathname}${back.search}`)).status).toBe(400);
+  });
+
+  let bookingId: string;
+  let eventId: string;
+
+  it("05 booking call: one event of the right length on the staff member's calendar, organizer, reminders, attendee invited", async () => {
+    const callId = newCallId();
+    const offer = await tool("check_availability", { service_type: "Consultation", date: day(2), time_window: "morning" }, callId);
+    expect(offer.slots).toHaveLength(3);
+    const booked = await tool("book_appointment", { service_type: "Consultation", start: offer.slots[0].start, name: "Riley Chen", email: "riley.chen@example.com" }, callId);
+    expect(booked.result).toMatch(/You're booked for a Consultation .* with Morgan Lee/);
+    bookingId = booked.bookingId;
+    const events = live();
+    expect(events).toHaveLength(1);
+    const [event] = events;
+    eventId = event!.id;
+    expect(event!.start.toISOString()).toBe(offer.slots[0].start);
+    expect(event!.end.getTime() - event!.start.getTime()).toBe(30 * 60_000);
+    expect(event!.organizer).toBe(staffEmail);
+    expect(event!.attendees).toEqual(["riley.chen@example.com"]);
+    expect(event!.reminders[0]).toBe(1440);
+    expect(calendar.notifications()).toContainEqual(expect.objectContaining({ type: "invite", to: "riley.chen@example.com", eventId }));
+    const row = await stack.app.runtime.db.booking.findUniqueOrThrow({ where: { id: bookingId } });
+    expect(row.externalEventId).toBe(eventId);
+    // And the Meeting on the HubSpot contact.
+    await stack.waitFor(async () => stack.sim.portal(portalId).meetings().find((m) => m.properties.hs_meeting_start_time === offer.slots[0].start), { what: "meeting" });
+  });
+
+  it("06 reschedule call: the same event is moved (patched), the attendee gets an update", async () => {
+    const newStart = zonedInstant(day(3), "11:00", TZ);
+    const moved = await tool("reschedule_appointment", { new_start: newStart.toISOString() }, newCallId());
+    expect(moved.result).toMatch(/moved to .* at 11 am/);
+    expect(moved.bookingId).toBe(bookingId);
+    const events = live();
+    expect(events.map((e) => e.id)).toEqual([eventId]);
+    expect(events[0]!.start.toISOString()).toBe(newStart.toISOString());
+    expect(events[0]!.end.getTime() - newStart.getTime()).toBe(30 * 60_000);
+    expect(calendar.notifications()).toContainEqual(expect.objectContaining({ type: "update", to: "riley.chen@example.com", eventId }));
+  });
+
+  it("07 cancellation call: the event is cancelled and the attendee notified", async () => {
+    const cancelled = await tool("cancel_appointment", { reason: "feeling better" }, newCallId());
+    expect(cancelled.result).toMatch(/is cancelled/);
+    expect(live()).toEqual([]);
+    expect(calendar.notifications()).toContainEqual(expect.objectContaining({ type: "cancel", to: "riley.chen@example.com", eventId }));
+    expect((await stack.app.runtime.db.booking.findUniqueOrThrow({ where: { id: bookingId } })).status).toBe("cancelled");
+  });
+
+  it("an event made directly in the calendar is seen (push, then incremental sync) and its time is not offered", async () => {
+    const first = zonedInstant(day(5), "09:00", TZ);
+    const callId = newCallId();
+    const before = await tool("check_availability", { service_type: "Consultation", date: day(5), time_window: "morning" }, callId, "+14155550672");
+    expect(before.slots[0].start).toBe(first.toISOString());
+    await calendar.insertExternal(staffEmail, first, new Date(first.getTime() + 60 * 60_000));
+    const staff = await stack.app.runtime.db.staffMember.findFirstOrThrow({ where: { portalId } });
+    await stack.waitFor(() => stack.app.runtime.db.externalBusy.findFirst({ where: { staffId: staff.id, startAt: first } }), { what: "external event synced" });
+    const after = await tool("check_availability", { service_type: "Consultation", date: day(5), time_window: "morning" }, callId, "+14155550672");
+    expect(after.slots.map((s: { start: string }) => s.start)).not.toContain(first.toISOString());
+    expect(after.slots[0].start).toBe(new Date(first.getTime() + 60 * 60_000).toISOString());
+  });
+
+  it("an event made in the calendar at the same instant as the AI's booking: no two overlapping events remain, the caller gets alternatives", async () => {
+    const start = zonedInstant(day(6), "14:00", TZ);
+    const end = new Date(start.getTime() + 30 * 60_000);
+    // The race, made deterministic: the calendar gets its own event after our live check and
+    // before our event is written (what a person typing in Google Calendar at that instant does).
+    const provider = stack.app.runtime.calendars.provider({ calendar: calendar.name });
+    const create = provider.create.bind(provider);
+    provider.create = async (account, event) => {
+      await calendar.insertExternal(staffEmail, start, end);
+      return create(account, event);
+    };
+    let answer: Record<string, any>;
+    try {
+      answer = await tool("book_appointment", { service_type: "Consultation", start: start.toISOString(), name: "Jordan Park" }, newCallId(), "+14155550674");
+    } finally {
+      provider.create = create;
+    }
+    expect(answer.bookingId).toBeUndefined();
+    expect(answer.error).toBe("slot_taken");
+    expect(answer.slots.length).toBeGreaterThan(0);
+    expect(answer.slots.map((s: { start: string }) => s.start)).not.toContain(start.toISOString());
+    const overlapping = live().filter((e) => e.start < end && e.end > start);
+    expect(overlapping).toHaveLength(1); // only the one made in the calendar
+    expect(await stack.app.runtime.db.booking.count({ where: { portalId, status: "confirmed", startAt: start } })).toBe(0);
+  });
+
+  it("a calendar whose access was revoked is marked for reconnection and its staff member is not offered", async () => {
+    calendar.revoke(staffEmail);
+    // Force a refresh: the stored token is treated as expiring.
+    await stack.app.runtime.db.calendarConnection.updateMany({ where: { portalId }, data: { expiresAt: new Date() } });
+    const answer = await tool("book_appointment", { service_type: "Consultation", start: zonedInstant(day(7), "10:00", TZ).toISOString() }, newCallId(), "+14155550675");
+    expect(answer.bookingId).toBeUndefined();
+    const connection = await stack.app.runtime.db.calendarConnection.findFirstOrThrow({ where: { portalId } });
+    expect(connection.status).toBe("needs_reauth");
+    expect((await tool("check_availability", { service_type: "Consultation", date: day(7) }, newCallId(), "+14155550676")).slots).toEqual([]);
+  });
+});
