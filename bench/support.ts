@@ -55,7 +55,9 @@ export function benchEnv(databaseUrl: string, extra: Record<string, string> = {}
 
 /** Starts `server/main.ts <role>` in its own process (the benchmark's load must not share its CPU). */
 export async function startProcess(role: "web" | "worker", env: Record<string, string>): Promise<{ child: ChildProcess; url?: string; peakRssMb(): Promise<number> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", role], { env: { ...process.env, ...env, LOG_LEVEL: "silent" }, stdio: ["ignore", "pipe", "inherit"] });
+  // BENCH_CPU_PROF=dir writes a V8 CPU profile of each process there on exit (for finding hot spots).
+  const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", "server/main.ts", role], { env: { ...process.env, ...env, LOG_LEVEL: "silent" }, stdio: ["ignore", "pipe", "inherit"] });
   if (role === "web") {
     await waitForHttp(`http://127.0.0.1:${env.PORT}/healthz`);
   } else {

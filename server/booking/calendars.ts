@@ -77,7 +77,16 @@ export class Calendars {
     const connection = await this.db.calendarConnection.findUnique({ where: { staffId: staff.id } });
     if (!connection || connection.provider !== staff.calendar) throw new CalendarNotConnectedError(staff.email, "not connected yet");
     if (connection.status !== "connected") throw new CalendarNotConnectedError(staff.email, connection.lastError ?? "needs to be reconnected");
-    return { email: connection.accountEmail, accessToken: () => this.accessToken(staff.id) };
+    // The token read with the connection serves this account's requests until it nears expiry.
+    let token = connection.expiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS ? { value: decrypt(connection.accessTokenEnc, this.env.ENCRYPTION_KEY), expiresAt: connection.expiresAt.getTime() } : null;
+    return {
+      email: connection.accountEmail,
+      accessToken: async () => {
+        if (token && token.expiresAt - Date.now() > REFRESH_MARGIN_MS) return token.value;
+        token = null;
+        return this.accessToken(staff.id);
+      },
+    };
   }
 
   private async accessToken(staffId: string): Promise<string> {

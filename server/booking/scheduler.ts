@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Prisma, type Db } from "../db/client.js";
+import { Prisma, sql, type Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
 import { addDays, localDate, speakable, weekdayOf, zonedInstant, isValidTimeZone, type Weekday } from "./time.js";
 import { builtinProvider } from "./providers/builtin/index.js";
@@ -20,6 +20,9 @@ export interface ToolAnswer {
   message: string;
   data?: Record<string, unknown>;
 }
+
+/** An answer that changed a booking: its id and the Meeting version the worker must bring HubSpot to. */
+export type BookingAnswer = ToolAnswer & { bookingId?: string; meetingVersion?: number };
 
 export interface CallerContext {
   portalId: string;
@@ -70,6 +73,14 @@ async function claim(write: () => Promise<unknown>): Promise<boolean> {
 const overlaps = (busy: { start: Date; end: Date }[], start: Date, end: Date) => busy.some((b) => b.start < end && b.end > start);
 /** Every booking change bumps the meeting outbox; a worker brings the HubSpot Meeting up to it. */
 const meetingChange = (action: "booked" | "rescheduled" | "cancelled") => ({ meetingAction: action, meetingVersion: { increment: 1 } });
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
 
 const fold = (text: string) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().trim();
 
@@ -173,18 +184,30 @@ export class Scheduler {
     const everyone = (await this.setup(portalId)).staff;
     // Connection state is read fresh (a calendar connected a moment ago is offered at once).
     const withCalendar = everyone.filter((s) => s.calendar !== "builtin");
-    const connected = withCalendar.length && this.calendars ? new Set((await this.db.calendarConnection.findMany({ where: { staffId: { in: withCalendar.map((s) => s.id) }, status: "connected" }, select: { staffId: true, provider: true } })).filter((c) => withCalendar.some((s) => s.id === c.staffId && s.calendar === c.provider)).map((c) => c.staffId)) : new Set<string>();
+    const connected =
+      withCalendar.length && this.calendars
+        ? new Set(
+            (await sql<{ staffId: string; provider: string }>(this.db, `SELECT "staffId", "provider" FROM "CalendarConnection" WHERE "staffId" = ANY($1) AND "status" = 'connected'`, [withCalendar.map((s) => s.id)]))
+              .filter((c) => withCalendar.some((s) => s.id === c.staffId && s.calendar === c.provider))
+              .map((c) => c.staffId),
+          )
+        : new Set<string>();
     const staff = everyone.filter((s) => s.calendar === "builtin" || connected.has(s.id));
     const now = this.now();
     const earliest = new Date(now.getTime() + settings.leadMinutes * 60_000);
     const firstDay = options.date ?? localDate(now, settings.timezone);
     const horizonEnd = zonedInstant(addDays(firstDay, SEARCH_DAYS + 1), "00:00", settings.timezone);
-    const taken = await this.db.booking.findMany({
-      where: { portalId, status: { in: ["held", "confirmed"] }, startAt: { lt: horizonEnd }, blockEndAt: { gt: earliest }, NOT: { OR: [{ status: "held", holdExpiresAt: { lt: now } }, ...(options.exclude ? [{ id: options.exclude }] : [])] } },
-      select: { staffId: true, startAt: true, blockEndAt: true },
-    });
-    const external = staff.some((s) => s.calendar !== "builtin")
-      ? await this.db.externalBusy.findMany({ where: { staffId: { in: staff.filter((s) => s.calendar !== "builtin").map((s) => s.id) }, startAt: { lt: horizonEnd }, endAt: { gt: earliest } } })
+    // Our bookings and live holds in the horizon (the hot query of the live call: plain SQL).
+    const taken = await sql<{ staffId: string; startAt: Date; blockEndAt: Date }>(
+      this.db,
+      `SELECT "staffId", "startAt", "blockEndAt" FROM "Booking"
+       WHERE "portalId" = $1 AND "startAt" < $2 AND "blockEndAt" > $3 AND "id" <> $5
+         AND ("status" = 'confirmed' OR ("status" = 'held' AND "holdExpiresAt" >= $4))`,
+      [portalId, horizonEnd.toISOString(), earliest.toISOString(), now.toISOString(), options.exclude ?? ""],
+    );
+    const externalStaff = staff.filter((s) => s.calendar !== "builtin").map((s) => s.id);
+    const external = externalStaff.length
+      ? await sql<{ staffId: string; startAt: Date; endAt: Date }>(this.db, `SELECT "staffId", "startAt", "endAt" FROM "ExternalBusy" WHERE "staffId" = ANY($1) AND "startAt" < $2 AND "endAt" > $3`, [externalStaff, horizonEnd.toISOString(), earliest.toISOString()])
       : [];
     for (const event of external) taken.push({ staffId: event.staffId, startAt: event.startAt, blockEndAt: event.endAt });
     const blockMs = (service.durationMinutes + service.bufferMinutes) * 60_000;
@@ -256,12 +279,14 @@ export class Scheduler {
 
     await this.releaseHolds(caller);
     const offered: { start: Date; staff: Staff }[] = [];
-    // Callers asking at the same moment race for the same earliest slots: whoever loses a hold looks
-    // again (the winners' holds are visible by then) instead of running out of candidates.
+    // Callers asking at the same moment race for the same earliest slots. Whoever loses a hold looks
+    // again (the winners' holds are visible by then) and, from then on, picks at random among the
+    // next few free slots, so twenty simultaneous callers spread out instead of queueing for one.
     const tried = new Set<string>();
-    for (let round = 0; round < 4 && offered.length < OFFERED; round++) {
-      const candidates: { start: Date; staff: Staff }[] = (await this.freeSlots(caller.portalId, settings, service, { date: date.date, window: window.window, timeZone }, OFFERED * 3 + tried.size)).filter((s) => !tried.has(`${s.staff.id}@${s.start.getTime()}`));
+    for (let round = 0; round < 6 && offered.length < OFFERED; round++) {
+      const candidates: { start: Date; staff: Staff }[] = (await this.freeSlots(caller.portalId, settings, service, { date: date.date, window: window.window, timeZone }, OFFERED * 6 + tried.size)).filter((s) => !tried.has(`${s.staff.id}@${s.start.getTime()}`));
       if (!candidates.length) break;
+      if (round > 0) shuffle(candidates);
       // The next few candidates that do not overlap each other (one staff member cannot hold two
       // overlapping slots), held in one statement.
       const batch: { start: Date; staff: Staff }[] = [];
@@ -300,12 +325,18 @@ export class Scheduler {
     }));
     const insert = async (batch: typeof rows) => {
       if (!batch.length) return new Set<string>();
-      const values = Prisma.join(
-        batch.map((r) => Prisma.sql`(${r.id}, ${caller.portalId}, ${r.slot.staff.id}, ${service.id}, 'held', ${r.slot.start}, ${r.endAt}, ${r.blockEndAt}, ${holdExpiresAt}, ${caller.connectionId}, ${caller.vendorCallId}, ${caller.phone}, ${now})`),
+      const values: unknown[] = [];
+      const tuples = batch.map((r) => {
+        const row = [r.id, caller.portalId, r.slot.staff.id, service.id, r.slot.start.toISOString(), r.endAt.toISOString(), r.blockEndAt.toISOString(), holdExpiresAt.toISOString(), caller.connectionId, caller.vendorCallId, caller.phone, now.toISOString()];
+        const p = row.map((value) => `$${values.push(value)}`);
+        return `(${p.slice(0, 4).join(", ")}, 'held', ${p.slice(4).join(", ")})`;
+      });
+      const inserted = await sql<{ id: string }>(
+        this.db,
+        `INSERT INTO "Booking" ("id", "portalId", "staffId", "serviceTypeId", "status", "startAt", "endAt", "blockEndAt", "holdExpiresAt", "connectionId", "vendorCallId", "callerPhone", "updatedAt")
+         VALUES ${tuples.join(", ")} ON CONFLICT DO NOTHING RETURNING "id"`,
+        values,
       );
-      const inserted = await this.db.$queryRaw<{ id: string }[]>`
-        INSERT INTO "Booking" ("id", "portalId", "staffId", "serviceTypeId", "status", "startAt", "endAt", "blockEndAt", "holdExpiresAt", "connectionId", "vendorCallId", "callerPhone", "updatedAt")
-        VALUES ${values} ON CONFLICT DO NOTHING RETURNING "id"`;
       return new Set(inserted.map((r) => r.id));
     };
     let held = await insert(rows);
@@ -321,16 +352,20 @@ export class Scheduler {
    * skipped (SKIP LOCKED): concurrent cleaners never wait for each other, so they cannot deadlock.
    */
   private async deleteExpiredHolds(staffIds: string[], from: Date, to: Date): Promise<number> {
-    return this.db.$executeRaw`
-      DELETE FROM "Booking" WHERE "id" IN (
-        SELECT "id" FROM "Booking"
-        WHERE "status" = 'held' AND "holdExpiresAt" < ${this.now()} AND "staffId" IN (${Prisma.join(staffIds)}) AND "startAt" < ${to} AND "blockEndAt" > ${from}
-        FOR UPDATE SKIP LOCKED)`;
+    const rows = await sql(
+      this.db,
+      `DELETE FROM "Booking" WHERE "id" IN (
+         SELECT "id" FROM "Booking"
+         WHERE "status" = 'held' AND "holdExpiresAt" < $1 AND "staffId" = ANY($2) AND "startAt" < $3 AND "blockEndAt" > $4
+         FOR UPDATE SKIP LOCKED) RETURNING "id"`,
+      [this.now().toISOString(), staffIds, to.toISOString(), from.toISOString()],
+    );
+    return rows.length;
   }
 
   /** This call's own holds (a new offer replaces the last one; a booking releases the rest). */
   private async releaseHolds(caller: CallerContext, keep?: string): Promise<void> {
-    await this.db.booking.deleteMany({ where: { status: "held", connectionId: caller.connectionId, vendorCallId: caller.vendorCallId, ...(keep ? { NOT: { id: keep } } : {}) } });
+    await sql(this.db, `DELETE FROM "Booking" WHERE "status" = 'held' AND "connectionId" = $1 AND "vendorCallId" = $2 AND "id" <> $3`, [caller.connectionId, caller.vendorCallId, keep ?? ""]);
   }
 
   /** Expired holds of everyone: the worker's upkeep, so the table does not grow. */
@@ -340,7 +375,7 @@ export class Scheduler {
   }
 
   /** book_appointment: the held slot (or any free one at that time) becomes a confirmed booking. */
-  async book(caller: CallerContext, args: { service_type?: string; start?: string; name?: string; email?: string }): Promise<ToolAnswer & { bookingId?: string }> {
+  async book(caller: CallerContext, args: { service_type?: string; start?: string; name?: string; email?: string }): Promise<BookingAnswer> {
     const settings = await this.settings(caller.portalId);
     if (!settings) return { message: "I can't book appointments on this line yet. Someone from the team will call you back to schedule.", data: { error: "booking_not_set_up" } };
     const { service, services } = await this.resolveService(caller.portalId, args.service_type);
@@ -351,14 +386,21 @@ export class Scheduler {
     const end = new Date(start.getTime() + service.durationMinutes * 60_000);
     const blockEnd = new Date(end.getTime() + service.bufferMinutes * 60_000);
 
-    const held = await this.db.booking.findFirst({ where: { portalId: caller.portalId, connectionId: caller.connectionId, vendorCallId: caller.vendorCallId, status: "held", startAt: start, serviceTypeId: service.id, holdExpiresAt: { gt: this.now() } }, include: { staff: true } });
-    const candidates = held ? [held.staff] : (await this.setup(caller.portalId)).staff;
+    const setup = await this.setup(caller.portalId);
+    const [held] = await sql<{ id: string; staffId: string }>(
+      this.db,
+      `SELECT "id", "staffId" FROM "Booking" WHERE "portalId" = $1 AND "connectionId" = $2 AND "vendorCallId" = $3 AND "status" = 'held' AND "startAt" = $4 AND "serviceTypeId" = $5 AND "holdExpiresAt" > $6 LIMIT 1`,
+      [caller.portalId, caller.connectionId, caller.vendorCallId, start.toISOString(), service.id, this.now().toISOString()],
+    );
+    const heldStaff = held ? (setup.staff.find((s) => s.id === held.staffId) ?? (await this.db.staffMember.findUniqueOrThrow({ where: { id: held.staffId } }))) : null;
+    const candidates = heldStaff ? [heldStaff] : setup.staff;
     let calendarTrouble = false;
     for (const staff of candidates) {
       if (!held && !(await this.fitsHours(staff, start, end))) continue;
       const account = await this.account(staff);
       if (!account) continue;
       const provider = this.provider(staff);
+      const builtin = staff.calendar === "builtin";
       try {
         // Live re-check of the staff member's calendar right before writing.
         if (overlaps(await this.foreignBusy(staff, account, start, blockEnd), start, blockEnd)) continue;
@@ -369,40 +411,55 @@ export class Scheduler {
       }
       const callerName = args.name ?? caller.name ?? null;
       const callerEmail = args.email ?? caller.email ?? null;
-      const details = { status: "confirmed", holdExpiresAt: null, callerName, callerEmail, callerPhone: caller.phone, history: [{ at: this.now().toISOString(), action: "booked", callId: caller.vendorCallId, start: start.toISOString() }] as Prisma.InputJsonValue };
-      let bookingId: string | null = null;
-      const write = () =>
-        claim(async () => {
-          const booking = held
-            ? await this.db.booking.update({ where: { id: held.id }, data: details })
-            : await this.db.booking.create({ data: { portalId: caller.portalId, staffId: staff.id, serviceTypeId: service.id, startAt: start, endAt: end, blockEndAt: blockEnd, connectionId: caller.connectionId, vendorCallId: caller.vendorCallId, ...details } });
-          bookingId = booking.id;
-        });
+      const history = JSON.stringify([{ at: this.now().toISOString(), action: "booked", callId: caller.vendorCallId, start: start.toISOString() }]);
+      const id = held?.id ?? randomUUID();
+      // On the built-in calendar the booking row is the event: one write confirms it and queues the
+      // Meeting. On Google / Microsoft the Meeting waits until the event exists.
+      const finish = builtin ? [id, "booked", 1] : [null, null, 0];
+      const write = async () =>
+        (held
+          ? await sql<{ meetingVersion: number }>(
+              this.db,
+              `UPDATE "Booking" SET "status" = 'confirmed', "holdExpiresAt" = NULL, "callerName" = $2, "callerEmail" = $3, "callerPhone" = $4, "history" = $5::jsonb, "updatedAt" = $6,
+                 "externalEventId" = $7, "meetingAction" = $8, "meetingVersion" = "meetingVersion" + $9
+               WHERE "id" = $1 AND "status" = 'held' RETURNING "meetingVersion"`,
+              [id, callerName, callerEmail, caller.phone, history, this.now().toISOString(), ...finish],
+            )
+          : await sql<{ meetingVersion: number }>(
+              this.db,
+              `INSERT INTO "Booking" ("id", "portalId", "staffId", "serviceTypeId", "status", "startAt", "endAt", "blockEndAt", "connectionId", "vendorCallId", "callerName", "callerEmail", "callerPhone", "history", "updatedAt", "externalEventId", "meetingAction", "meetingVersion")
+               VALUES ($1, $2, $3, $4, 'confirmed', $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16, $17)
+               ON CONFLICT DO NOTHING RETURNING "meetingVersion"`,
+              [id, caller.portalId, staff.id, service.id, start.toISOString(), end.toISOString(), blockEnd.toISOString(), caller.connectionId, caller.vendorCallId, callerName, callerEmail, caller.phone, history, this.now().toISOString(), ...finish],
+            ))[0] ?? null;
       // An expired hold (anyone's) still blocks the constraint until it is deleted.
-      const claimed = (await write()) || ((await this.deleteExpiredHolds([staff.id], start, blockEnd)) > 0 && (await write()));
-      if (!claimed || !bookingId) continue;
-      const id: string = bookingId;
-      const event = this.event(id, service, staff, start, end, callerName, callerEmail, caller.phone);
-      let eventId: string;
-      try {
-        eventId = await provider.create(account, event);
-        // Re-read right after writing: a foreign event that landed meanwhile wins, ours is withdrawn.
-        if (staff.calendar !== "builtin" && overlaps(await this.foreignBusy(staff, account, start, blockEnd, eventId), start, blockEnd)) {
-          await provider.cancel(account, eventId, event, "the time was taken in the calendar meanwhile").catch(() => undefined);
-          await this.db.booking.update({ where: { id }, data: { status: "cancelled", externalEventId: eventId, history: [{ at: this.now().toISOString(), action: "withdrawn", reason: "calendar_conflict" }] as Prisma.InputJsonValue } });
-          log.info({ portalId: caller.portalId, bookingId: id }, "a calendar event landed on the slot while booking: withdrawn");
+      let written = await write();
+      if (!written && !held && (await this.deleteExpiredHolds([staff.id], start, blockEnd)) > 0) written = await write();
+      if (!written) continue;
+      let meetingVersion = written.meetingVersion;
+      if (!builtin) {
+        const event = this.event(id, service, staff, start, end, callerName, callerEmail, caller.phone);
+        let eventId: string;
+        try {
+          eventId = await provider.create(account, event);
+          // Re-read right after writing: a foreign event that landed meanwhile wins, ours is withdrawn.
+          if (overlaps(await this.foreignBusy(staff, account, start, blockEnd, eventId), start, blockEnd)) {
+            await provider.cancel(account, eventId, event, "the time was taken in the calendar meanwhile").catch(() => undefined);
+            await this.db.booking.update({ where: { id }, data: { status: "cancelled", externalEventId: eventId, history: [{ at: this.now().toISOString(), action: "withdrawn", reason: "calendar_conflict" }] as Prisma.InputJsonValue } });
+            log.info({ portalId: caller.portalId, bookingId: id }, "a calendar event landed on the slot while booking: withdrawn");
+            continue;
+          }
+        } catch (error) {
+          log.warn({ portalId: caller.portalId, bookingId: id, err: (error as Error).message }, "calendar event not created: booking withdrawn");
+          await this.db.booking.update({ where: { id }, data: { status: "cancelled", history: [{ at: this.now().toISOString(), action: "withdrawn", reason: "calendar_error" }] as Prisma.InputJsonValue } });
+          calendarTrouble = true;
           continue;
         }
-      } catch (error) {
-        log.warn({ portalId: caller.portalId, bookingId: id, err: (error as Error).message }, "calendar event not created: booking withdrawn");
-        await this.db.booking.update({ where: { id }, data: { status: "cancelled", history: [{ at: this.now().toISOString(), action: "withdrawn", reason: "calendar_error" }] as Prisma.InputJsonValue } });
-        calendarTrouble = true;
-        continue;
+        meetingVersion = (await this.db.booking.update({ where: { id }, data: { externalEventId: eventId, ...meetingChange("booked") } })).meetingVersion;
       }
-      await this.db.booking.update({ where: { id }, data: { externalEventId: eventId, ...meetingChange("booked") } });
       await this.releaseHolds(caller, id);
       log.info({ portalId: caller.portalId, bookingId: id }, "appointment booked");
-      return { message: `You're booked for a ${service.name} ${speakable(start, settings.timezone, this.now())} with ${staff.name}. Your booking reference is ${id.slice(0, 8)}.`, data: { bookingId: id, start: start.toISOString(), end: end.toISOString(), staff: staff.name }, bookingId: id };
+      return { message: `You're booked for a ${service.name} ${speakable(start, settings.timezone, this.now())} with ${staff.name}. Your booking reference is ${id.slice(0, 8)}.`, data: { bookingId: id, start: start.toISOString(), end: end.toISOString(), staff: staff.name }, bookingId: id, meetingVersion };
     }
     if (calendarTrouble && candidates.length === 1) return { message: "I can't reach the calendar right now to confirm that time. Someone from the team will call you back to confirm.", data: { error: "calendar_unavailable" } };
     return this.alternatives(caller, settings, service, start, "That time was just taken.");
@@ -433,7 +490,7 @@ export class Scheduler {
   }
 
   /** reschedule_appointment: the same booking (and the same calendar event) moves. */
-  async reschedule(caller: CallerContext, args: { new_start?: string; booking_id?: string }): Promise<ToolAnswer & { bookingId?: string }> {
+  async reschedule(caller: CallerContext, args: { new_start?: string; booking_id?: string }): Promise<BookingAnswer> {
     const settings = await this.settings(caller.portalId);
     if (!settings) return { message: "I can't change appointments on this line yet.", data: { error: "booking_not_set_up" } };
     const booking = await this.findBooking(caller, args.booking_id);
@@ -470,12 +527,12 @@ export class Scheduler {
         return { message: "I can't reach the calendar right now to move that; your appointment stays as it was. Someone from the team will call you back.", data: { error: "calendar_unavailable" } };
       }
     }
-    await this.db.booking.update({ where: { id: booking.id }, data: meetingChange("rescheduled") });
-    return { message: `Done: your ${service.name} is moved to ${speakable(start, settings.timezone, this.now())}.`, data: { bookingId: booking.id, start: start.toISOString(), end: end.toISOString() }, bookingId: booking.id };
+    const { meetingVersion } = await this.db.booking.update({ where: { id: booking.id }, data: meetingChange("rescheduled") });
+    return { message: `Done: your ${service.name} is moved to ${speakable(start, settings.timezone, this.now())}.`, data: { bookingId: booking.id, start: start.toISOString(), end: end.toISOString() }, bookingId: booking.id, meetingVersion };
   }
 
   /** cancel_appointment: cancelled, the attendee notified by the provider. */
-  async cancel(caller: CallerContext, args: { booking_id?: string; reason?: string }): Promise<ToolAnswer & { bookingId?: string }> {
+  async cancel(caller: CallerContext, args: { booking_id?: string; reason?: string }): Promise<BookingAnswer> {
     const booking = await this.findBooking(caller, args.booking_id);
     if (!booking) return { message: "I couldn't find an upcoming appointment for you to cancel.", data: { error: "no_booking" } };
     if (booking.externalEventId && booking.staff.calendar !== "builtin") {
@@ -489,9 +546,9 @@ export class Scheduler {
       }
     }
     const history = [...((booking.history as unknown[]) ?? []), { at: this.now().toISOString(), action: "cancelled", callId: caller.vendorCallId, reason: args.reason ?? null }];
-    await this.db.booking.update({ where: { id: booking.id }, data: { status: "cancelled", history: history as Prisma.InputJsonValue, ...meetingChange("cancelled") } });
+    const { meetingVersion } = await this.db.booking.update({ where: { id: booking.id }, data: { status: "cancelled", history: history as Prisma.InputJsonValue, ...meetingChange("cancelled") } });
     const settings = await this.settings(caller.portalId);
-    return { message: `Your ${booking.serviceType.name} ${speakable(booking.startAt, settings?.timezone ?? "UTC", this.now())} is cancelled.`, data: { bookingId: booking.id }, bookingId: booking.id };
+    return { message: `Your ${booking.serviceType.name} ${speakable(booking.startAt, settings?.timezone ?? "UTC", this.now())} is cancelled.`, data: { bookingId: booking.id }, bookingId: booking.id, meetingVersion };
   }
 
   private event(bookingId: string, service: Service, staff: Staff, start: Date, end: Date, name: string | null, email: string | null, phone: string | null): CalendarEvent {

@@ -3,12 +3,13 @@ import { z } from "zod";
 import type { Runtime } from "../runtime.js";
 import type { VendorId } from "../calls/record.js";
 import { decrypt, sha256Hex } from "../config/crypto.js";
+import { sql } from "../db/client.js";
 import { logger } from "../config/logger.js";
 import { getVendor } from "../vendors/registry.js";
 import { normalisePhone } from "../contacts/phone.js";
-import type { Prisma } from "../db/client.js";
-import { Scheduler, type CallerContext, type ToolAnswer } from "./scheduler.js";
+import { Scheduler, type BookingAnswer, type CallerContext, type ToolAnswer } from "./scheduler.js";
 import { enqueueMeeting } from "./meetings.js";
+import { toolDuration } from "../metrics/metrics.js";
 
 // Live tool endpoints (each connection's toolsUrl), in each vendor's own format:
 //   Retell custom function: {name, call, args} (or args at the root), signed like its webhooks;
@@ -84,10 +85,10 @@ export function bookingToolRoutes(rt: Runtime): Router {
     // Idempotency: Vapi names each tool call; Retell retries the same function with the same arguments.
     const key = `${caller.connectionId}:${caller.vendorCallId}:${call.id ?? sha256Hex(`${name}:${JSON.stringify(parsed.data)}`)}`;
     if (name !== "check_availability") {
-      const seen = await rt.db.toolInvocation.findUnique({ where: { key } });
-      if (seen) return seen.response as unknown as ToolAnswer;
+      const [seen] = await sql<{ response: ToolAnswer }>(rt.db, `SELECT "response" FROM "ToolInvocation" WHERE "key" = $1`, [key]);
+      if (seen) return seen.response;
     }
-    let answer: ToolAnswer & { bookingId?: string };
+    let answer: BookingAnswer;
     try {
       answer = await dispatch(caller, name, parsed.data);
     } catch (error) {
@@ -95,24 +96,21 @@ export function bookingToolRoutes(rt: Runtime): Router {
       log.error({ portalId: caller.portalId, tool: name, err: (error as Error).message }, "tool failed");
       return { message: "Sorry, I'm having trouble with the schedule right now. Someone from the team will call you back to sort it out.", data: { error: "internal" } };
     }
-    const { bookingId, ...response } = answer;
+    const { bookingId, meetingVersion, ...response } = answer;
     // A calendar outage is not remembered: the vendor's retry should try the calendar again.
     if (name !== "check_availability" && response.data?.error !== "calendar_unavailable") {
-      await rt.db.toolInvocation.create({ data: { key, response: response as unknown as Prisma.InputJsonValue } }).catch(() => undefined);
+      await sql(rt.db, `INSERT INTO "ToolInvocation" ("key", "response") VALUES ($1, $2::jsonb) ON CONFLICT DO NOTHING`, [key, JSON.stringify(response)]).catch(() => undefined);
     }
     // The Meeting on the HubSpot contact is written by the worker within seconds, with retries; if
     // Redis is down now, the upkeep sweep queues it from the booking row (the outbox).
-    if (bookingId) {
-      const booking = await rt.db.booking.findUnique({ where: { id: bookingId }, select: { id: true, meetingVersion: true, meetingSyncedVersion: true } });
-      if (booking && booking.meetingVersion > booking.meetingSyncedVersion) {
-        await enqueueMeeting(rt.meetingQueue, booking, rt.env.SYNC_MAX_ATTEMPTS).catch((error: Error) => log.warn({ portalId: caller.portalId, bookingId, err: error.message }, "meeting not queued; the sweep will"));
-      }
+    if (bookingId && meetingVersion) {
+      await enqueueMeeting(rt.meetingQueue, { id: bookingId, meetingVersion }, rt.env.SYNC_MAX_ATTEMPTS).catch((error: Error) => log.warn({ portalId: caller.portalId, bookingId, err: error.message }, "meeting not queued; the sweep will"));
     }
     return response;
   };
 
-  const dispatch = async (caller: CallerContext, name: ToolName, args: unknown): Promise<ToolAnswer & { bookingId?: string }> => {
-    let answer: ToolAnswer & { bookingId?: string };
+  const dispatch = async (caller: CallerContext, name: ToolName, args: unknown): Promise<BookingAnswer> => {
+    let answer: BookingAnswer;
     switch (name) {
       case "check_availability":
         answer = await scheduler.checkAvailability(caller, args as z.infer<typeof argsSchemas.check_availability>);
@@ -135,8 +133,9 @@ export function bookingToolRoutes(rt: Runtime): Router {
   };
 
   router.post("/tools/:token", express.raw({ type: () => true, limit: "256kb" }), async (req, res) => {
+    const started = performance.now();
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const connection = await rt.db.connection.findUnique({ where: { webhookToken: String(req.params.token) } });
+    const [connection] = await sql<{ id: string; portalId: string; vendor: string; secretEnc: string }>(rt.db, `SELECT "id", "portalId", "vendor", "secretEnc" FROM "Connection" WHERE "webhookToken" = $1`, [String(req.params.token)]);
     if (!connection) return void res.status(404).json({ error: "unknown connection: check the tools URL" });
     const vendor = connection.vendor as VendorId;
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(",") : v]));
@@ -155,6 +154,10 @@ export function bookingToolRoutes(rt: Runtime): Router {
     const caller: CallerContext = { portalId: connection.portalId, connectionId: connection.id, vendorCallId: request.vendorCallId, phone };
     const answers = [];
     for (const call of request.calls) answers.push({ call, answer: await run(caller, call) });
+    // Our own time, for the vendor's logs and ours (Server-Timing) and for /metrics.
+    const seconds = (performance.now() - started) / 1000;
+    for (const { call } of answers) toolDuration.observe({ tool: (TOOL_NAMES as readonly string[]).includes(call.name) ? call.name : "unknown" }, seconds / answers.length);
+    res.setHeader("server-timing", `app;dur=${(seconds * 1000).toFixed(1)}`);
     if (vendor === "vapi") {
       // Vapi wants one single-line string per tool call.
       return void res.json({ results: answers.map(({ call, answer }) => ({ toolCallId: call.id, result: JSON.stringify({ message: answer.message, ...answer.data }) })) });

@@ -1,14 +1,46 @@
+import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient, Prisma } from "../generated/prisma/client.js";
 
 export { Prisma };
 export type Db = PrismaClient;
 
+const pools = new WeakMap<PrismaClient, pg.Pool>();
+
 export function createDb(databaseUrl: string, poolSize = 10): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: poolSize }) });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  pool.on("error", () => undefined); // a dropped idle connection is replaced; queries report their own errors
+  const db = new PrismaClient({ adapter: new PrismaPg(pool) });
+  pools.set(db, pool);
+  // The pool is ours, not the adapter's: close it with the client, or idle sockets keep the process up.
+  const disconnect = db.$disconnect.bind(db);
+  Object.defineProperty(db, "$disconnect", { value: async () => {
+    await disconnect();
+    if (!(pool as { ended?: boolean }).ended) await pool.end().catch(() => undefined);
+  } });
+  return db;
 }
 
 /** P2002: a unique constraint said no (a concurrent insert of the same row won). */
 export function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
+}
+
+// Prisma stores DateTime as TIMESTAMP(3) holding UTC. Read those as UTC whatever the process's zone.
+const TIMESTAMP = 1114;
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === TIMESTAMP ? (value: string) => new Date(`${value.replace(" ", "T")}Z`) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * Plain SQL on the same connection pool as Prisma, for the few queries on the live call's critical
+ * path (booking tools), where Prisma's per-query CPU (about 2-3 ms here, against 0.3 ms for the same
+ * query through pg; bench/booking.ts) is most of the answer time under load. Tables and migrations
+ * stay Prisma's. Pass instants as ISO strings (`toISOString()`): a timestamp column ignores offsets.
+ */
+export async function sql<T extends pg.QueryResultRow>(db: Db, text: string, values: unknown[] = []): Promise<T[]> {
+  const pool = pools.get(db);
+  if (!pool) throw new Error("sql() needs a client made by createDb");
+  return (await pool.query<T>({ text, values, types })).rows;
 }

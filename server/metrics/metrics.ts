@@ -21,6 +21,14 @@ export const webhookDuration = new Histogram({
   registers: [registry],
 });
 
+export const toolDuration = new Histogram({
+  name: "aira_booking_tool_duration_seconds",
+  help: "Time from request to answer for the live booking tools, by tool (the caller is waiting)",
+  labelNames: ["tool"] as const,
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.15, 0.3, 0.5, 1, 2.5, 5],
+  registers: [registry],
+});
+
 export const syncLatency = new Histogram({
   name: "aira_sync_latency_seconds",
   help: "Time from a call event being accepted to it being in HubSpot",
