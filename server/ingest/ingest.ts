@@ -1,5 +1,6 @@
 import type { Queue } from "bullmq";
-import { Prisma, isUniqueViolation, type Db } from "../db/client.js";
+import { randomUUID } from "node:crypto";
+import { Prisma, sql, type Db } from "../db/client.js";
 import { decrypt, sha256Hex } from "../config/crypto.js";
 import { logger } from "../config/logger.js";
 import { callRecordSchema, mergeCallRecords, type CallRecord } from "../calls/record.js";
@@ -41,7 +42,8 @@ export interface Delivery {
  * enqueues it later.
  */
 export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promise<IngestOutcome & { vendor?: string }> {
-  const connection = await deps.db.connection.findUnique({ where: { webhookToken: delivery.token } });
+  // The hot path of every webhook is plain SQL (Prisma costs 2-3 ms of CPU per query here, pg 0.3 ms).
+  const [connection] = await sql<{ id: string; portalId: string; vendor: string; secretEnc: string }>(deps.db, `SELECT "id", "portalId", "vendor", "secretEnc" FROM "Connection" WHERE "webhookToken" = $1`, [delivery.token]);
   if (!connection) return { kind: "unknown_connection" };
   const vendor = getVendor(connection.vendor as CallRecord["vendor"]);
 
@@ -59,7 +61,7 @@ export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promi
   }
   const parsed = vendor.parse(body);
   if (parsed.kind === "ignored") {
-    await deps.db.connection.update({ where: { id: connection.id }, data: { lastDeliveryAt: new Date(delivery.now) } });
+    await noteDelivery(deps.db, connection.id, delivery.now);
     return { kind: "ignored", reason: parsed.reason, vendor: vendor.id };
   }
   if (parsed.kind === "invalid") return { ...(await quarantine(deps.db, connection, parsed.reason, delivery.rawBody)), vendor: vendor.id };
@@ -71,7 +73,7 @@ export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promi
   const record = checked.data;
 
   const stored = await persist(deps, connection, record, sha256Hex(delivery.rawBody));
-  await deps.db.connection.update({ where: { id: connection.id }, data: { lastDeliveryAt: new Date(delivery.now) } });
+  await noteDelivery(deps.db, connection.id, delivery.now);
   if (stored.kind === "duplicate") return { ...stored, vendor: vendor.id };
 
   let enqueued = true;
@@ -91,24 +93,21 @@ export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promi
 type Persisted = { kind: "stored"; callId: string; version: number } | { kind: "duplicate"; callId: string };
 
 async function persist(deps: IngestDeps, connection: { id: string; portalId: string; vendor: string }, record: CallRecord, bodySha256: string): Promise<Persisted> {
-  const json = record as unknown as Prisma.InputJsonValue;
-  try {
-    const created = await deps.db.call.create({
-      data: {
-        portalId: connection.portalId,
-        connectionId: connection.id,
-        vendor: connection.vendor,
-        vendorCallId: record.vendorCallId,
-        record: json,
-        callerKey: callerKeyOf(record, deps.defaultRegion),
-        startedAt: record.startedAt ? new Date(record.startedAt) : null,
-        events: { create: { eventType: record.eventType, bodySha256 } },
-      },
-    });
-    return { kind: "stored", callId: created.id, version: created.version };
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-  }
+  // A new call: the row and its first event in one statement. An existing one (redelivery, a later
+  // event of the same call) returns nothing here and is merged below.
+  const startedAt = record.startedAt ? new Date(record.startedAt).toISOString() : null;
+  const [created] = await sql<{ id: string; version: number }>(
+    deps.db,
+    `WITH call AS (
+       INSERT INTO "Call" ("id", "portalId", "connectionId", "vendor", "vendorCallId", "record", "callerKey", "startedAt", "updatedAt")
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, now())
+       ON CONFLICT ("connectionId", "vendorCallId") DO NOTHING RETURNING "id", "version"),
+     event AS (
+       INSERT INTO "CallEvent" ("id", "callId", "eventType", "bodySha256") SELECT $9, "id", $10, $11 FROM call)
+     SELECT "id", "version" FROM call`,
+    [randomUUID(), connection.portalId, connection.id, connection.vendor, record.vendorCallId, JSON.stringify(record), callerKeyOf(record, deps.defaultRegion), startedAt, randomUUID(), record.eventType, bodySha256],
+  );
+  if (created) return { kind: "stored", callId: created.id, version: created.version };
   // The call exists: merge this event into it, under a row lock so concurrent events serialise.
   return deps.db.$transaction(async (tx) => {
     const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Call" WHERE "connectionId" = ${connection.id} AND "vendorCallId" = ${record.vendorCallId} FOR UPDATE`;
@@ -135,6 +134,19 @@ async function quarantine(db: Db, connection: { id: string; portalId: string; ve
   await noteError(db, connection.id, `payload quarantined: ${reason}`);
   log.warn({ portalId: connection.portalId, vendor: connection.vendor }, "signed payload failed validation; quarantined");
   return { kind: "invalid", reason };
+}
+
+/**
+ * "Last delivery" for the settings page, written at most every 10 s per connection: every webhook
+ * updating one row would queue them all behind that row's lock.
+ */
+const lastNoted = new Map<string, number>();
+async function noteDelivery(db: Db, connectionId: string, now: number): Promise<void> {
+  if (now - (lastNoted.get(connectionId) ?? 0) < 10_000) return;
+  lastNoted.set(connectionId, now);
+  if (lastNoted.size > 10_000) lastNoted.clear();
+  const at = new Date(now).toISOString();
+  await sql(db, `UPDATE "Connection" SET "lastDeliveryAt" = $1 WHERE "id" = $2 AND ("lastDeliveryAt" IS NULL OR "lastDeliveryAt" < $1::timestamp - interval '10 seconds')`, [at, connectionId]);
 }
 
 async function noteError(db: Db, connectionId: string, message: string): Promise<void> {
