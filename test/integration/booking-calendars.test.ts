@@ -237,6 +237,16 @@ describe.each([
     expect(await stack.app.runtime.db.booking.count({ where: { portalId, status: "confirmed", startAt: start } })).toBe(0);
   });
 
+  it("a change notification with the wrong channel secret is refused", async () => {
+    const connection = await stack.app.runtime.db.calendarConnection.findFirstOrThrow({ where: { portalId } });
+    const forged =
+      calendar.name === "google"
+        ? await fetch(`${stack.url}/calendar/push/google`, { method: "POST", headers: { "x-goog-channel-id": connection.channelId!, "x-goog-channel-token": "forged", "x-goog-resource-id": "r", "x-goog-resource-state": "exists" } })
+        : await fetch(`${stack.url}/calendar/push/microsoft`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ value: [{ subscriptionId: connection.channelId, clientState: "forged", changeType: "created", resource: "me/events/x" }] }) });
+    expect(forged.status).toBe(401);
+    expect((await fetch(`${stack.url}/calendar/push/outlook`, { method: "POST" })).status).toBe(404);
+  });
+
   it("a calendar whose access was revoked is marked for reconnection and its staff member is not offered", async () => {
     calendar.revoke(staffEmail);
     // Force a refresh: the stored token is treated as expiring.

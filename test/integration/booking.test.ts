@@ -6,6 +6,7 @@ import { Scheduler } from "../../server/booking/scheduler.js";
 import { addDays, localDate, speakable, zonedInstant } from "../../server/booking/time.js";
 import { getVendor } from "../../server/vendors/registry.js";
 import { bookingList } from "../../server/cli/booking.js";
+import { sweepMeetings } from "../../server/booking/meetings.js";
 
 // Booking on the call through the live tool endpoints, on the built-in calendar, with the meeting
 // on the HubSpot contact (simulator). The seed's calls 05-07 plus races, retries, time zones and bad input.
@@ -108,6 +109,33 @@ describe("booking on the call (seed plan 05-07)", () => {
     await stack.waitFor(async () => stack.sim.portal(portalId).meetings()[0]?.properties.hs_meeting_outcome === "CANCELED", { what: "meeting cancelled" });
     expect(stack.sim.portal(portalId).meetings()).toHaveLength(1);
     expect((await stack.app.runtime.db.booking.findUniqueOrThrow({ where: { id: bookingId } })).meetingSyncedVersion).toBe(3);
+  });
+});
+
+describe("the Meeting on the contact is an outbox", () => {
+  it("HubSpot down while booking: the caller is booked at once; when retries run out the sweep lands the Meeting later", async () => {
+    const start = zonedInstant(addDays(dayAfterTomorrow(), 5), "16:00", TZ).toISOString();
+    stack.sim.setDown(true);
+    try {
+      const booked = await retellTool("book_appointment", { service_type: "Consultation", start, name: "Casey Morgan" }, newCallId(), "+14155550631");
+      expect(booked.body.result).toMatch(/You're booked/);
+      const id = booked.body.bookingId as string;
+      // The worker tries (test backoff: 40 ms doubling, 5 attempts) and gives up with the reason kept.
+      const failed = await stack.waitFor(async () => {
+        const row = await stack.app.runtime.db.booking.findUniqueOrThrow({ where: { id } });
+        const job = await stack.app.runtime.meetingQueue.getJob(`meeting.${id}.v${row.meetingVersion}`);
+        return row.meetingError && job && (await job.isCompleted()) ? row : null;
+      }, { what: "meeting retries exhausted" });
+      expect(failed.meetingSyncedVersion).toBe(0);
+      expect(failed.meetingError).toMatch(/HubSpot/);
+      expect(stack.sim.portal(portalId).meetings().some((m) => m.properties.hs_meeting_start_time === start)).toBe(false);
+    } finally {
+      stack.sim.setDown(false);
+    }
+    // The upkeep sweep (every OUTBOX_SWEEP_MS; failed ones after 15 minutes, here at once) queues it again.
+    expect(await sweepMeetings(stack.app.runtime, { failedAgeMs: 0 })).toBeGreaterThan(0);
+    const meeting = await stack.waitFor(async () => stack.sim.portal(portalId).meetings().find((m) => m.properties.hs_meeting_start_time === start), { what: "meeting after the outage" });
+    expect(meeting.properties.hs_meeting_outcome).toBe("SCHEDULED");
   });
 });
 
