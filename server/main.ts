@@ -34,8 +34,10 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
     stops.push(() => new Promise((resolve) => server.close(() => resolve())));
   }
   if (role === "worker" || role === "all") {
+    // Workers get connections of their own; they are closed here (BullMQ leaves a passed one open).
+    const workerConnection = runtime.workerRedis.duplicate();
     const worker = startSyncWorker(runtime.sync, {
-      connection: runtime.workerRedis.duplicate(),
+      connection: workerConnection,
       prefix: runtime.prefix,
       concurrency: runtime.env.WORKER_CONCURRENCY,
       maxAttempts: runtime.env.SYNC_MAX_ATTEMPTS,
@@ -44,7 +46,8 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
       notifier: runtime.notifier,
       fallbackTargets: { slackWebhookUrl: runtime.env.FALLBACK_SLACK_WEBHOOK_URL, emailTo: runtime.env.FALLBACK_EMAIL_TO },
     });
-    const meetings = startMeetingWorker(runtime);
+    const meetingConnection = runtime.workerRedis.duplicate();
+    const meetings = startMeetingWorker(runtime, meetingConnection);
     const scheduler = new Scheduler(runtime.db);
     let sweeping = true;
     const sweeper = (async () => {
@@ -61,6 +64,8 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
     stops.push(async () => {
       sweeping = false;
       await Promise.all([worker.close(), meetings.close()]);
+      workerConnection.disconnect();
+      meetingConnection.disconnect();
       void sweeper;
     });
   }

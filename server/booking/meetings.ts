@@ -47,7 +47,7 @@ export async function syncMeeting(rt: Runtime, bookingId: string): Promise<"sync
 }
 
 /** The worker for Meeting jobs: HubSpot's transient failures retried with backoff, like call sync. */
-export function startMeetingWorker(rt: Runtime): Worker<MeetingJobData> {
+export function startMeetingWorker(rt: Runtime, connection: import("ioredis").Redis): Worker<MeetingJobData> {
   const worker = new Worker<MeetingJobData>(
     MEETING_QUEUE,
     async (job: Job<MeetingJobData>) => {
@@ -66,7 +66,7 @@ export function startMeetingWorker(rt: Runtime): Worker<MeetingJobData> {
       }
     },
     {
-      connection: rt.workerRedis.duplicate(),
+      connection,
       prefix: rt.prefix,
       concurrency: rt.env.WORKER_CONCURRENCY,
       lockDuration: rt.env.WORKER_LOCK_MS,
