@@ -3,7 +3,7 @@ import type { Db } from "../db/client.js";
 import { isValidTimeZone } from "./time.js";
 
 // A portal's booking set-up: time zone, service types with durations, staff with working hours.
-// Written by `npm run cli -- booking setup --file <json>` (and later the settings page).
+// Written by `npm run cli -- booking setup --file <json>`; the settings page edits the service types.
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'times are "HH:MM", 24-hour');
 const timeZone = z.string().refine(isValidTimeZone, "not an IANA time zone (e.g. America/Los_Angeles)");
@@ -17,10 +17,10 @@ export const bookingSetupSchema = z.object({
   services: z
     .array(
       z.object({
-        name: z.string().trim().min(1),
-        durationMinutes: z.number().int().min(5).max(12 * 60),
-        bufferMinutes: z.number().int().min(0).max(240).default(0),
-        aliases: z.array(z.string().trim().min(1)).default([]),
+        name: z.string().trim().min(1, "a service type needs a name"),
+        durationMinutes: z.number({ error: "the duration is a whole number of minutes" }).int("the duration is a whole number of minutes").min(5, "a service lasts at least 5 minutes").max(12 * 60, "a service lasts at most 720 minutes (12 hours)"),
+        bufferMinutes: z.number({ error: "the buffer is a whole number of minutes" }).int("the buffer is a whole number of minutes").min(0, "the buffer cannot be negative").max(240, "the buffer is at most 240 minutes").default(0),
+        aliases: z.array(z.string().trim().min(1, "an alias cannot be empty")).default([]),
         reminderMinutes: z.array(z.number().int().min(0)).default([1440, 60]),
       }),
     )
@@ -61,4 +61,87 @@ export async function applyBookingSetup(db: Db, portalId: string, input: unknown
     }
   });
   return { services: setup.services.length, staff: setup.staff.length };
+}
+
+// --- Service types edited on the settings page -----------------------------------------------------
+
+const setupService = bookingSetupSchema.shape.services.element;
+const DEFAULT_REMINDERS = setupService.shape.reminderMinutes.parse(undefined);
+/** Callers' words are matched to service names ignoring case and accents (scheduler.ts), so names are compared that way. */
+const fold = (name: string) => name.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().trim();
+
+/**
+ * The service types as the settings page saves them: the set-up file's rules, names that stay
+ * distinct to a caller, and reminders optional (the page does not edit them; a save keeps them).
+ */
+export const serviceListSchema = z.object({
+  services: z
+    .array(setupService.extend({ reminderMinutes: setupService.shape.reminderMinutes.unwrap().optional() }))
+    .min(1, "keep at least one service type")
+    .superRefine((services, ctx) => {
+      const seen = new Set<string>();
+      services.forEach((service, index) => {
+        if (seen.has(fold(service.name))) ctx.addIssue({ code: "custom", path: [index, "name"], message: `"${service.name}" is listed twice (names are compared ignoring case and accents)` });
+        seen.add(fold(service.name));
+      });
+    }),
+});
+export type ServiceList = z.output<typeof serviceListSchema>["services"];
+
+export type ReplaceServicesOutcome =
+  | { outcome: "saved"; created: number; updated: number; deleted: number }
+  | { outcome: "not_set_up" }
+  | { outcome: "in_use"; service: string; confirmed: number; held: number };
+
+/**
+ * Replace a portal's service types with the settings page's list. Each is matched to an existing
+ * one by name (exactly, else ignoring case and accents, so correcting a name's case keeps its
+ * bookings), the others are created, and the ones left out are deleted unless a caller is booked
+ * into them ahead (or is being booked right now). Deleting a service also deletes its past bookings.
+ */
+export async function replaceServices(db: Db, portalId: string, services: ServiceList, now = new Date()): Promise<ReplaceServicesOutcome> {
+  return db.$transaction(async (tx): Promise<ReplaceServicesOutcome> => {
+    // 1. Two saves of one portal's services queue behind each other on its settings row.
+    const settings = await tx.$queryRaw<{ portalId: string }[]>`SELECT "portalId" FROM "BookingSettings" WHERE "portalId" = ${portalId} FOR UPDATE`;
+    if (settings.length === 0) return { outcome: "not_set_up" };
+
+    // 2. Match the list to the existing rows: exact names first, then the same name to a caller.
+    const unmatched = new Map((await tx.serviceType.findMany({ where: { portalId } })).map((row) => [row.id, row]));
+    const matched = new Map<number, { id: string; reminderMinutes: number[] }>();
+    for (const same of [(a: string, b: string) => a === b, (a: string, b: string) => fold(a) === fold(b)]) {
+      services.forEach((service, index) => {
+        if (matched.has(index)) return;
+        const row = [...unmatched.values()].find((r) => same(r.name, service.name));
+        if (!row) return;
+        matched.set(index, row);
+        unmatched.delete(row.id);
+      });
+    }
+
+    // 3. Services left out. Their rows are locked first, so a booking being inserted for one (its
+    //    foreign key check) waits for this decision; expired holds go, so none can be confirmed
+    //    between the count and the delete.
+    const removed = [...unmatched.values()].sort((a, b) => a.name.localeCompare(b.name));
+    if (removed.length) {
+      const ids = removed.map((r) => r.id);
+      await tx.$queryRaw`SELECT "id" FROM "ServiceType" WHERE "id" = ANY(${ids}) FOR UPDATE`;
+      await tx.booking.deleteMany({ where: { serviceTypeId: { in: ids }, status: "held", holdExpiresAt: { lte: now } } });
+      const ahead = await tx.booking.groupBy({ by: ["serviceTypeId", "status"], where: { serviceTypeId: { in: ids }, OR: [{ status: "confirmed", endAt: { gt: now } }, { status: "held" }] }, _count: { _all: true } });
+      const busy = removed.find((r) => ahead.some((a) => a.serviceTypeId === r.id));
+      if (busy) {
+        const count = (status: string) => ahead.find((a) => a.serviceTypeId === busy.id && a.status === status)?._count._all ?? 0;
+        return { outcome: "in_use", service: busy.name, confirmed: count("confirmed"), held: count("held") };
+      }
+      await tx.serviceType.deleteMany({ where: { id: { in: ids } } });
+    }
+
+    // 4. Update the kept ones, create the new ones.
+    for (const [index, service] of services.entries()) {
+      const data = { name: service.name, durationMinutes: service.durationMinutes, bufferMinutes: service.bufferMinutes, aliases: service.aliases };
+      const row = matched.get(index);
+      if (row) await tx.serviceType.update({ where: { id: row.id }, data: { ...data, reminderMinutes: service.reminderMinutes ?? row.reminderMinutes } });
+      else await tx.serviceType.create({ data: { portalId, ...data, reminderMinutes: service.reminderMinutes ?? DEFAULT_REMINDERS } });
+    }
+    return { outcome: "saved", created: services.length - matched.size, updated: matched.size, deleted: removed.length };
+  });
 }

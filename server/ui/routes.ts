@@ -14,6 +14,7 @@ import { vendors } from "../vendors/registry.js";
 import { playerUrl } from "../recordings/links.js";
 import { verifyV3 } from "./hubspot-signature.js";
 import { uninstallPortal } from "../privacy/privacy.js";
+import { replaceServices, serviceListSchema } from "../booking/setup.js";
 
 const log = logger("ui");
 export const UI_PREFIX = "/ui/v1";
@@ -112,6 +113,29 @@ export function mappingProblem(field: string, property: PortalProperty | undefin
     if (missing.length) return `${property.label} (${property.name}) lacks the options ${missing.join(", ")}`;
   }
   return null;
+}
+
+type CalendarStatus = "builtin" | "not_connected" | "connected" | "needs_reauth";
+
+/** Where a staff member's calendar stands; a connection made for another provider than the one chosen now does not count. */
+function calendarStatus(calendar: string, connection: { provider: string; status: string } | null): CalendarStatus {
+  if (calendar !== "google" && calendar !== "microsoft") return "builtin";
+  if (!connection || connection.provider !== calendar) return "not_connected";
+  return connection.status === "connected" ? "connected" : "needs_reauth";
+}
+
+const SERVICE_FIELDS: Record<string, string> = { name: "name", durationMinutes: "duration", bufferMinutes: "buffer", aliases: "aliases", reminderMinutes: "reminders" };
+
+/** One readable reason per bad field of a service list, naming the row as the page shows it. */
+function serviceProblems(issues: { path: PropertyKey[]; message: string }[], input: unknown): { index: number | null; field: string | null; error: string }[] {
+  const rows = Array.isArray((input as { services?: unknown })?.services) ? ((input as { services: unknown[] }).services as { name?: unknown }[]) : [];
+  return issues.map((issue) => {
+    const [, index, field] = issue.path;
+    if (typeof index !== "number") return { index: null, field: null, error: issue.message };
+    const name = typeof rows[index]?.name === "string" && rows[index].name.trim() ? `"${rows[index].name.trim()}"` : `row ${index + 1}`;
+    const label = typeof field === "string" ? SERVICE_FIELDS[field] ?? field : null;
+    return { index, field: typeof field === "string" ? field : null, error: `${name}${label ? `, ${label}` : ""}: ${issue.message}` };
+  });
 }
 
 export function uiRoutes(rt: Runtime): Router {
@@ -284,16 +308,84 @@ export function uiRoutes(rt: Runtime): Router {
     const [settings, services, staff, upcoming] = await Promise.all([
       rt.db.bookingSettings.findUnique({ where: { portalId } }),
       rt.db.serviceType.findMany({ where: { portalId }, orderBy: { name: "asc" } }),
-      rt.db.staffMember.findMany({ where: { portalId }, orderBy: { name: "asc" } }),
+      rt.db.staffMember.findMany({ where: { portalId }, orderBy: { name: "asc" }, include: { calendarConnection: { select: { provider: true, status: true, accountEmail: true, lastSyncAt: true, lastError: true } } } }),
       rt.db.booking.count({ where: { portalId, status: "confirmed", startAt: { gt: new Date() } } }),
     ]);
     res.json({
       configured: !!settings,
       timezone: settings?.timezone ?? null,
-      services: services.map((s) => ({ name: s.name, durationMinutes: s.durationMinutes, bufferMinutes: s.bufferMinutes, aliases: s.aliases })),
-      staff: staff.map((m) => ({ name: m.name, email: m.email, calendar: m.calendar, timezone: m.timezone })),
+      services: services.map((s) => ({ name: s.name, durationMinutes: s.durationMinutes, bufferMinutes: s.bufferMinutes, aliases: s.aliases, reminderMinutes: s.reminderMinutes })),
+      staff: staff.map((m) => {
+        const status = calendarStatus(m.calendar, m.calendarConnection);
+        const connection = status === "connected" || status === "needs_reauth" ? m.calendarConnection : null;
+        return {
+          id: m.id,
+          name: m.name,
+          email: m.email,
+          calendar: m.calendar,
+          timezone: m.timezone,
+          calendarStatus: status,
+          calendarAccount: connection?.accountEmail ?? null,
+          lastSyncAt: connection?.lastSyncAt?.toISOString() ?? null,
+          lastError: connection?.lastError ?? null,
+        };
+      }),
       upcoming,
     });
+  });
+
+  router.put(`${UI_PREFIX}/booking/services`, async (req, res) => {
+    const portalId = portalOf(res);
+    const parsed = serviceListSchema.safeParse(req.body);
+    if (!parsed.success) {
+      const problems = serviceProblems(parsed.error.issues, req.body);
+      res.status(400).json({ error: `Nothing was saved. ${problems.map((p) => p.error).join("; ")}`, problems });
+      return;
+    }
+    const result = await replaceServices(rt.db, portalId, parsed.data.services);
+    switch (result.outcome) {
+      case "saved":
+        log.info({ portalId, created: result.created, updated: result.updated, deleted: result.deleted }, "service types saved");
+        res.json({ saved: parsed.data.services.length, created: result.created, updated: result.updated, deleted: result.deleted });
+        return;
+      case "not_set_up":
+        res.status(409).json({ error: "Set up booking first (time zone and staff): npm run cli -- booking setup." });
+        return;
+      case "in_use": {
+        const why = result.confirmed
+          ? `it has ${result.confirmed} upcoming booking${result.confirmed === 1 ? "" : "s"}; cancel or move ${result.confirmed === 1 ? "it" : "them"} first`
+          : "a caller is booking it right now; try again in a few minutes";
+        res.status(409).json({ error: `Nothing was saved: "${result.service}" cannot be removed, ${why}.`, service: result.service });
+        return;
+      }
+      default: {
+        const unreachable: never = result;
+        throw new Error(`unhandled outcome ${JSON.stringify(unreachable)}`);
+      }
+    }
+  });
+
+  router.post(`${UI_PREFIX}/booking/staff/:staffId/connect-link`, async (req, res) => {
+    const portalId = portalOf(res);
+    const member = await rt.db.staffMember.findFirst({ where: { id: String(req.params.staffId), portalId } });
+    if (!member) {
+      res.status(404).json({ error: "no such staff member in this portal" });
+      return;
+    }
+    const provider = member.calendar;
+    if (provider !== "google" && provider !== "microsoft") {
+      res.status(400).json({ error: `${member.name} uses the built-in calendar: there is nothing to connect.` });
+      return;
+    }
+    try {
+      const connectUrl = await rt.calendars.connectUrl(member);
+      // The link carries a single-use OAuth state: it is for the staff member, not for the logs.
+      log.info({ portalId, staffId: member.id, provider }, "calendar connect link created");
+      res.json({ connectUrl });
+    } catch (error) {
+      if (rt.calendars.configured(provider)) throw error;
+      res.status(400).json({ error: (error as Error).message });
+    }
   });
 
   router.delete(`${UI_PREFIX}/install`, async (_req, res) => {

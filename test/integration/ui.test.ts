@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import pg from "pg";
 import { startStack, TEST_CLIENT_SECRET, TEST_PUBLIC_BASE_URL, type Connection, type Stack } from "../support/harness.js";
 import { retellCall } from "../support/payloads.js";
 import { signV3 } from "../../server/ui/hubspot-signature.js";
 import { playerUrl } from "../../server/recordings/links.js";
+import { applyBookingSetup, type BookingSetup } from "../../server/booking/setup.js";
 
 // The backend of the card and settings page, called exactly as hubspot.fetch calls it: HubSpot
 // appends portalId/userId/userEmail to the URL and signs METHOD + URL + body + timestamp (v3).
@@ -30,7 +33,8 @@ async function hubspotFetch(path: string, options: { method?: string; body?: unk
 }
 
 beforeAll(async () => {
-  stack = await startStack();
+  // Google calendars configured (links only: no test here reaches Google); Microsoft left unconfigured.
+  stack = await startStack({ env: { GOOGLE_CLIENT_ID: "google-client-id.apps.example.com", GOOGLE_CLIENT_SECRET: "google-client-secret-for-tests" } });
   portalId = await stack.install();
   otherPortal = await stack.install();
   retell = await stack.connect(portalId, "retell");
@@ -150,6 +154,194 @@ describe("the settings page's data", () => {
     const created = await hubspotFetch("/ui/v1/properties", { method: "POST", body: { field: "q:roof_age" } });
     expect(created.status).toBe(201);
     expect(stack.sim.portal(portalId).properties().some((p) => p.name === "ai_roof_age")).toBe(true);
+  });
+});
+
+describe("the settings page's booking tab", () => {
+  const HOURS: BookingSetup["staff"][number]["hours"] = { mon: ["09:00", "17:00"], tue: ["09:00", "17:00"] };
+  const SETUP: BookingSetup = {
+    timezone: "America/Los_Angeles",
+    services: [
+      { name: "Consultation", durationMinutes: 30, aliases: ["consult"], reminderMinutes: [120] },
+      { name: "Full service", durationMinutes: 120, bufferMinutes: 15 },
+      { name: "Inspection", durationMinutes: 60 },
+    ],
+    staff: [
+      { name: "Alex Rivera", email: "alex@example.com", hours: HOURS },
+      { name: "Blair Chen", email: "blair@example.com", calendar: "google", hours: HOURS },
+      { name: "Casey Morgan", email: "casey@example.com", calendar: "google", hours: HOURS },
+      { name: "Devon Park", email: "devon@example.com", calendar: "microsoft", hours: HOURS },
+    ],
+  };
+  const staffId: Record<string, string> = {};
+  const db = () => stack.app.runtime.db;
+  const serviceNamed = (name: string) => db().serviceType.findUniqueOrThrow({ where: { portalId_name: { portalId, name } } });
+  const daysAhead = (days: number, hour: number) => {
+    const at = new Date();
+    at.setUTCDate(at.getUTCDate() + days);
+    at.setUTCHours(hour, 0, 0, 0);
+    return at;
+  };
+  const book = async (service: string, status: "confirmed" | "held", startAt: Date, holdExpiresAt?: Date) => {
+    const { id, durationMinutes } = await serviceNamed(service);
+    const endAt = new Date(startAt.getTime() + durationMinutes * 60_000);
+    return db().booking.create({ data: { portalId, staffId: staffId["alex@example.com"]!, serviceTypeId: id, status, startAt, endAt, blockEndAt: endAt, holdExpiresAt: holdExpiresAt ?? null } });
+  };
+  const servicesNow = async () => (await db().serviceType.findMany({ where: { portalId }, orderBy: { name: "asc" } })).map((s) => ({ name: s.name, durationMinutes: s.durationMinutes, bufferMinutes: s.bufferMinutes, aliases: s.aliases }));
+
+  beforeAll(async () => {
+    await applyBookingSetup(db(), portalId, SETUP);
+    for (const member of await db().staffMember.findMany({ where: { portalId } })) staffId[member.email] = member.id;
+    const connection = { portalId, accessTokenEnc: "not-used", expiresAt: daysAhead(1, 0) };
+    // Blair's Google grant was refused at refresh; Devon's Microsoft calendar is connected and was
+    // just synced, with a channel that lives for days (so the worker's sweep leaves it alone); Casey
+    // moved from Microsoft to Google, so the Microsoft connection left over does not count.
+    await db().calendarConnection.create({ data: { ...connection, staffId: staffId["blair@example.com"]!, provider: "google", accountEmail: "blair@example.com", status: "needs_reauth", lastError: "the calendar refused our access (revoked or expired): reconnect it" } });
+    await db().calendarConnection.create({ data: { ...connection, staffId: staffId["casey@example.com"]!, provider: "microsoft", accountEmail: "casey@example.com", status: "connected", lastSyncAt: new Date(), channelExpiresAt: daysAhead(3, 0) } });
+    await db().calendarConnection.create({ data: { ...connection, staffId: staffId["devon@example.com"]!, provider: "microsoft", accountEmail: "devon.park@example.com", status: "connected", lastSyncAt: new Date("2030-01-07T16:00:00Z"), channelId: `channel-${portalId}`, channelExpiresAt: daysAhead(3, 0) } });
+  });
+
+  beforeEach(async () => {
+    await db().serviceType.deleteMany({ where: { portalId } });
+    await applyBookingSetup(db(), portalId, SETUP);
+  });
+
+  it("GET: service types with reminders, and each staff member's calendar and its state", async () => {
+    const response = await hubspotFetch("/ui/v1/booking");
+    expect(response.status).toBe(200);
+    expect(response.body.services).toEqual([
+      { name: "Consultation", durationMinutes: 30, bufferMinutes: 0, aliases: ["consult"], reminderMinutes: [120] },
+      { name: "Full service", durationMinutes: 120, bufferMinutes: 15, aliases: [], reminderMinutes: [1440, 60] },
+      { name: "Inspection", durationMinutes: 60, bufferMinutes: 0, aliases: [], reminderMinutes: [1440, 60] },
+    ]);
+    const byEmail = Object.fromEntries(response.body.staff.map((m: { email: string }) => [m.email, m]));
+    expect(byEmail["alex@example.com"]).toMatchObject({ id: staffId["alex@example.com"], calendar: "builtin", calendarStatus: "builtin", calendarAccount: null, lastSyncAt: null, lastError: null });
+    expect(byEmail["blair@example.com"]).toMatchObject({ calendar: "google", calendarStatus: "needs_reauth", calendarAccount: "blair@example.com", lastError: expect.stringMatching(/reconnect/) });
+    expect(byEmail["casey@example.com"]).toMatchObject({ calendar: "google", calendarStatus: "not_connected", calendarAccount: null, lastSyncAt: null });
+    expect(byEmail["devon@example.com"]).toMatchObject({ calendar: "microsoft", calendarStatus: "connected", calendarAccount: "devon.park@example.com", lastSyncAt: "2030-01-07T16:00:00.000Z", lastError: null });
+    expect(JSON.stringify(response.body)).not.toContain("not-used");
+  });
+
+  it("PUT services: kept ones updated by name (any case, reminders kept), new ones created, left-out ones deleted", async () => {
+    const before = { consultation: await serviceNamed("Consultation"), full: await serviceNamed("Full service") };
+    const response = await hubspotFetch("/ui/v1/booking/services", {
+      method: "PUT",
+      body: { services: [{ name: "Consultation", durationMinutes: 45, bufferMinutes: 5, aliases: ["consult", "consulta"] }, { name: "Full Service", durationMinutes: 90, bufferMinutes: 15, aliases: [] }, { name: "Estimate", durationMinutes: 20, bufferMinutes: 0, aliases: ["quote"] }] },
+    });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ saved: 3, created: 1, updated: 2, deleted: 1 });
+    expect(await servicesNow()).toEqual([
+      { name: "Consultation", durationMinutes: 45, bufferMinutes: 5, aliases: ["consult", "consulta"] },
+      { name: "Estimate", durationMinutes: 20, bufferMinutes: 0, aliases: ["quote"] },
+      { name: "Full Service", durationMinutes: 90, bufferMinutes: 15, aliases: [] },
+    ]);
+    expect(await serviceNamed("Consultation")).toMatchObject({ id: before.consultation.id, reminderMinutes: [120] });
+    expect(await serviceNamed("Full Service")).toMatchObject({ id: before.full.id });
+    expect((await serviceNamed("Estimate")).reminderMinutes).toEqual([1440, 60]);
+  });
+
+  it("PUT services: bad input is a 400 with a reason per bad field, and nothing is saved", async () => {
+    const before = await servicesNow();
+    const bad = await hubspotFetch("/ui/v1/booking/services", { method: "PUT", body: { services: [{ name: " ", durationMinutes: 3 }, { name: "Estimate", durationMinutes: "thirty", bufferMinutes: 300 }, { name: "Long", durationMinutes: 721 }] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.problems).toEqual([
+      { index: 0, field: "name", error: "row 1, name: a service type needs a name" },
+      { index: 0, field: "durationMinutes", error: "row 1, duration: a service lasts at least 5 minutes" },
+      { index: 1, field: "durationMinutes", error: '"Estimate", duration: the duration is a whole number of minutes' },
+      { index: 1, field: "bufferMinutes", error: '"Estimate", buffer: the buffer is at most 240 minutes' },
+      { index: 2, field: "durationMinutes", error: '"Long", duration: a service lasts at most 720 minutes (12 hours)' },
+    ]);
+    expect(bad.body.error).toMatch(/^Nothing was saved\. row 1, name: .*; "Long", duration: .*12 hours/);
+
+    const twice = await hubspotFetch("/ui/v1/booking/services", { method: "PUT", body: { services: [{ name: "Estimate", durationMinutes: 30 }, { name: "ESTIMATE ", durationMinutes: 20 }] } });
+    expect(twice.status).toBe(400);
+    expect(twice.body.problems).toEqual([{ index: 1, field: "name", error: expect.stringMatching(/^"ESTIMATE", name: "ESTIMATE" is listed twice/) }]);
+    const none = await hubspotFetch("/ui/v1/booking/services", { method: "PUT", body: { services: [] } });
+    expect(none.status).toBe(400);
+    expect(none.body.error).toMatch(/at least one service type/);
+    expect(await servicesNow()).toEqual(before);
+  });
+
+  it("PUT services: a service with a booking ahead or a live hold cannot be removed (409 naming it); past and cancelled ones do not count", async () => {
+    const keepOnlyConsultation = { services: [{ name: "Consultation", durationMinutes: 50, bufferMinutes: 0, aliases: [] }] };
+    await book("Inspection", "confirmed", daysAhead(-2, 17));
+    const upcoming = await book("Full service", "confirmed", daysAhead(2, 17));
+    const refused = await hubspotFetch("/ui/v1/booking/services", { method: "PUT", body: keepOnlyConsultation });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toEqual({ error: 'Nothing was saved: "Full service" cannot be removed, it has 1 upcoming booking; cancel or move it first.', service: "Full service" });
+    expect((await serviceNamed("Consultation")).durationMinutes).toBe(30);
+
+    await db().booking.update({ where: { id: upcoming.id }, data: { status: "cancelled" } });
+    const hold = await book("Inspection", "held", daysAhead(3, 17), new Date(Date.now() + 5 * 60_000));
+    const holding = await hubspotFetch("/ui/v1/booking/services", { method: "PUT", body: keepOnlyConsultation });
+    expect(holding.status).toBe(409);
+    expect(holding.body.error).toMatch(/"Inspection" cannot be removed, a caller is booking it right now/);
+
+    await db().booking.update({ where: { id: hold.id }, data: { holdExpiresAt: new Date(Date.now() - 60_000) } });
+    const saved = await hubspotFetch("/ui/v1/booking/services", { method: "PUT", body: keepOnlyConsultation });
+    expect(saved.status).toBe(200);
+    expect(saved.body).toMatchObject({ deleted: 2 });
+    expect(await servicesNow()).toEqual([{ name: "Consultation", durationMinutes: 50, bufferMinutes: 0, aliases: [] }]);
+  });
+
+  it("PUT services: a hold being written for a service as it is removed makes the save wait, then refuse", async () => {
+    const caller = new pg.Client({ connectionString: stack.databaseUrl });
+    await caller.connect();
+    try {
+      // The booking tool's insert, left uncommitted: it holds a key-share lock on the service row.
+      const startAt = daysAhead(4, 17);
+      await caller.query("BEGIN");
+      await caller.query(
+        `INSERT INTO "Booking" ("id", "portalId", "staffId", "serviceTypeId", "status", "startAt", "endAt", "blockEndAt", "holdExpiresAt", "updatedAt") VALUES ($1, $2, $3, $4, 'held', $5, $6, $6, $7, $8)`,
+        [randomUUID(), portalId, staffId["alex@example.com"], (await serviceNamed("Inspection")).id, startAt.toISOString(), new Date(startAt.getTime() + 3_600_000).toISOString(), new Date(Date.now() + 5 * 60_000).toISOString(), new Date().toISOString()],
+      );
+      const saving = hubspotFetch("/ui/v1/booking/services", { method: "PUT", body: { services: SETUP.services.filter((s) => s.name !== "Inspection") } });
+      await stack.waitFor(async () => (await db().$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)[0]!.n > 0, { what: "the save waiting on the hold" });
+      await caller.query("COMMIT");
+      const saved = await saving;
+      expect(saved.status).toBe(409);
+      expect(saved.body.error).toMatch(/"Inspection" cannot be removed, a caller is booking it right now/);
+      expect(await db().booking.count({ where: { portalId, status: "held", startAt } })).toBe(1);
+    } finally {
+      await caller.end();
+    }
+  });
+
+  it("PUT services: saves at the same moment queue behind each other (no duplicate, no error)", async () => {
+    const services = [...SETUP.services, { name: "Estimate", durationMinutes: 20 }];
+    const saves = await Promise.all(Array.from({ length: 6 }, () => hubspotFetch("/ui/v1/booking/services", { method: "PUT", body: { services } })));
+    expect(saves.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(saves.filter((r) => r.body.created === 1)).toHaveLength(1);
+    expect(await db().serviceType.count({ where: { portalId, name: "Estimate" } })).toBe(1);
+  });
+
+  it("PUT services: a portal without booking set up is told to set it up first", async () => {
+    const response = await hubspotFetch("/ui/v1/booking/services", { method: "PUT", body: { services: [{ name: "Estimate", durationMinutes: 30 }] }, portal: otherPortal });
+    expect(response.status).toBe(409);
+    expect(response.body.error).toMatch(/^Set up booking first/);
+    expect(await db().serviceType.count({ where: { portalId: otherPortal } })).toBe(0);
+  });
+
+  it("connect link: a Google consent link for that staff member; 400 for built-in or an unconfigured provider; 404 from another portal", async () => {
+    const casey = staffId["casey@example.com"]!;
+    const response = await hubspotFetch(`/ui/v1/booking/staff/${casey}/connect-link`, { method: "POST" });
+    expect(response.status).toBe(200);
+    const link = new URL(response.body.connectUrl);
+    expect(`${link.origin}${link.pathname}`).toBe("https://accounts.google.com/o/oauth2/v2/auth");
+    expect(link.searchParams.get("client_id")).toBe("google-client-id.apps.example.com");
+    expect(link.searchParams.get("login_hint")).toBe("casey@example.com");
+    expect(link.searchParams.get("redirect_uri")).toBe(`${TEST_PUBLIC_BASE_URL}/calendar/oauth/callback`);
+    expect(await db().calendarOAuthState.findUnique({ where: { state: link.searchParams.get("state")! } })).toMatchObject({ staffId: casey, provider: "google" });
+
+    const builtin = await hubspotFetch(`/ui/v1/booking/staff/${staffId["alex@example.com"]}/connect-link`, { method: "POST" });
+    expect(builtin).toEqual({ status: 400, body: { error: "Alex Rivera uses the built-in calendar: there is nothing to connect." } });
+    const microsoft = await hubspotFetch(`/ui/v1/booking/staff/${staffId["devon@example.com"]}/connect-link`, { method: "POST" });
+    expect(microsoft).toEqual({ status: 400, body: { error: "microsoft calendars are not configured: set MICROSOFT_CLIENT_ID and MICROSOFT_CLIENT_SECRET" } });
+
+    const states = await db().calendarOAuthState.count({ where: { staffId: casey } });
+    const crossPortal = await hubspotFetch(`/ui/v1/booking/staff/${casey}/connect-link`, { method: "POST", portal: otherPortal });
+    expect(crossPortal).toEqual({ status: 404, body: { error: "no such staff member in this portal" } });
+    expect(await db().calendarOAuthState.count({ where: { staffId: casey } })).toBe(states);
   });
 });
 
