@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import React from "react";
-import { Alert, Button, Select, TableCell, TableRow, Text, hubspot } from "@hubspot/ui-extensions";
+import { Alert, Button, Input, Select, StatusTag, TableCell, TableRow, Text, hubspot } from "@hubspot/ui-extensions";
 import { createRenderer } from "@hubspot/ui-extensions/testing";
-import { Booking, Connections, FallbackQueue, MappingEditor, type MappingRule } from "../../hubspot-app/app/settings/Settings.js";
+import { Booking, Connections, FallbackQueue, MappingEditor, type BookingOverview, type MappingRule } from "../../hubspot-app/app/settings/Settings.js";
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
@@ -131,15 +131,120 @@ describe("fallback queue", () => {
   });
 });
 
-describe("booking tab", () => {
-  it("shows service types with durations and the staff calendars", async () => {
-    backendFixture({
-      "GET /ui/v1/booking": () => json(200, { configured: true, timezone: "America/Los_Angeles", upcoming: 2, services: [{ name: "Consultation", durationMinutes: 30, bufferMinutes: 0, aliases: ["consulta"] }, { name: "Full service", durationMinutes: 120, bufferMinutes: 15, aliases: [] }], staff: [{ name: "Alex Rivera", email: "alex@example.com", calendar: "builtin", timezone: "America/Los_Angeles" }] }),
+const OVERVIEW: BookingOverview = {
+  configured: true,
+  timezone: "America/Los_Angeles",
+  upcoming: 2,
+  services: [
+    { name: "Consultation", durationMinutes: 30, bufferMinutes: 0, aliases: ["consulta"], reminderMinutes: [120] },
+    { name: "Full service", durationMinutes: 120, bufferMinutes: 15, aliases: [], reminderMinutes: [1440, 60] },
+  ],
+  staff: [
+    { id: "s-alex", name: "Alex Rivera", email: "alex@example.com", calendar: "builtin", timezone: "America/Los_Angeles", calendarStatus: "builtin", calendarAccount: null, lastSyncAt: null, lastError: null },
+    { id: "s-blair", name: "Blair Chen", email: "blair@example.com", calendar: "google", timezone: "America/Los_Angeles", calendarStatus: "needs_reauth", calendarAccount: "blair@example.com", lastSyncAt: null, lastError: "the calendar refused our access (revoked or expired): reconnect it" },
+    { id: "s-casey", name: "Casey Morgan", email: "casey@example.com", calendar: "google", timezone: "America/Los_Angeles", calendarStatus: "not_connected", calendarAccount: null, lastSyncAt: null, lastError: null },
+    { id: "s-devon", name: "Devon Park", email: "devon@example.com", calendar: "microsoft", timezone: "America/Los_Angeles", calendarStatus: "connected", calendarAccount: "devon.park@example.com", lastSyncAt: "2030-01-07T16:00:00.000Z", lastError: null },
+  ],
+};
+const CONNECT_URL = "https://accounts.google.com/o/oauth2/v2/auth?client_id=example&state=abc123&login_hint=casey%40example.com";
+
+/** Renders the booking tab and waits for the service types to show. */
+async function renderBooking(routes: Record<string, (body: Record<string, unknown> | undefined) => Response>) {
+  const sent = backendFixture({ "GET /ui/v1/booking": () => json(200, OVERVIEW), ...routes });
+  const renderer = createRenderer("settings");
+  renderer.render(<Booking />);
+  await renderer.waitFor(() => expect(renderer.findAll(Input, (i) => i.props.name.startsWith("service-name-"))).toHaveLength(2));
+  const type = (name: string, value: string) => renderer.find(Input, { name }).trigger("onChange", value as never);
+  const save = () => renderer.find(Button, (b) => b.text === "Save service types").trigger("onClick");
+  return { ...renderer, sent, type, save };
+}
+
+describe("booking tab: service types", () => {
+  it("edits, removes and adds service types and saves exactly the table, keeping reminders", async () => {
+    const { sent, type, save, find, findByTestId, waitFor, mocks } = await renderBooking({ "PUT /ui/v1/booking/services": () => json(200, { saved: 2, created: 1, updated: 1, deleted: 1 }) });
+    expect(find(Input, { name: "service-duration-1" }).props.value).toBe("120");
+    type("service-duration-0", "45");
+    type("service-aliases-0", "consulta,  first visit , ");
+    findByTestId(Button, "remove-service-1").trigger("onClick");
+    find(Button, (b) => b.text === "Add service type").trigger("onClick");
+    await waitFor(() => expect(find(Input, { name: "service-name-1" }).props.value).toBe(""));
+    type("service-name-1", " Estimate ");
+    type("service-duration-1", "20");
+    save();
+    await vi.waitFor(() => expect(mocks.actions.addAlert.calls.length).toBe(1));
+    expect(sent.filter((s) => s.method === "PUT")).toEqual([
+      {
+        method: "PUT",
+        path: "/ui/v1/booking/services",
+        body: { services: [{ name: "Consultation", durationMinutes: 45, bufferMinutes: 0, aliases: ["consulta", "first visit"], reminderMinutes: [120] }, { name: "Estimate", durationMinutes: 20, bufferMinutes: 0, aliases: [] }] },
+      },
+    ]);
+    expect(mocks.actions.addAlert.calls[0]![0]).toMatchObject({ type: "success" });
+    await vi.waitFor(() => expect(sent.filter((s) => s.method === "GET")).toHaveLength(2));
+  });
+
+  it("shows the server's 400 reason in an Alert and on the field", async () => {
+    const reason = 'Nothing was saved. "Consultation", duration: a service lasts at least 5 minutes';
+    const { type, save, find, waitFor } = await renderBooking({
+      "PUT /ui/v1/booking/services": () => json(400, { error: reason, problems: [{ index: 0, field: "durationMinutes", error: '"Consultation", duration: a service lasts at least 5 minutes' }] }),
     });
-    const { render, findAll, waitFor } = createRenderer("settings");
-    render(<Booking />);
-    await waitFor(() => expect(findAll(TableRow)).toHaveLength(5));
-    const cells = findAll(TableCell).map((c) => c.text);
-    expect(cells).toEqual(["Consultation", "30 min", "consulta", "Full service", "120 min + 15 min buffer", null, "Alex Rivera (alex@example.com)", "builtin, America/Los_Angeles"]);
+    type("service-duration-0", "3");
+    save();
+    await waitFor(() => expect(find(Alert).props.title).toBe("Service types not saved"));
+    expect(find(Alert).text).toBe(reason);
+    expect(find(Input, { name: "service-duration-0" }).props).toMatchObject({ error: true, validationMessage: '"Consultation", duration: a service lasts at least 5 minutes' });
+    expect(find(Input, { name: "service-duration-1" }).props.error).toBe(false);
+  });
+
+  it("shows the server's 409 when a removed service still has bookings", async () => {
+    const reason = 'Nothing was saved: "Full service" cannot be removed, it has 2 upcoming bookings; cancel or move them first.';
+    const { save, find, findByTestId, waitFor } = await renderBooking({ "PUT /ui/v1/booking/services": () => json(409, { error: reason, service: "Full service" }) });
+    findByTestId(Button, "remove-service-1").trigger("onClick");
+    save();
+    await waitFor(() => expect(find(Alert).text).toBe(reason));
+  });
+
+  it("catches an empty name or a duration that is not a number without asking the server", async () => {
+    const { sent, type, save, find, waitFor } = await renderBooking({});
+    type("service-name-0", "  ");
+    type("service-duration-1", "two hours");
+    save();
+    await waitFor(() => expect(find(Input, { name: "service-name-0" }).props.error).toBe(true));
+    expect(find(Input, { name: "service-duration-1" }).props.validationMessage).toMatch(/whole number/);
+    expect(find(Input, { name: "service-duration-0" }).props.error).toBe(false);
+    expect(find(Alert).props.title).toBe("Service types not saved");
+    expect(sent.map((s) => s.method)).toEqual(["GET"]);
+  });
+});
+
+describe("booking tab: staff calendars", () => {
+  it("shows each person's calendar and status, and a connect link to send only for Google / Microsoft staff", async () => {
+    const { sent, find, findAll, findByTestId, waitFor, mocks } = await renderBooking({ "POST /ui/v1/booking/staff/s-casey/connect-link": () => json(200, { connectUrl: CONNECT_URL }) });
+    const staffRows = findAll(TableRow).slice(-4).map((row) => row.findAll(TableCell).slice(0, 2).map((c) => c.text));
+    expect(staffRows).toEqual([["Alex Rivera (alex@example.com)", "Built-in"], ["Blair Chen (blair@example.com)", "Google Calendar: blair@example.com"], ["Casey Morgan (casey@example.com)", "Google Calendar"], ["Devon Park (devon@example.com)", "Microsoft 365: devon.park@example.com"]]);
+    expect(findAll(StatusTag).map((t) => [t.text, t.props.variant])).toEqual([["Built-in", "default"], ["Must reconnect", "warning"], ["Not connected", "info"], ["Connected", "success"]]);
+    expect(findAll(Text).map((t) => t.text)).toContain("Last synced Jan 7, 8:00 AM");
+    expect(findAll(Button, (b) => b.text === "Get connect link").map((b) => b.props.testId)).toEqual(["connect-link-s-blair", "connect-link-s-casey", "connect-link-s-devon"]);
+
+    findByTestId(Button, "connect-link-s-casey").trigger("onClick");
+    await waitFor(() => expect(find(Input, { name: "connect-link-s-casey" }).props).toMatchObject({ value: CONNECT_URL, readOnly: true, label: "Connect link for Casey Morgan" }));
+    expect(sent.at(-1)).toEqual({ method: "POST", path: "/ui/v1/booking/staff/s-casey/connect-link", body: undefined });
+    findByTestId(Button, "copy-link-s-casey").trigger("onClick");
+    await vi.waitFor(() => expect(mocks.actions.copyTextToClipboard.calls[0]![0]).toBe(CONNECT_URL));
+  });
+
+  it("warns that a staff member whose calendar refused us must reconnect", async () => {
+    const { find } = await renderBooking({});
+    const warning = find(Alert, (a) => a.props.variant === "warning");
+    expect(warning.props.title).toBe("Blair Chen must reconnect their calendar");
+    expect(warning.text).toMatch(/^Last error: the calendar refused our access \(revoked or expired\): reconnect it\. Until then the AI receptionist does not book Blair Chen\./);
+  });
+
+  it("shows why no link could be made (provider not configured)", async () => {
+    const reason = "microsoft calendars are not configured: set MICROSOFT_CLIENT_ID and MICROSOFT_CLIENT_SECRET";
+    const { find, findAll, findByTestId, waitFor } = await renderBooking({ "POST /ui/v1/booking/staff/s-devon/connect-link": () => json(400, { error: reason }) });
+    findByTestId(Button, "connect-link-s-devon").trigger("onClick");
+    await waitFor(() => expect(find(Alert, (a) => a.props.title === "No connect link").text).toBe(reason));
+    expect(findAll(Input, (i) => i.props.name.startsWith("connect-link-"))).toEqual([]);
   });
 });
