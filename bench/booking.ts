@@ -8,7 +8,7 @@ import { addDays, localDate, zonedInstant } from "../server/booking/time.js";
 import { getVendor } from "../server/vendors/registry.js";
 import { startHubSpotSim, type HubSpotSim } from "../test/sim/hubspot/index.js";
 import { startGoogleSim } from "../test/sim/google/index.js";
-import { benchDatabase, benchEnv, percentile, printTable, startProcess } from "./support.js";
+import { benchDatabase, benchEnv, percentile, printTable, startDeployment } from "./support.js";
 
 // Booking on the call, through the live tool endpoint (Retell format, signed), with web and worker in
 // their own processes (this process is the vendor, HubSpot and Google):
@@ -39,13 +39,7 @@ async function deploy(hubspot: HubSpotSim, extraEnv: Record<string, string> = {}
   const database = await benchDatabase();
   const port = String(20_000 + randomInt(10_000));
   const env = benchEnv(database.url, { PORT: port, HUBSPOT_API_BASE_URL: hubspot.url, CALENDAR_PUSH_BASE_URL: `http://127.0.0.1:${port}`, ...extraEnv });
-  hubspot.registerApp({ clientId: env.HUBSPOT_CLIENT_ID!, clientSecret: env.HUBSPOT_CLIENT_SECRET!, redirectUri: "https://bench.example/oauth/callback" });
-  const web = await startProcess("web", env);
-  const worker = await startProcess("worker", { ...env, PORT: "0" });
-  const portalId = String(randomInt(10_000_000, 99_999_999));
-  const install = await fetch(`${web.url}/oauth/install`, { redirect: "manual" });
-  const state = new URL(install.headers.get("location")!).searchParams.get("state")!;
-  await fetch(`${web.url}/oauth/callback?code=${hubspot.issueAuthCode(portalId)}&state=${state}`);
+  const { web, worker, portalId } = await startDeployment(hubspot, env);
   const db = createDb(database.url, 4);
   const secret = `retell-${randomBytes(12).toString("hex")}`;
   const connection = await createConnection(db, { portalId, vendor: "retell", secret, encryptionKey: env.ENCRYPTION_KEY!, publicBaseUrl: env.PUBLIC_BASE_URL! });

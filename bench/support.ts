@@ -86,3 +86,16 @@ async function waitForHttp(url: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/** Web and worker processes against the HubSpot simulator, and one portal installed through OAuth. */
+export async function startDeployment(sim: { url: string; registerApp(app: { clientId: string; clientSecret: string; redirectUri: string }): void; issueAuthCode(portalId: string): string }, env: Record<string, string>) {
+  sim.registerApp({ clientId: env.HUBSPOT_CLIENT_ID!, clientSecret: env.HUBSPOT_CLIENT_SECRET!, redirectUri: `${env.PUBLIC_BASE_URL}/oauth/callback` });
+  const web = await startProcess("web", env);
+  const worker = await startProcess("worker", { ...env, PORT: "0" });
+  const portalId = String(randomInt(10_000_000, 99_999_999));
+  const install = await fetch(`${web.url}/oauth/install`, { redirect: "manual" });
+  const state = new URL(install.headers.get("location")!).searchParams.get("state")!;
+  const callback = await fetch(`${web.url}/oauth/callback?code=${sim.issueAuthCode(portalId)}&state=${state}`);
+  if (callback.status !== 200) throw new Error(`install failed: ${callback.status}`);
+  return { web, worker, portalId };
+}

@@ -4,7 +4,7 @@ import { createConnection } from "../server/connections/connections.js";
 import { getVendor } from "../server/vendors/registry.js";
 import { normalisePhone } from "../server/contacts/phone.js";
 import { startHubSpotSim } from "../test/sim/hubspot/index.js";
-import { benchDatabase, benchEnv, printTable, startProcess } from "./support.js";
+import { benchDatabase, benchEnv, printTable, startDeployment } from "./support.js";
 
 // Sync under HubSpot's rate limit: 1,000 calls from 600 distinct callers with mixed number formats,
 // against the simulator enforcing 100 requests per 10 s per portal (and 5 searches per second, with a
@@ -25,13 +25,7 @@ async function main() {
   const database = await benchDatabase();
   const env = benchEnv(database.url, { HUBSPOT_API_BASE_URL: sim.url, HUBSPOT_RATE_LIMIT_PER_10S: "95", WORKER_CONCURRENCY: "20" });
   const encryptionKey = env.ENCRYPTION_KEY!;
-  sim.registerApp({ clientId: env.HUBSPOT_CLIENT_ID, clientSecret: env.HUBSPOT_CLIENT_SECRET, redirectUri: "https://bench.example/oauth/callback" });
-  const web = await startProcess("web", env);
-  const worker = await startProcess("worker", { ...env, PORT: "0" });
-  const portalId = String(randomInt(10_000_000, 99_999_999));
-  const install = await fetch(`${web.url}/oauth/install`, { redirect: "manual" });
-  const state = new URL(install.headers.get("location")!).searchParams.get("state")!;
-  await fetch(`${web.url}/oauth/callback?code=${sim.issueAuthCode(portalId)}&state=${state}`);
+  const { web, worker, portalId } = await startDeployment(sim, env);
   const db = createDb(database.url, 2);
   const secret = `whsec_${randomBytes(24).toString("base64")}`;
   const connection = await createConnection(db, { portalId, vendor: "generic", secret, encryptionKey, publicBaseUrl: env.PUBLIC_BASE_URL });
