@@ -111,7 +111,10 @@ async function latency(hubspot: HubSpotSim, calendar: "builtin" | "google", goog
         availability.push(offer.ms);
         availabilityServer.push(offer.serverMs);
         const slot = offer.json.slots?.[0];
-        if (!slot) return void noSlot++;
+        if (!slot) {
+          if (process.env.BENCH_DEBUG) console.error("no slot:", JSON.stringify(offer.json).slice(0, 200));
+          return void noSlot++;
+        }
         if (paced) await sleep(1_000 + Math.random() * 2_000);
         const booked = await app.tool("book_appointment", { service_type: "Consultation", start: slot.start }, callId, from);
         booking.push(booked.ms);

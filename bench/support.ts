@@ -57,7 +57,7 @@ export function benchEnv(databaseUrl: string, extra: Record<string, string> = {}
 export async function startProcess(role: "web" | "worker", env: Record<string, string>): Promise<{ child: ChildProcess; url?: string; peakRssMb(): Promise<number> }> {
   // BENCH_CPU_PROF=dir writes a V8 CPU profile of each process there on exit (for finding hot spots).
   const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, "--import", "tsx", "server/main.ts", role], { env: { ...process.env, ...env, LOG_LEVEL: "silent" }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", "server/main.ts", role], { env: { ...process.env, ...env, LOG_LEVEL: process.env.BENCH_CHILD_LOG_LEVEL ?? "silent" }, stdio: ["ignore", process.env.BENCH_CHILD_LOG_LEVEL ? "inherit" : "ignore", "inherit"] });
   if (role === "web") {
     await waitForHttp(`http://127.0.0.1:${env.PORT}/healthz`);
   } else {

@@ -106,6 +106,15 @@ export class Scheduler {
 
   private readonly setupCacheMs: number;
   private readonly setups = new Map<string, Promise<PortalSetup>>();
+  private readonly holdQueues = new Map<string, Promise<void>>();
+  private readonly recentHolds = new Map<string, { call: string; staffId: string; start: number; end: number; at: number }[]>();
+
+  /** Holds this process placed for the portal in the last few seconds (newer than any read we act on). */
+  private recentlyHeld(portalId: string) {
+    const fresh = (this.recentHolds.get(portalId) ?? []).filter((r) => Date.now() - r.at < 5_000);
+    this.recentHolds.set(portalId, fresh);
+    return fresh;
+  }
 
   constructor(private readonly db: Db, options: SchedulerOptions = {}) {
     this.calendars = options.calendars ?? null;
@@ -278,35 +287,72 @@ export class Scheduler {
     if (window.error) return { message: window.error, data: { error: "bad_time_window" } };
 
     await this.releaseHolds(caller);
-    const offered: { start: Date; staff: Staff }[] = [];
-    // Callers asking at the same moment race for the same earliest slots. Whoever loses a hold looks
-    // again (the winners' holds are visible by then) and, from then on, picks at random among the
-    // next few free slots, so twenty simultaneous callers spread out instead of queueing for one.
-    const tried = new Set<string>();
-    for (let round = 0; round < 6 && offered.length < OFFERED; round++) {
-      const candidates: { start: Date; staff: Staff }[] = (await this.freeSlots(caller.portalId, settings, service, { date: date.date, window: window.window, timeZone }, OFFERED * 6 + tried.size)).filter((s) => !tried.has(`${s.staff.id}@${s.start.getTime()}`));
-      if (!candidates.length) break;
-      if (round > 0) shuffle(candidates);
-      // The next few candidates that do not overlap each other (one staff member cannot hold two
-      // overlapping slots), held in one statement.
-      const batch: { start: Date; staff: Staff }[] = [];
-      const blockMs = (service.durationMinutes + service.bufferMinutes) * 60_000;
-      for (const slot of candidates) {
-        if (batch.length === OFFERED - offered.length) break;
-        const clash = [...offered, ...batch].some((o) => o.staff.id === slot.staff.id && Math.abs(o.start.getTime() - slot.start.getTime()) < blockMs);
-        if (clash) continue;
-        tried.add(`${slot.staff.id}@${slot.start.getTime()}`);
-        batch.push(slot);
-      }
-      if (!batch.length) break;
-      offered.push(...(await this.hold(caller, settings, service, batch)));
-    }
-    offered.sort((a, b) => a.start.getTime() - b.start.getTime());
+    const offered = await this.holdSlots(caller, settings, service, { date: date.date, window: window.window, timeZone });
     if (offered.length === 0) return { message: `I don't have an opening for a ${service.name} then. Would another day work?`, data: { slots: [] } };
     const slots = offered.map((s) => ({ start: s.start.toISOString(), label: speakable(s.start, timeZone, this.now()), staff: s.staff.name }));
     const labels = slots.map((s) => s.label);
     const spoken = labels.length === 1 ? labels[0] : `${labels.slice(0, -1).join(", ")} or ${labels.at(-1)}`;
     return { message: `For a ${service.name} (${service.durationMinutes} minutes) I have ${spoken}. Which works best?`, data: { service: service.name, durationMinutes: service.durationMinutes, timeZone, slots } };
+  }
+
+  /**
+   * Runs the portal's hold placements one after the other in this process: twenty callers asking at
+   * the same instant then each see the others' holds and succeed in one round, instead of racing for
+   * the same slots and retrying. Across processes they still race, safely (the exclusion constraint),
+   * just with more rounds.
+   */
+  private oneAtATime<T>(portalId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.holdQueues.get(portalId) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const tail = next.then(() => undefined, () => undefined);
+    this.holdQueues.set(portalId, tail);
+    void tail.then(() => this.holdQueues.get(portalId) === tail && this.holdQueues.delete(portalId));
+    return next;
+  }
+
+  private async holdSlots(caller: CallerContext, settings: Settings, service: Service, options: { date?: string; window?: [string, string]; timeZone: string }): Promise<{ start: Date; staff: Staff }[]> {
+    const offered: { start: Date; staff: Staff }[] = [];
+    // Callers asking at the same moment want the same earliest slots. The database read happens in
+    // parallel; the choice and the INSERT happen one caller at a time in this process, skipping what
+    // the callers just before took (remembered here), so each usually succeeds in one round. Another
+    // process's callers can still take a slot first: the loser looks again, from then on picking at
+    // random among the next few free slots, so they spread out instead of queueing for one.
+    const tried = new Set<string>();
+    const callKey = `${caller.connectionId}:${caller.vendorCallId}`;
+    const blockMs = (service.durationMinutes + service.bufferMinutes) * 60_000;
+    for (let round = 0; round < 6 && offered.length < OFFERED; round++) {
+      const candidates: { start: Date; staff: Staff }[] = (await this.freeSlots(caller.portalId, settings, service, options, OFFERED * 6 + tried.size)).filter((s) => !tried.has(`${s.staff.id}@${s.start.getTime()}`));
+      if (!candidates.length) break;
+      if (round > 0) shuffle(candidates);
+      const held = await this.oneAtATime(caller.portalId, async () => {
+        const recent = this.recentlyHeld(caller.portalId).filter((r) => r.call !== callKey);
+        // The next few candidates that do not overlap each other (one staff member cannot hold two
+        // overlapping slots) nor what the callers just before took, placed in one statement.
+        const pick = (from: { start: Date; staff: Staff }[]) => {
+          const batch: { start: Date; staff: Staff }[] = [];
+          for (const slot of from) {
+            if (batch.length === OFFERED - offered.length) break;
+            if (tried.has(`${slot.staff.id}@${slot.start.getTime()}`)) continue;
+            const taken = recent.some((r) => r.staffId === slot.staff.id && r.start < slot.start.getTime() + blockMs && r.end > slot.start.getTime());
+            const clash = [...offered, ...batch].some((o) => o.staff.id === slot.staff.id && Math.abs(o.start.getTime() - slot.start.getTime()) < blockMs);
+            if (!taken && !clash) batch.push(slot);
+          }
+          return batch;
+        };
+        let batch = pick(candidates);
+        // Everyone before took what this caller had read: read again, now that their holds are in.
+        if (!batch.length) batch = pick(await this.freeSlots(caller.portalId, settings, service, options, OFFERED * 6 + tried.size + recent.length));
+        if (!batch.length) return [];
+        for (const slot of batch) tried.add(`${slot.staff.id}@${slot.start.getTime()}`);
+        const placed = await this.hold(caller, settings, service, batch);
+        this.recentHolds.set(caller.portalId, [...this.recentlyHeld(caller.portalId), ...placed.map((p) => ({ call: callKey, staffId: p.staff.id, start: p.start.getTime(), end: p.start.getTime() + blockMs, at: Date.now() }))]);
+        return placed;
+      });
+      if (!held.length && round > 0) break;
+      offered.push(...held);
+    }
+    offered.sort((a, b) => a.start.getTime() - b.start.getTime());
+    return offered;
   }
 
   /**
@@ -365,6 +411,10 @@ export class Scheduler {
 
   /** This call's own holds (a new offer replaces the last one; a booking releases the rest). */
   private async releaseHolds(caller: CallerContext, keep?: string): Promise<void> {
+    // Forget them here too, or this process would keep steering other callers away from them.
+    const callKey = `${caller.connectionId}:${caller.vendorCallId}`;
+    const recent = this.recentHolds.get(caller.portalId);
+    if (recent) this.recentHolds.set(caller.portalId, recent.filter((r) => r.call !== callKey));
     await sql(this.db, `DELETE FROM "Booking" WHERE "status" = 'held' AND "connectionId" = $1 AND "vendorCallId" = $2 AND "id" <> $3`, [caller.connectionId, caller.vendorCallId, keep ?? ""]);
   }
 
