@@ -1,7 +1,7 @@
 import express, { Router } from "express";
 import type { Runtime } from "../runtime.js";
 import { logger } from "../config/logger.js";
-import { page } from "../http/page.js";
+import { escapeHtml, page } from "../http/page.js";
 import { EXTERNAL_PROVIDERS, type ExternalProviderId } from "./calendars.js";
 
 // Staff calendar connection and change notifications:
@@ -9,7 +9,6 @@ import { EXTERNAL_PROVIDERS, type ExternalProviderId } from "./calendars.js";
 //   POST /calendar/push/:provider   Google push channel messages, Graph subscription validation and notifications
 
 const log = logger("booking.calendar-routes");
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 export function calendarRoutes(rt: Runtime): Router {
   const router = Router();

@@ -1,8 +1,8 @@
 import { Worker, type Job, type Queue } from "bullmq";
 import type { Runtime } from "../runtime.js";
 import { logger } from "../config/logger.js";
-import { backoffDelay } from "../queue/queues.js";
-import { PermanentSyncError, TransientSyncError } from "../hubspot/errors.js";
+import { hubspotBackoffSettings } from "../queue/queues.js";
+import { PermanentSyncError } from "../hubspot/errors.js";
 import { HubSpotRequestError } from "../hubspot/call.js";
 import { hubspotCall } from "../hubspot/call.js";
 import { ContactIndexStore } from "../contacts/index-store.js";
@@ -71,10 +71,7 @@ export function startMeetingWorker(rt: Runtime, connection: import("ioredis").Re
       concurrency: rt.env.WORKER_CONCURRENCY,
       lockDuration: rt.env.WORKER_LOCK_MS,
       stalledInterval: rt.env.WORKER_LOCK_MS,
-      settings: {
-        backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
-          backoffDelay(attemptsMade, rt.env.SYNC_BACKOFF_MS, error instanceof TransientSyncError ? error.minDelayMs : 0),
-      },
+      settings: hubspotBackoffSettings(rt.env.SYNC_BACKOFF_MS),
     },
   );
   worker.on("error", (error) => log.error({ err: error.message }, "meeting worker error"));

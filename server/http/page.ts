@@ -1,4 +1,5 @@
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+/** Text made safe for HTML (element content and quoted attributes). */
+export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /** A minimal, self-contained HTML page (install result, errors). `bodyHtml` must already be safe. */
 export function page(title: string, bodyHtml: string): string {

@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
+import { TransientSyncError } from "../hubspot/errors.js";
 
 export const SYNC_QUEUE = "call-sync";
 
@@ -14,6 +15,13 @@ export function backoffDelay(attemptsMade: number, baseMs: number, minDelayMs = 
   const ceiling = baseMs * 2 ** Math.max(0, attemptsMade - 1);
   const jittered = ceiling / 2 + Math.random() * (ceiling / 2);
   return Math.max(Math.round(jittered), minDelayMs);
+}
+
+/** Worker settings for jobs that call HubSpot: the backoff above, honouring a 429's requested wait. */
+export function hubspotBackoffSettings(baseMs: number) {
+  return {
+    backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) => backoffDelay(attemptsMade, baseMs, error instanceof TransientSyncError ? error.minDelayMs : 0),
+  };
 }
 
 /** The job id is derived from the row: redelivering an event never queues a second job for it. */

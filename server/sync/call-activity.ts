@@ -1,4 +1,5 @@
 import type { CallRecord } from "../calls/record.js";
+import { escapeHtml } from "../http/page.js";
 
 // How a canonical call becomes a HubSpot Call engagement (hubspot.md: calls, association type 194).
 
@@ -24,7 +25,6 @@ const STATUS: Record<NonNullable<CallRecord["status"]>, string> = {
   in_progress: "IN_PROGRESS",
 };
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 const paragraphs = (text: string) => escapeHtml(text).split(/\r?\n/).join("<br>");
 
 export function callTitle(record: CallRecord): string {

@@ -2,8 +2,8 @@ import { Worker, type Job, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
-import { backoffDelay, syncJobOptions, SYNC_QUEUE, type SyncJobData } from "../queue/queues.js";
-import { PermanentSyncError, TransientSyncError } from "../hubspot/errors.js";
+import { hubspotBackoffSettings, syncJobOptions, SYNC_QUEUE, type SyncJobData } from "../queue/queues.js";
+import { PermanentSyncError } from "../hubspot/errors.js";
 import { HubSpotRequestError } from "../hubspot/call.js";
 import { recordFallback, type FallbackTargets } from "../fallback/fallback.js";
 import type { Notifier } from "../notify/notifier.js";
@@ -63,10 +63,7 @@ export function startSyncWorker(deps: SyncDeps, options: WorkerOptions): Worker<
       concurrency: options.concurrency,
       lockDuration: options.lockMs,
       stalledInterval: options.lockMs,
-      settings: {
-        backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
-          backoffDelay(attemptsMade, options.backoffMs, error instanceof TransientSyncError ? error.minDelayMs : 0),
-      },
+      settings: hubspotBackoffSettings(options.backoffMs),
     },
   );
   worker.on("error", (error) => log.error({ err: error.message }, "worker error"));
