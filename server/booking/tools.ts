@@ -10,6 +10,7 @@ import { normalisePhone } from "../contacts/phone.js";
 import { Scheduler, type BookingAnswer, type CallerContext, type ToolAnswer } from "./scheduler.js";
 import { enqueueMeeting } from "./meetings.js";
 import { toolDuration } from "../metrics/metrics.js";
+import { connectionByToken } from "../connections/connections.js";
 
 // Live tool endpoints (each connection's toolsUrl), in each vendor's own format:
 //   Retell custom function: {name, call, args} (or args at the root), signed like its webhooks;
@@ -135,7 +136,7 @@ export function bookingToolRoutes(rt: Runtime): Router {
   router.post("/tools/:token", express.raw({ type: () => true, limit: "256kb" }), async (req, res) => {
     const started = performance.now();
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const [connection] = await sql<{ id: string; portalId: string; vendor: string; secretEnc: string }>(rt.db, `SELECT "id", "portalId", "vendor", "secretEnc" FROM "Connection" WHERE "webhookToken" = $1`, [String(req.params.token)]);
+    const connection = await connectionByToken(rt.db, String(req.params.token));
     if (!connection) return void res.status(404).json({ error: "unknown connection: check the tools URL" });
     const vendor = connection.vendor as VendorId;
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(",") : v]));

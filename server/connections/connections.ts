@@ -1,4 +1,4 @@
-import type { Db } from "../db/client.js";
+import { sql, type Db } from "../db/client.js";
 import { encrypt, randomToken } from "../config/crypto.js";
 import { VENDOR_IDS, type VendorId } from "../calls/record.js";
 
@@ -41,6 +41,15 @@ export function viewConnection(row: Row, publicBaseUrl: string): ConnectionView 
 }
 
 export class ConnectionError extends Error {}
+
+/**
+ * The connection a vendor's webhook or tool request names by its URL token (the first query of every
+ * delivery: plain SQL, see sql()). The secret stays encrypted here.
+ */
+export async function connectionByToken(db: Db, token: string): Promise<{ id: string; portalId: string; vendor: string; secretEnc: string } | undefined> {
+  const [connection] = await sql<{ id: string; portalId: string; vendor: string; secretEnc: string }>(db, `SELECT "id", "portalId", "vendor", "secretEnc" FROM "Connection" WHERE "webhookToken" = $1`, [token]);
+  return connection;
+}
 
 /** A new vendor connection with its own unguessable webhook and tools URLs. */
 export async function createConnection(db: Db, options: { portalId: string; vendor: string; secret: string; label?: string; encryptionKey: string; publicBaseUrl: string }): Promise<ConnectionView> {
