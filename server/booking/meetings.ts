@@ -1,7 +1,7 @@
 import { Worker, type Job, type Queue } from "bullmq";
 import type { Runtime } from "../runtime.js";
 import { logger } from "../config/logger.js";
-import { hubspotBackoffSettings } from "../queue/queues.js";
+import { hubspotBackoffSettings, requeueUnlessLive } from "../queue/queues.js";
 import { PermanentSyncError } from "../hubspot/errors.js";
 import { HubSpotRequestError } from "../hubspot/call.js";
 import { hubspotCall } from "../hubspot/call.js";
@@ -23,14 +23,15 @@ export interface MeetingJobData {
 export const meetingJobId = (bookingId: string, version: number) => `meeting.${bookingId}.v${version}`;
 
 /** Queue the Meeting update for the booking's latest change (the job id dedupes redelivery). */
+function meetingJob(booking: { id: string; meetingVersion: number }, attempts: number) {
+  const data: MeetingJobData = { bookingId: booking.id, version: booking.meetingVersion };
+  const options = { jobId: meetingJobId(booking.id, booking.meetingVersion), attempts, backoff: { type: "hubspot" }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
+  return { data, options };
+}
+
 export async function enqueueMeeting(queue: Queue<MeetingJobData>, booking: { id: string; meetingVersion: number }, attempts: number): Promise<void> {
-  await queue.add("meeting", { bookingId: booking.id, version: booking.meetingVersion }, {
-    jobId: meetingJobId(booking.id, booking.meetingVersion),
-    attempts,
-    backoff: { type: "hubspot" },
-    removeOnComplete: { age: 3600, count: 10_000 },
-    removeOnFail: { age: 7 * 24 * 3600 },
-  });
+  const { data, options } = meetingJob(booking, attempts);
+  await queue.add("meeting", data, options);
 }
 
 /**
@@ -92,11 +93,8 @@ export async function sweepMeetings(rt: Runtime, options: { ageMs?: number; fail
   });
   let enqueued = 0;
   for (const row of rows) {
-    const job = await rt.meetingQueue.getJob(meetingJobId(row.id, row.meetingVersion));
-    if (job && !(await job.isCompleted()) && !(await job.isFailed())) continue;
-    if (job) await job.remove().catch(() => undefined);
-    await enqueueMeeting(rt.meetingQueue, row, rt.env.SYNC_MAX_ATTEMPTS);
-    enqueued++;
+    const { data, options } = meetingJob(row, rt.env.SYNC_MAX_ATTEMPTS);
+    if (await requeueUnlessLive(rt.meetingQueue, "meeting", data, options)) enqueued++;
   }
   return enqueued;
 }

@@ -42,3 +42,16 @@ export function syncJobOptions(callId: string, version: number, attempts: number
     removeOnFail: { age: 7 * 24 * 3600 },
   };
 }
+
+/**
+ * The outbox sweeps' step: queue the job again unless one with its id is still waiting, delayed or
+ * running. A finished or failed one is removed first (BullMQ ignores an add whose id exists).
+ * Returns whether it was queued.
+ */
+export async function requeueUnlessLive<T>(queue: Queue<T>, name: string, data: T, options: JobsOptions & { jobId: string }): Promise<boolean> {
+  const job = await queue.getJob(options.jobId);
+  if (job && !(await job.isCompleted()) && !(await job.isFailed())) return false;
+  if (job) await job.remove().catch(() => undefined);
+  await (queue as Queue).add(name, data, options);
+  return true;
+}

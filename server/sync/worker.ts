@@ -2,7 +2,7 @@ import { Worker, type Job, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
-import { hubspotBackoffSettings, syncJobOptions, SYNC_QUEUE, type SyncJobData } from "../queue/queues.js";
+import { hubspotBackoffSettings, requeueUnlessLive, syncJobOptions, SYNC_QUEUE, type SyncJobData } from "../queue/queues.js";
 import { PermanentSyncError } from "../hubspot/errors.js";
 import { HubSpotRequestError } from "../hubspot/call.js";
 import { recordFallback, type FallbackTargets } from "../fallback/fallback.js";
@@ -92,11 +92,8 @@ export async function sweepOutbox(db: Db, queue: Queue<SyncJobData>, maxAttempts
   let enqueued = 0;
   for (const row of rows) {
     if (row.syncedVersion >= row.version) continue;
-    const job = await queue.getJob(syncJobOptions(row.id, row.version, maxAttempts).jobId!);
-    if (job && !(await job.isCompleted()) && !(await job.isFailed())) continue;
-    if (job) await job.remove().catch(() => undefined);
-    await queue.add("sync", { callId: row.id, version: row.version }, syncJobOptions(row.id, row.version, maxAttempts));
-    enqueued++;
+    const options = syncJobOptions(row.id, row.version, maxAttempts);
+    if (await requeueUnlessLive(queue, "sync", { callId: row.id, version: row.version }, { ...options, jobId: options.jobId! })) enqueued++;
   }
   if (enqueued) log.info({ enqueued }, "outbox sweep re-enqueued calls");
   return enqueued;
