@@ -37,8 +37,11 @@ type Settings = { timezone: string; holdMinutes: number; slotStepMinutes: number
 type Service = { id: string; name: string; durationMinutes: number; bufferMinutes: number; aliases: string[]; reminderMinutes: number[] };
 type Staff = { id: string; name: string; email: string; calendar: string; timezone: string; hours: unknown; hubspotOwnerId: string | null };
 
+/** An error's message and driver details (Prisma puts the SQLSTATE in meta). */
+const errorText = (error: unknown) => String((error as { message?: unknown })?.message ?? "") + JSON.stringify((error as { meta?: unknown })?.meta ?? {});
+
 export function isOverlapError(error: unknown): boolean {
-  const text = String((error as { message?: unknown })?.message ?? "") + JSON.stringify((error as { meta?: unknown })?.meta ?? {});
+  const text = errorText(error);
   return text.includes("23P01") || text.includes("Booking_no_overlap") || text.includes("exclusion constraint");
 }
 
@@ -47,7 +50,7 @@ export function isOverlapError(error: unknown): boolean {
  * PostgreSQL breaks that with a deadlock error (40P01) for one of them. The other one wins the slot.
  */
 export function isDeadlock(error: unknown): boolean {
-  const text = String((error as { message?: unknown })?.message ?? "") + JSON.stringify((error as { meta?: unknown })?.meta ?? {});
+  const text = errorText(error);
   return text.includes("40P01") || text.includes("deadlock detected");
 }
 
@@ -82,6 +85,11 @@ function shuffle<T>(items: T[]): T[] {
   return items;
 }
 
+/** A slot of one staff member, as a key. */
+const slotKey = (slot: { start: Date; staff: { id: string } }) => `${slot.staff.id}@${slot.start.getTime()}`;
+/** One live call (its holds are its own). */
+const callKeyOf = (caller: { connectionId: string; vendorCallId: string }) => `${caller.connectionId}:${caller.vendorCallId}`;
+
 const fold = (text: string) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().trim();
 
 export interface SchedulerOptions {
@@ -97,7 +105,6 @@ interface PortalSetup {
   settings: Settings | null;
   services: Service[];
   staff: StaffRow[];
-  loadedAt: number;
 }
 
 export class Scheduler {
@@ -135,7 +142,7 @@ export class Scheduler {
         this.db.serviceType.findMany({ where: { portalId }, orderBy: { name: "asc" } }),
         this.db.staffMember.findMany({ where: { portalId }, orderBy: { name: "asc" } }),
       ]);
-      return { settings, services, staff, loadedAt: Date.now() };
+      return { settings, services, staff };
     })();
     this.setups.set(portalId, loading);
     const expire = () => setTimeout(() => this.setups.get(portalId) === loading && this.setups.delete(portalId), this.setupCacheMs).unref();
@@ -148,7 +155,7 @@ export class Scheduler {
   }
 
   /** The staff member's calendar account, or null when it is not connected (then they are not offered). */
-  private async account(staff: Staff & { portalId: string }): Promise<CalendarAccount | null> {
+  private async account(staff: StaffRow): Promise<CalendarAccount | null> {
     if (staff.calendar === "builtin") return { email: staff.email, accessToken: async () => "" };
     if (!this.calendars) return null;
     try {
@@ -160,7 +167,7 @@ export class Scheduler {
   }
 
   /** Live busy time of the staff calendar that is not one of our own events. */
-  private async foreignBusy(staff: Staff & { portalId: string }, account: CalendarAccount, from: Date, to: Date, ownEventId?: string): Promise<{ start: Date; end: Date }[]> {
+  private async foreignBusy(staff: StaffRow, account: CalendarAccount, from: Date, to: Date, ownEventId?: string): Promise<{ start: Date; end: Date }[]> {
     if (staff.calendar === "builtin") return [];
     const busy = (await this.provider(staff).busy(account, from, to)).filter((b) => !ownEventId || b.eventId !== ownEventId);
     const ids = busy.map((b) => b.eventId).filter((id): id is string => !!id);
@@ -318,10 +325,10 @@ export class Scheduler {
     // process's callers can still take a slot first: the loser looks again, from then on picking at
     // random among the next few free slots, so they spread out instead of queueing for one.
     const tried = new Set<string>();
-    const callKey = `${caller.connectionId}:${caller.vendorCallId}`;
+    const callKey = callKeyOf(caller);
     const blockMs = (service.durationMinutes + service.bufferMinutes) * 60_000;
     for (let round = 0; round < 6 && offered.length < OFFERED; round++) {
-      const candidates: { start: Date; staff: Staff }[] = (await this.freeSlots(caller.portalId, settings, service, options, OFFERED * 6 + tried.size)).filter((s) => !tried.has(`${s.staff.id}@${s.start.getTime()}`));
+      const candidates: { start: Date; staff: Staff }[] = (await this.freeSlots(caller.portalId, settings, service, options, OFFERED * 6 + tried.size)).filter((s) => !tried.has(slotKey(s)));
       if (!candidates.length) break;
       if (round > 0) shuffle(candidates);
       const held = await this.oneAtATime(caller.portalId, async () => {
@@ -332,7 +339,7 @@ export class Scheduler {
           const batch: { start: Date; staff: Staff }[] = [];
           for (const slot of from) {
             if (batch.length === OFFERED - offered.length) break;
-            if (tried.has(`${slot.staff.id}@${slot.start.getTime()}`)) continue;
+            if (tried.has(slotKey(slot))) continue;
             const taken = recent.some((r) => r.staffId === slot.staff.id && r.start < slot.start.getTime() + blockMs && r.end > slot.start.getTime());
             const clash = [...offered, ...batch].some((o) => o.staff.id === slot.staff.id && Math.abs(o.start.getTime() - slot.start.getTime()) < blockMs);
             if (!taken && !clash) batch.push(slot);
@@ -343,7 +350,7 @@ export class Scheduler {
         // Everyone before took what this caller had read: read again, now that their holds are in.
         if (!batch.length) batch = pick(await this.freeSlots(caller.portalId, settings, service, options, OFFERED * 6 + tried.size + recent.length));
         if (!batch.length) return [];
-        for (const slot of batch) tried.add(`${slot.staff.id}@${slot.start.getTime()}`);
+        for (const slot of batch) tried.add(slotKey(slot));
         const placed = await this.hold(caller, settings, service, batch);
         this.recentHolds.set(caller.portalId, [...this.recentlyHeld(caller.portalId), ...placed.map((p) => ({ call: callKey, staffId: p.staff.id, start: p.start.getTime(), end: p.start.getTime() + blockMs, at: Date.now() }))]);
         return placed;
@@ -412,7 +419,7 @@ export class Scheduler {
   /** This call's own holds (a new offer replaces the last one; a booking releases the rest). */
   private async releaseHolds(caller: CallerContext, keep?: string): Promise<void> {
     // Forget them here too, or this process would keep steering other callers away from them.
-    const callKey = `${caller.connectionId}:${caller.vendorCallId}`;
+    const callKey = callKeyOf(caller);
     const recent = this.recentHolds.get(caller.portalId);
     if (recent) this.recentHolds.set(caller.portalId, recent.filter((r) => r.call !== callKey));
     await sql(this.db, `DELETE FROM "Booking" WHERE "status" = 'held' AND "connectionId" = $1 AND "vendorCallId" = $2 AND "id" <> $3`, [caller.connectionId, caller.vendorCallId, keep ?? ""]);
@@ -551,15 +558,16 @@ export class Scheduler {
     const service = booking.serviceType;
     const end = new Date(start.getTime() + service.durationMinutes * 60_000);
     const blockEnd = new Date(end.getTime() + service.bufferMinutes * 60_000);
+    const unreachable = { message: "I can't reach the calendar right now to move that. Someone from the team will call you back.", data: { error: "calendar_unavailable" } };
     const account = await this.account(booking.staff);
-    if (!account) return { message: "I can't reach the calendar right now to move that. Someone from the team will call you back.", data: { error: "calendar_unavailable" } };
+    if (!account) return unreachable;
     const provider = this.provider(booking.staff);
     let busy: { start: Date; end: Date }[];
     try {
       busy = await this.foreignBusy(booking.staff, account, start, blockEnd);
     } catch (error) {
       log.warn({ portalId: caller.portalId, bookingId: booking.id, err: (error as Error).message }, "calendar unreachable for the live check");
-      return { message: "I can't reach the calendar right now to move that. Someone from the team will call you back.", data: { error: "calendar_unavailable" } };
+      return unreachable;
     }
     if (!(await this.fitsHours(booking.staff, start, end)) || overlaps(busy, start, blockEnd)) {
       return this.alternatives(caller, settings, service, start, `${booking.staff.name} isn't available then.`, booking.id);
