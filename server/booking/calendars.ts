@@ -1,6 +1,6 @@
 import type { Env } from "../config/env.js";
 import type { Db } from "../db/client.js";
-import { decrypt, encrypt, randomToken, safeEqual } from "../config/crypto.js";
+import { decrypt, encrypt, randomToken, safeEqual, sealedFor } from "../config/crypto.js";
 import { logger } from "../config/logger.js";
 import { builtinProvider } from "./providers/builtin/index.js";
 import { createGoogleCalendar } from "./providers/google/index.js";
@@ -78,7 +78,7 @@ export class Calendars {
     if (!connection || connection.provider !== staff.calendar) throw new CalendarNotConnectedError(staff.email, "not connected yet");
     if (connection.status !== "connected") throw new CalendarNotConnectedError(staff.email, connection.lastError ?? "needs to be reconnected");
     // The token read with the connection serves this account's requests until it nears expiry.
-    let token = connection.expiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS ? { value: decrypt(connection.accessTokenEnc, this.env.ENCRYPTION_KEY), expiresAt: connection.expiresAt.getTime() } : null;
+    let token = connection.expiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS ? { value: decrypt(connection.accessTokenEnc, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "accessTokenEnc", connection.staffId)), expiresAt: connection.expiresAt.getTime() } : null;
     return {
       email: connection.accountEmail,
       accessToken: async () => {
@@ -91,7 +91,7 @@ export class Calendars {
 
   private async accessToken(staffId: string): Promise<string> {
     const connection = await this.db.calendarConnection.findUniqueOrThrow({ where: { staffId } });
-    if (connection.expiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS) return decrypt(connection.accessTokenEnc, this.env.ENCRYPTION_KEY);
+    if (connection.expiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS) return decrypt(connection.accessTokenEnc, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "accessTokenEnc", connection.staffId));
     let pending = this.refreshing.get(staffId);
     if (!pending) {
       pending = this.refresh(staffId).finally(() => this.refreshing.delete(staffId));
@@ -104,12 +104,12 @@ export class Calendars {
     const connection = await this.db.calendarConnection.findUniqueOrThrow({ where: { staffId } });
     if (!connection.refreshTokenEnc) throw new CalendarNotConnectedError(connection.accountEmail, "no refresh token: reconnect the calendar");
     try {
-      const tokens = await this.external[connection.provider as ExternalProviderId].refresh(decrypt(connection.refreshTokenEnc, this.env.ENCRYPTION_KEY));
+      const tokens = await this.external[connection.provider as ExternalProviderId].refresh(decrypt(connection.refreshTokenEnc, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "refreshTokenEnc", connection.staffId)));
       await this.db.calendarConnection.update({
         where: { staffId },
         data: {
-          accessTokenEnc: encrypt(tokens.accessToken, this.env.ENCRYPTION_KEY),
-          ...(tokens.refreshToken ? { refreshTokenEnc: encrypt(tokens.refreshToken, this.env.ENCRYPTION_KEY) } : {}),
+          accessTokenEnc: encrypt(tokens.accessToken, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "accessTokenEnc", staffId)),
+          ...(tokens.refreshToken ? { refreshTokenEnc: encrypt(tokens.refreshToken, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "refreshTokenEnc", staffId)) } : {}),
           expiresAt: tokens.expiresAt,
         },
       });
@@ -150,8 +150,8 @@ export class Calendars {
       portalId: staff.portalId,
       provider,
       accountEmail: tokens.email,
-      accessTokenEnc: encrypt(tokens.accessToken, this.env.ENCRYPTION_KEY),
-      refreshTokenEnc: tokens.refreshToken ? encrypt(tokens.refreshToken, this.env.ENCRYPTION_KEY) : null,
+      accessTokenEnc: encrypt(tokens.accessToken, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "accessTokenEnc", staff.id)),
+      refreshTokenEnc: tokens.refreshToken ? encrypt(tokens.refreshToken, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "refreshTokenEnc", staff.id)) : null,
       expiresAt: tokens.expiresAt,
       status: "connected",
       lastError: null,
@@ -183,7 +183,7 @@ export class Calendars {
       where: { staffId },
       // A renewal also restarts sync from scratch: Graph's delta window is fixed when it starts, so
       // without this, events further out than its first end would never be seen.
-      data: { channelId: channel.id, channelResourceId: channel.resourceId, channelExpiresAt: channel.expiresAt, channelSecretEnc: encrypt(secret, this.env.ENCRYPTION_KEY), ...(connection.channelId ? { syncCursor: null } : {}) },
+      data: { channelId: channel.id, channelResourceId: channel.resourceId, channelExpiresAt: channel.expiresAt, channelSecretEnc: encrypt(secret, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "channelSecretEnc", staffId)), ...(connection.channelId ? { syncCursor: null } : {}) },
     });
     if (connection.channelId && connection.channelResourceId && connection.channelExpiresAt && provider.unwatch) {
       await provider.unwatch(account, { id: connection.channelId, resourceId: connection.channelResourceId, expiresAt: connection.channelExpiresAt }).catch(() => undefined);
@@ -199,7 +199,7 @@ export class Calendars {
       if (notice.kind === "validation") return { validation: notice.token, accepted, rejected };
       if (notice.kind === "ignored") continue;
       const connection = await this.db.calendarConnection.findUnique({ where: { channelId: notice.channelId } });
-      if (!connection?.channelSecretEnc || !notice.secret || !safeEqual(decrypt(connection.channelSecretEnc, this.env.ENCRYPTION_KEY), notice.secret)) {
+      if (!connection?.channelSecretEnc || !notice.secret || !safeEqual(decrypt(connection.channelSecretEnc, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "channelSecretEnc", connection.staffId)), notice.secret)) {
         rejected++;
         continue;
       }

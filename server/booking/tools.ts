@@ -2,7 +2,7 @@ import express, { Router } from "express";
 import { z } from "zod";
 import type { Runtime } from "../runtime.js";
 import type { VendorId } from "../calls/record.js";
-import { decrypt, sha256Hex } from "../config/crypto.js";
+import { sha256Hex } from "../config/crypto.js";
 import { sql } from "../db/client.js";
 import { logger } from "../config/logger.js";
 import { getVendor } from "../vendors/registry.js";
@@ -10,7 +10,7 @@ import { normalisePhone } from "../contacts/phone.js";
 import { Scheduler, type BookingAnswer, type CallerContext, type ToolAnswer } from "./scheduler.js";
 import { enqueueMeeting } from "./meetings.js";
 import { toolDuration } from "../metrics/metrics.js";
-import { connectionByToken } from "../connections/connections.js";
+import { connectionByToken, connectionSecret } from "../connections/connections.js";
 
 // Live tool endpoints (each connection's toolsUrl), in each vendor's own format:
 //   Retell custom function: {name, call, args} (or args at the root), signed like its webhooks;
@@ -140,7 +140,7 @@ export function bookingToolRoutes(rt: Runtime): Router {
     if (!connection) return void res.status(404).json({ error: "unknown connection: check the tools URL" });
     const vendor = connection.vendor as VendorId;
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(",") : v]));
-    const verified = await getVendor(vendor).verify({ rawBody, headers, now: Date.now() }, decrypt(connection.secretEnc, rt.env.ENCRYPTION_KEY));
+    const verified = await getVendor(vendor).verify({ rawBody, headers, now: Date.now() }, connectionSecret(connection, rt.env.ENCRYPTION_KEY));
     if (!verified.ok) return void res.status(401).json({ error: `signature rejected: ${verified.reason}` });
     let body: unknown;
     try {

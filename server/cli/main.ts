@@ -1,10 +1,11 @@
 import { parseArgs } from "node:util";
 import { loadDotEnv, parseEnv } from "../config/env.js";
 import { createRuntime, type Runtime } from "../runtime.js";
-import { createConnection, listConnections } from "../connections/connections.js";
+import { createConnection, listConnections, rotateSecret } from "../connections/connections.js";
 import { listFallback, replayFallback } from "../fallback/fallback.js";
 import { BookingSetupError } from "../booking/setup.js";
 import { bookingConnect, bookingList, bookingSetup } from "./booking.js";
+import { resealLegacySecrets, secretFrom } from "./secrets.js";
 
 // The operator CLI: `npm run --silent cli -- <command>`. Prints JSON on stdout; errors go to stderr as
 // {"error"} with exit code 1 (2 for usage errors).
@@ -14,8 +15,10 @@ type Command = (rt: Runtime, args: string[]) => Promise<unknown>;
 export class UsageError extends Error {}
 
 const USAGE = `usage:
-  connections add --portal <id> --vendor <retell|vapi|bland|synthflow|generic> --secret <secret> [--label <text>]
+  connections add --portal <id> --vendor <retell|vapi|bland|synthflow|generic> (--secret-file <path> | --secret-stdin) [--label <text>]
+  connections rotate --portal <id> --id <connection id> (--secret-file <path> | --secret-stdin)
   connections list [--portal <id>]
+  secrets reseal
   fallback list [--portal <id>] [--all]
   fallback replay (--id <id> | --all) [--portal <id>]
   booking setup --portal <id> --file <json>
@@ -30,12 +33,34 @@ function options(args: string[], spec: Record<string, { type: "string" | "boolea
   }
 }
 
+const SECRET_OPTIONS = { secret: { type: "string" }, "secret-file": { type: "string" }, "secret-stdin": { type: "boolean" } } as const;
+
+async function secretOption(o: Record<string, string | boolean | undefined>): Promise<string | undefined> {
+  try {
+    return await secretFrom(o);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 const commands: Record<string, Command> = {
   "connections add": async (rt, args) => {
-    const o = options(args, { portal: { type: "string" }, vendor: { type: "string" }, secret: { type: "string" }, label: { type: "string" } });
-    if (!o.portal || !o.vendor || !o.secret) throw new UsageError("connections add needs --portal, --vendor and --secret");
-    const view = await createConnection(rt.db, { portalId: String(o.portal), vendor: String(o.vendor), secret: String(o.secret), label: o.label as string | undefined, encryptionKey: rt.env.ENCRYPTION_KEY, publicBaseUrl: rt.env.PUBLIC_BASE_URL });
+    const o = options(args, { portal: { type: "string" }, vendor: { type: "string" }, ...SECRET_OPTIONS, label: { type: "string" } });
+    const secret = await secretOption(o);
+    if (!o.portal || !o.vendor || !secret) throw new UsageError("connections add needs --portal, --vendor and the secret (--secret-file <path> or --secret-stdin)");
+    const view = await createConnection(rt.db, { portalId: String(o.portal), vendor: String(o.vendor), secret, label: o.label as string | undefined, encryptionKey: rt.env.ENCRYPTION_KEY, publicBaseUrl: rt.env.PUBLIC_BASE_URL });
     return { id: view.id, webhookUrl: view.webhookUrl, toolsUrl: view.toolsUrl };
+  },
+  "connections rotate": async (rt, args) => {
+    const o = options(args, { portal: { type: "string" }, id: { type: "string" }, ...SECRET_OPTIONS });
+    const secret = await secretOption(o);
+    if (!o.portal || !o.id || !secret) throw new UsageError("connections rotate needs --portal, --id and the new secret (--secret-file <path> or --secret-stdin)");
+    await rotateSecret(rt.db, { portalId: String(o.portal), connectionId: String(o.id), secret, encryptionKey: rt.env.ENCRYPTION_KEY });
+    return { rotated: true };
+  },
+  "secrets reseal": async (rt, args) => {
+    options(args, {});
+    return { resealed: await resealLegacySecrets(rt.db, rt.env.ENCRYPTION_KEY) };
   },
   "connections list": async (rt, args) => {
     const o = options(args, { portal: { type: "string" } });

@@ -1,5 +1,6 @@
 import { sql, type Db } from "../db/client.js";
-import { encrypt, randomToken } from "../config/crypto.js";
+import { randomUUID } from "node:crypto";
+import { decrypt, encrypt, randomToken, sealedFor } from "../config/crypto.js";
 import { VENDOR_IDS, type VendorId } from "../calls/record.js";
 
 export interface ConnectionView {
@@ -42,6 +43,11 @@ export function viewConnection(row: Row, publicBaseUrl: string): ConnectionView 
 
 export class ConnectionError extends Error {}
 
+/** A vendor secret decrypts only in its own connection's row. */
+export const connectionSecretSeal = (connectionId: string) => sealedFor("Connection", "secretEnc", connectionId);
+
+export const connectionSecret = (connection: { id: string; secretEnc: string }, encryptionKey: string) => decrypt(connection.secretEnc, encryptionKey, connectionSecretSeal(connection.id));
+
 /**
  * The connection a vendor's webhook or tool request names by its URL token (the first query of every
  * delivery: plain SQL, see sql()). The secret stays encrypted here.
@@ -60,8 +66,9 @@ export async function createConnection(db: Db, options: { portalId: string; vend
   }
   const portal = await db.portal.findUnique({ where: { id: options.portalId } });
   if (!portal) throw new ConnectionError(`portal ${options.portalId} has not installed the app (open /oauth/install first)`);
+  const id = randomUUID();
   const row = await db.connection.create({
-    data: { portalId: options.portalId, vendor: options.vendor, label: options.label ?? null, secretEnc: encrypt(options.secret.trim(), options.encryptionKey), webhookToken: randomToken(24) },
+    data: { id, portalId: options.portalId, vendor: options.vendor, label: options.label ?? null, secretEnc: encrypt(options.secret.trim(), options.encryptionKey, connectionSecretSeal(id)), webhookToken: randomToken(24) },
   });
   return viewConnection(row, options.publicBaseUrl);
 }
@@ -74,6 +81,6 @@ export async function listConnections(db: Db, publicBaseUrl: string, portalId?: 
 /** Replace a connection's secret (rotation). The URLs stay the same. */
 export async function rotateSecret(db: Db, options: { portalId: string; connectionId: string; secret: string; encryptionKey: string }): Promise<void> {
   if (!options.secret || options.secret.trim().length < 8) throw new ConnectionError("the secret must be at least 8 characters");
-  const updated = await db.connection.updateMany({ where: { id: options.connectionId, portalId: options.portalId }, data: { secretEnc: encrypt(options.secret.trim(), options.encryptionKey), lastError: null } });
+  const updated = await db.connection.updateMany({ where: { id: options.connectionId, portalId: options.portalId }, data: { secretEnc: encrypt(options.secret.trim(), options.encryptionKey, connectionSecretSeal(options.connectionId)), lastError: null } });
   if (updated.count !== 1) throw new ConnectionError(`no connection ${options.connectionId} in portal ${options.portalId}`);
 }

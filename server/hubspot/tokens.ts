@@ -1,5 +1,5 @@
 import type { Db } from "../db/client.js";
-import { decrypt, encrypt } from "../config/crypto.js";
+import { decrypt, encrypt, sealedFor } from "../config/crypto.js";
 import { logger } from "../config/logger.js";
 import { classifyHubSpotError, PermanentSyncError, PortalNeedsReauthError, TransientSyncError } from "./errors.js";
 import type { HubSpotClient, HubSpotClientFactory } from "./client.js";
@@ -41,8 +41,8 @@ export class PortalTokens {
     const data = {
       status: "active",
       statusReason: null,
-      accessTokenEnc: encrypt(tokens.accessToken, this.app.encryptionKey),
-      refreshTokenEnc: encrypt(tokens.refreshToken, this.app.encryptionKey),
+      accessTokenEnc: encrypt(tokens.accessToken, this.app.encryptionKey, sealedFor("Portal", "accessTokenEnc", portalId)),
+      refreshTokenEnc: encrypt(tokens.refreshToken, this.app.encryptionKey, sealedFor("Portal", "refreshTokenEnc", portalId)),
       accessExpiresAt: new Date(Date.now() + tokens.expiresInSeconds * 1000),
       scopes,
     };
@@ -67,7 +67,7 @@ export class PortalTokens {
     if (!portal || portal.status === "uninstalled") throw new PermanentSyncError(`portal ${portalId} is not installed`);
     if (portal.status === "needs_reauth") throw new PortalNeedsReauthError(portalId, portal.statusReason ?? "refresh failed");
     if (portal.accessTokenEnc && portal.accessExpiresAt && portal.accessExpiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS) {
-      return decrypt(portal.accessTokenEnc, this.app.encryptionKey);
+      return decrypt(portal.accessTokenEnc, this.app.encryptionKey, sealedFor("Portal", "accessTokenEnc", portalId));
     }
     return this.refresh(portalId);
   }
@@ -104,13 +104,13 @@ export class PortalTokens {
         if (portal.status === "needs_reauth") throw new PortalNeedsReauthError(portalId, portal.statusReason ?? "refresh failed");
         // Another process refreshed while we waited for the lock.
         if (portal.accessTokenEnc && portal.updatedAt.getTime() >= startedAt && portal.accessExpiresAt && portal.accessExpiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS) {
-          return decrypt(portal.accessTokenEnc, this.app.encryptionKey);
+          return decrypt(portal.accessTokenEnc, this.app.encryptionKey, sealedFor("Portal", "accessTokenEnc", portalId));
         }
         let response;
         try {
           response = await this.clients
             .anonymous()
-            .oauth.tokensApi.create("refresh_token", undefined, undefined, this.app.clientId, this.app.clientSecret, decrypt(portal.refreshTokenEnc, this.app.encryptionKey));
+            .oauth.tokensApi.create("refresh_token", undefined, undefined, this.app.clientId, this.app.clientSecret, decrypt(portal.refreshTokenEnc, this.app.encryptionKey, sealedFor("Portal", "refreshTokenEnc", portalId)));
         } catch (error) {
           const failure = classifyHubSpotError(error);
           if (failure.kind === "transient" || failure.kind === "rate_limited") throw new TransientSyncError(`token refresh: ${failure.message}`);
@@ -121,8 +121,8 @@ export class PortalTokens {
         await tx.portal.update({
           where: { id: portalId },
           data: {
-            accessTokenEnc: encrypt(response.accessToken, this.app.encryptionKey),
-            refreshTokenEnc: encrypt(response.refreshToken || decrypt(portal.refreshTokenEnc, this.app.encryptionKey), this.app.encryptionKey),
+            accessTokenEnc: encrypt(response.accessToken, this.app.encryptionKey, sealedFor("Portal", "accessTokenEnc", portalId)),
+            refreshTokenEnc: encrypt(response.refreshToken || decrypt(portal.refreshTokenEnc, this.app.encryptionKey, sealedFor("Portal", "refreshTokenEnc", portalId)), this.app.encryptionKey, sealedFor("Portal", "refreshTokenEnc", portalId)),
             accessExpiresAt: new Date(Date.now() + response.expiresIn * 1000),
           },
         });

@@ -1,13 +1,13 @@
 import type { Queue } from "bullmq";
 import { randomUUID } from "node:crypto";
 import { Prisma, sql, type Db } from "../db/client.js";
-import { decrypt, sha256Hex } from "../config/crypto.js";
+import { sha256Hex } from "../config/crypto.js";
 import { logger } from "../config/logger.js";
 import { callRecordSchema, mergeCallRecords, type CallRecord } from "../calls/record.js";
 import { getVendor } from "../vendors/registry.js";
 import { syncJobOptions, type SyncJobData } from "../queue/queues.js";
 import { callerKeyOf } from "../sync/sync-call.js";
-import { connectionByToken } from "../connections/connections.js";
+import { connectionByToken, connectionSecret } from "../connections/connections.js";
 
 const log = logger("ingest");
 const ENQUEUE_TIMEOUT_MS = 1_000;
@@ -48,7 +48,7 @@ export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promi
   if (!connection) return { kind: "unknown_connection" };
   const vendor = getVendor(connection.vendor as CallRecord["vendor"]);
 
-  const verified = await vendor.verify({ rawBody: delivery.rawBody, headers: delivery.headers, now: delivery.now }, decrypt(connection.secretEnc, deps.encryptionKey));
+  const verified = await vendor.verify({ rawBody: delivery.rawBody, headers: delivery.headers, now: delivery.now }, connectionSecret(connection, deps.encryptionKey));
   if (!verified.ok) {
     await noteError(deps.db, connection.id, `signature rejected: ${verified.reason}`);
     return { kind: "unauthorized", reason: verified.reason, vendor: vendor.id };

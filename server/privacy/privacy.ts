@@ -2,7 +2,7 @@ import express, { Router } from "express";
 import type { Runtime } from "../runtime.js";
 import type { Prisma } from "../db/client.js";
 import type { CallRecord } from "../calls/record.js";
-import { decrypt } from "../config/crypto.js";
+import { decrypt, sealedFor } from "../config/crypto.js";
 import { logger } from "../config/logger.js";
 import { ContactIndexStore } from "../contacts/index-store.js";
 import { verifyV3 } from "../ui/hubspot-signature.js";
@@ -51,7 +51,7 @@ export async function uninstallPortal(rt: Runtime, portalId: string): Promise<{ 
   if (portal.refreshTokenEnc) {
     await rt.clients
       .anonymous()
-      .oauth.refreshTokensApi.archive(decrypt(portal.refreshTokenEnc, rt.env.ENCRYPTION_KEY))
+      .oauth.refreshTokensApi.archive(decrypt(portal.refreshTokenEnc, rt.env.ENCRYPTION_KEY, sealedFor("Portal", "refreshTokenEnc", portalId)))
       .catch((error: Error) => log.warn({ portalId, err: error.message }, "refresh token revocation failed (it is deleted here anyway)"));
   }
   // Staff calendars: push channels stopped, tokens deleted, before the staff rows go.

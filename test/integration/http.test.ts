@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import { startStack, type Connection, type Stack } from "../support/harness.js";
 import { genericCall } from "../support/payloads.js";
 import { REQUIRED_SCOPES } from "../../server/hubspot/scopes.js";
-import { decrypt } from "../../server/config/crypto.js";
+import { decrypt, sealedFor } from "../../server/config/crypto.js";
 
 const run = promisify(execFile);
 let stack: Stack;
@@ -101,8 +101,11 @@ describe("OAuth", () => {
     // Tokens at rest are encrypted, one row per portal.
     const rows = await stack.app.runtime.db.portal.findMany({ where: { id: portal } });
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.accessTokenEnc).toMatch(/^v1\./);
-    const plain = decrypt(rows[0]!.accessTokenEnc!, stack.env.ENCRYPTION_KEY);
+    expect(rows[0]!.accessTokenEnc).toMatch(/^v2\./);
+    const plain = decrypt(rows[0]!.accessTokenEnc!, stack.env.ENCRYPTION_KEY, sealedFor("Portal", "accessTokenEnc", portal));
+    // Bound to its row and column: the same ciphertext is unreadable as another portal's or as the refresh token.
+    expect(() => decrypt(rows[0]!.accessTokenEnc!, stack.env.ENCRYPTION_KEY, sealedFor("Portal", "accessTokenEnc", "1"))).toThrow();
+    expect(() => decrypt(rows[0]!.accessTokenEnc!, stack.env.ENCRYPTION_KEY, sealedFor("Portal", "refreshTokenEnc", portal))).toThrow();
     expect(plain.length).toBeGreaterThan(8);
     expect(JSON.stringify(rows[0])).not.toContain(plain);
     // The app's custom properties exist in the portal.
