@@ -47,6 +47,7 @@ export function benchEnv(databaseUrl: string, extra: Record<string, string> = {}
     PUBLIC_BASE_URL: "https://bench.example",
     HUBSPOT_CLIENT_ID: "bench-client",
     HUBSPOT_CLIENT_SECRET: "bench-secret",
+    HUBSPOT_APP_ID: "1000001",
     ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     REDIS_PREFIX: `bench-${randomBytes(3).toString("hex")}`,
     ...extra,
@@ -88,8 +89,8 @@ async function waitForHttp(url: string): Promise<void> {
 }
 
 /** Web and worker processes against the HubSpot simulator, and one portal installed through OAuth. */
-export async function startDeployment(sim: { url: string; registerApp(app: { clientId: string; clientSecret: string; redirectUri: string }): void; issueAuthCode(portalId: string): string }, env: Record<string, string>) {
-  sim.registerApp({ clientId: env.HUBSPOT_CLIENT_ID!, clientSecret: env.HUBSPOT_CLIENT_SECRET!, redirectUri: `${env.PUBLIC_BASE_URL}/oauth/callback` });
+export async function startDeployment(sim: { url: string; registerApp(app: { clientId: string; clientSecret: string; redirectUri: string; appId?: number }): void; issueAuthCode(portalId: string): string }, env: Record<string, string>) {
+  sim.registerApp({ clientId: env.HUBSPOT_CLIENT_ID!, clientSecret: env.HUBSPOT_CLIENT_SECRET!, redirectUri: `${env.PUBLIC_BASE_URL}/oauth/callback`, appId: Number(env.HUBSPOT_APP_ID) });
   const web = await startProcess("web", env);
   const worker = await startProcess("worker", { ...env, PORT: "0" });
   const portalId = String(randomInt(10_000_000, 99_999_999));

@@ -14,6 +14,8 @@ const envSchema = z.object({
   PUBLIC_BASE_URL: z.string().url(),
   HUBSPOT_CLIENT_ID: z.string().min(1),
   HUBSPOT_CLIENT_SECRET: z.string().min(1), // secret
+  /** The app's id in HubSpot (developer account, app settings): webhook events must carry it. */
+  HUBSPOT_APP_ID: z.string().regex(/^\d+$/, "must be the numeric app id from the HubSpot app's settings"),
   HUBSPOT_API_BASE_URL: z.string().url().default("https://api.hubapi.com"),
   HUBSPOT_AUTH_BASE_URL: z.string().url().default("https://app.hubspot.com"),
   ENCRYPTION_KEY: base64Key32, // secret

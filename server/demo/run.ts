@@ -28,6 +28,7 @@ async function main() {
     PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL ?? "https://receptionist.demo.example",
     HUBSPOT_CLIENT_ID: CLIENT_ID,
     HUBSPOT_CLIENT_SECRET: CLIENT_SECRET,
+    HUBSPOT_APP_ID: "1000001",
     HUBSPOT_API_BASE_URL: sim.url,
     HUBSPOT_AUTH_BASE_URL: "https://app.hubspot.demo",
     ENCRYPTION_KEY: process.env.ENCRYPTION_KEY ?? randomBytes(32).toString("base64"),
@@ -38,7 +39,7 @@ async function main() {
   });
   const app = await start("all", createRuntime(env));
   const db = app.runtime.db;
-  sim.registerApp({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: new URL("/oauth/callback", env.PUBLIC_BASE_URL).toString() });
+  sim.registerApp({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: new URL("/oauth/callback", env.PUBLIC_BASE_URL).toString(), appId: Number(env.HUBSPOT_APP_ID) });
   say(`HubSpot simulator at ${sim.url}; app at ${app.url}`);
 
   // 1. Install through OAuth, as a portal admin would.

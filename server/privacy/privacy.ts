@@ -5,7 +5,7 @@ import type { CallRecord } from "../calls/record.js";
 import { decrypt, sealedFor } from "../config/crypto.js";
 import { logger } from "../config/logger.js";
 import { ContactIndexStore } from "../contacts/index-store.js";
-import { verifyV3 } from "../ui/hubspot-signature.js";
+import { readWebhookDelivery } from "../hubspot/webhook-delivery.js";
 
 const log = logger("privacy");
 
@@ -76,49 +76,39 @@ export async function uninstallPortal(rt: Runtime, portalId: string): Promise<{ 
   return { uninstalled: true };
 }
 
-interface HubSpotEvent {
-  subscriptionType?: string;
-  portalId?: number | string;
-  objectId?: number | string;
-  mergedObjectIds?: (number | string)[];
-  primaryObjectId?: number | string;
-  newObjectId?: number | string;
-}
-
 /**
  * HubSpot's app webhooks (hubspot-app/app/webhooks): privacy deletion, and contact merge / deletion
- * to keep the app-side index honest. Signed with the v3 signature like hubspot.fetch requests.
+ * to keep the app-side index honest. Signed with the v3 signature like hubspot.fetch requests, so
+ * readWebhookDelivery also tells the two apart (server/hubspot/webhook-delivery.ts).
  */
 export function hubspotWebhookRoutes(rt: Runtime): Router {
   const router = Router();
-  router.post("/hubspot/webhooks", express.raw({ type: () => true, limit: "1mb" }), async (req, res) => {
-    const rawBody = Buffer.isBuffer(req.body) ? req.body.toString("utf8") : "";
-    const check = verifyV3({
-      secret: rt.env.HUBSPOT_CLIENT_SECRET,
-      method: "POST",
-      url: `${new URL(rt.env.PUBLIC_BASE_URL).origin}${req.originalUrl}`,
-      rawBody,
+  router.post("/hubspot/webhooks", express.raw({ type: () => true, limit: "256kb" }), async (req, res) => {
+    const delivery = readWebhookDelivery({
+      clientSecret: rt.env.HUBSPOT_CLIENT_SECRET,
+      appId: rt.env.HUBSPOT_APP_ID,
+      publicBaseUrl: rt.env.PUBLIC_BASE_URL,
+      originalUrl: req.originalUrl,
+      rawBody: Buffer.isBuffer(req.body) ? req.body.toString("utf8") : "",
       signature: req.header("x-hubspot-signature-v3"),
       timestamp: req.header("x-hubspot-request-timestamp"),
       now: Date.now(),
     });
-    if (!check.ok) {
-      res.status(401).json({ error: check.reason });
+    if (!delivery.ok) {
+      log.warn({ reason: delivery.reason }, "HubSpot webhook refused");
+      res.status(delivery.status).json({ error: delivery.reason });
       return;
     }
-    let events: HubSpotEvent[];
-    try {
-      const parsed = JSON.parse(rawBody) as unknown;
-      events = Array.isArray(parsed) ? parsed : [parsed as HubSpotEvent];
-    } catch {
-      res.status(400).json({ error: "body is not JSON" });
-      return;
-    }
+    const events = delivery.events;
+    // Events act only on portals that have the app installed now.
+    const installed = new Set(
+      (await rt.db.portal.findMany({ where: { id: { in: [...new Set(events.map((e) => String(e.portalId ?? "")))] }, status: { not: "uninstalled" } }, select: { id: true } })).map((p) => p.id),
+    );
     const index = new ContactIndexStore(rt.db);
     for (const event of events) {
       const portalId = String(event.portalId ?? "");
       const contactId = String(event.objectId ?? "");
-      if (!portalId || !contactId) continue;
+      if (!portalId || !contactId || !installed.has(portalId)) continue;
       switch (event.subscriptionType) {
         case "contact.privacyDeletion":
           await forgetContact(rt, portalId, contactId);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { startStack, TEST_CLIENT_SECRET, TEST_PUBLIC_BASE_URL, type Connection, type Stack } from "../support/harness.js";
+import { startStack, TEST_APP_ID, TEST_CLIENT_SECRET, TEST_PUBLIC_BASE_URL, type Connection, type Stack } from "../support/harness.js";
 import { retellCall } from "../support/payloads.js";
 import { signV3 } from "../../server/ui/hubspot-signature.js";
 import { playerUrl } from "../../server/recordings/links.js";
@@ -360,8 +360,8 @@ describe("recordings", () => {
 });
 
 describe("HubSpot webhooks: privacy deletion and uninstall", () => {
-  const sendEvents = async (events: unknown[], secret = TEST_CLIENT_SECRET) => {
-    const body = JSON.stringify(events);
+  const sendEvents = async (events: Record<string, unknown>[], secret = TEST_CLIENT_SECRET) => {
+    const body = JSON.stringify(events.map((event) => ({ appId: Number(TEST_APP_ID), ...event })));
     const timestamp = Date.now();
     const url = `${TEST_PUBLIC_BASE_URL}/hubspot/webhooks`;
     return fetch(`${stack.url}/hubspot/webhooks`, { method: "POST", headers: { "content-type": "application/json", "x-hubspot-signature-v3": signV3(secret, "POST", url, body, timestamp), "x-hubspot-request-timestamp": String(timestamp) }, body });

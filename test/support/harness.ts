@@ -15,6 +15,7 @@ import { startHubSpotSim, type HubSpotSim } from "../sim/hubspot/index.js";
 export const TEST_CLIENT_ID = "test-client-id";
 export const TEST_CLIENT_SECRET = "test-client-secret-0123456789";
 export const TEST_PUBLIC_BASE_URL = "https://receptionist.test.example";
+export const TEST_APP_ID = "3141592";
 export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
 
 export interface StackOptions {
@@ -61,6 +62,7 @@ export function testEnv(simUrl: string, overrides: Record<string, string> = {}):
     PUBLIC_BASE_URL: TEST_PUBLIC_BASE_URL,
     HUBSPOT_CLIENT_ID: TEST_CLIENT_ID,
     HUBSPOT_CLIENT_SECRET: TEST_CLIENT_SECRET,
+    HUBSPOT_APP_ID: TEST_APP_ID,
     HUBSPOT_API_BASE_URL: simUrl,
     HUBSPOT_AUTH_BASE_URL: "https://app.hubspot.test",
     ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
@@ -105,7 +107,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const prefix = options.prefix ?? `t-${randomBytes(4).toString("hex")}`;
   const app = await start(options.role ?? "all", createRuntime(env, { prefix }));
   const url = app.url ?? "";
-  sim.registerApp({ clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, redirectUri: `${TEST_PUBLIC_BASE_URL}/oauth/callback` });
+  sim.registerApp({ clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, redirectUri: `${TEST_PUBLIC_BASE_URL}/oauth/callback`, appId: Number(TEST_APP_ID) });
 
   const stack: Stack = {
     env,

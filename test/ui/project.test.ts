@@ -4,6 +4,7 @@ import { translate } from "@hubspot/project-parsing-lib/translate";
 import { isKnownPlatformVersion } from "@hubspot/project-parsing-lib/projects";
 import { validateUid } from "@hubspot/project-parsing-lib/uid";
 import { REQUIRED_SCOPES } from "../../server/hubspot/scopes.js";
+import { BACKEND_URL } from "../../hubspot-app/app/shared/backend.js";
 
 // The HubSpot project parses offline, as `hs project upload` would read it (full schema validation
 // needs a HubSpot account).
@@ -28,6 +29,13 @@ describe("hubspot-app project", () => {
     expect(app.config.auth.requiredScopes).toEqual([...REQUIRED_SCOPES]);
     const card = JSON.parse(readFileSync("hubspot-app/app/cards/calls-card-hsmeta.json", "utf8"));
     expect(card.config).toMatchObject({ location: "crm.record.sidebar", objectTypes: ["contacts"] });
+    // Extensions may only reach the UI backend and the player page, never the webhook or tool endpoints.
+    expect(app.config.permittedUrls.fetch).toEqual([`${BACKEND_URL}/ui/v1/`]);
+    expect(app.config.permittedUrls.iframe).toEqual([`${BACKEND_URL}/recordings/`]);
+    const sources = ["cards/CallsCard.tsx", "settings/Settings.tsx"].map((file) => readFileSync(`hubspot-app/app/${file}`, "utf8")).join("\n");
+    const paths = [...sources.matchAll(/backend(?:<[^>]*>)?\(\s*[`"]([^`"$]*)/g)].map((m) => m[1]!);
+    expect(paths.length).toBeGreaterThan(5);
+    for (const path of paths) expect(path.startsWith("/ui/v1/")).toBe(true);
     const hooks = JSON.parse(readFileSync("hubspot-app/app/webhooks/webhooks-hsmeta.json", "utf8"));
     expect(hooks.config.subscriptions.hubEvents).toEqual([{ subscriptionType: "contact.privacyDeletion", active: true }]);
   });

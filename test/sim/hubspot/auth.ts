@@ -42,6 +42,8 @@ export interface OAuthApp {
   clientSecret: string;
   redirectUri: string;
   scopes?: string[];
+  /** HubSpot's id of the app (what webhook events carry as appId); assigned when not given. */
+  appId?: number;
 }
 
 export interface AccessTokenGrant {
@@ -86,7 +88,7 @@ export class OAuthServer {
 
   /** Registering a client id again replaces its secret, redirect URI and scopes. */
   registerApp(app: OAuthApp): void {
-    const appId = this.apps.get(app.clientId)?.appId ?? this.nextAppId++;
+    const appId = app.appId ?? this.apps.get(app.clientId)?.appId ?? this.nextAppId++;
     this.apps.set(app.clientId, { ...app, scopes: app.scopes ?? [...ALL_SCOPES], appId });
     this.lastClientId = app.clientId;
   }
@@ -141,6 +143,10 @@ export class OAuthServer {
     this.accessTokens.set(access.token, access);
     // A refresh returns the same refresh token.
     return { token_type: "bearer", refresh_token: refresh.token, access_token: access.token, expires_in: this.accessTokenTtlSeconds };
+  }
+
+  app(clientId: string): (Required<OAuthApp> & { appId: number }) | undefined {
+    return this.apps.get(clientId);
   }
 
   /** GET /oauth/v1/access-tokens/:token */

@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { randomUUID } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import type { CountryCode } from "libphonenumber-js";
 import { OAuthServer, type OAuthApp } from "./auth.js";
 import { createApp, RateLimiter, type Fault, type FaultRequest, type RequestRecord, type SimRuntime } from "./server.js";
@@ -78,6 +78,8 @@ export class HubSpotSim {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   private nextObjectId = 1001;
+  private nextEventId = 1;
+  private readonly appClientIds: string[] = [];
   private nextOwnerId = 70_000_001;
 
   constructor(options: SimOptions = {}) {
@@ -91,12 +93,37 @@ export class HubSpotSim {
   /** A public app; tokens carry `scopes` (default: every scope the simulator knows). */
   registerApp(app: OAuthApp): void {
     this.oauth.registerApp(app);
+    this.appClientIds.push(app.clientId);
+  }
+
+  private lastAppClientId(): string {
+    const last = this.appClientIds.at(-1);
+    if (!last) throw new Error("no app registered");
+    return last;
   }
 
   /** The code HubSpot sends to the redirect URI once a user of `portalId` installs the app. */
   issueAuthCode(portalId: string, options: string[] | { scopes?: string[]; clientId?: string } = {}): string {
     this.portalStore(portalId);
     return this.oauth.issueAuthCode(portalId, Array.isArray(options) ? { scopes: options } : options);
+  }
+
+  /**
+   * An app webhook delivery as HubSpot makes it: POST to the app's target URL (no query string), a JSON
+   * array of at most 100 events, each with the app's id, an event id, the subscription and the time;
+   * signed v3 with the app's client secret over the target URL. `send` is where the request really goes
+   * (the app's local address); `targetUrl` is what HubSpot signs (the public URL).
+   */
+  async deliverAppWebhook(options: { clientId?: string; targetUrl: string; send: string; events: Record<string, unknown>[] }): Promise<{ status: number; body: string }> {
+    const app = this.oauth.app(options.clientId ?? this.lastAppClientId());
+    if (!app) throw new Error("deliverAppWebhook: register the app first");
+    if (options.events.length > 100) throw new Error("HubSpot sends at most 100 events per request");
+    const now = Date.now();
+    const events = options.events.map((event, i) => ({ eventId: this.nextEventId++, subscriptionId: 4_000_000 + i, appId: app.appId, occurredAt: now, attemptNumber: 0, changeSource: "CRM", ...event }));
+    const body = JSON.stringify(events);
+    const signature = createHmac("sha256", app.clientSecret).update(`POST${options.targetUrl}${body}${now}`).digest("base64");
+    const response = await fetch(options.send, { method: "POST", headers: { "content-type": "application/json", "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": String(now) }, body });
+    return { status: response.status, body: await response.text() };
   }
 
   expireAccessTokens(portalId: string): void {
