@@ -10,6 +10,7 @@ import { normaliseEmail, normalisePhone } from "../contacts/phone.js";
 import { upsertCaller } from "../contacts/resolve.js";
 import { loadMapping } from "../mapping/store.js";
 import { LEAD_SOURCE_VALUE } from "../mapping/fields.js";
+import { escapeHtml } from "../http/page.js";
 
 const log = logger("booking.meetings");
 const MEETING_TO_CONTACT = 200;
@@ -98,6 +99,11 @@ export async function sweepMeetings(rt: Runtime, options: { ageMs?: number; fail
   }
   return enqueued;
 }
+/** The Meeting's body (HTML in HubSpot): service and staff names are an admin's text, so escaped. */
+export function meetingBody(booking: { serviceType: { name: string; durationMinutes: number }; staff: { name: string } }): string {
+  return `<p>Booked by the AI receptionist: ${escapeHtml(booking.serviceType.name)} (${booking.serviceType.durationMinutes} minutes) with ${escapeHtml(booking.staff.name)}.</p>`;
+}
+
 const OUTCOME = { booked: "SCHEDULED", rescheduled: "RESCHEDULED", cancelled: "CANCELED" } as const;
 
 /**
@@ -130,7 +136,7 @@ async function logMeeting(rt: Runtime, bookingId: string, action: keyof typeof O
   const properties: Record<string, string> = {
     hs_timestamp: booking.startAt.toISOString(),
     hs_meeting_title: `${booking.serviceType.name} with ${booking.staff.name}`,
-    hs_meeting_body: `<p>Booked by the AI receptionist: ${booking.serviceType.name} (${booking.serviceType.durationMinutes} minutes) with ${booking.staff.name}.</p>`,
+    hs_meeting_body: meetingBody(booking),
     hs_meeting_start_time: booking.startAt.toISOString(),
     hs_meeting_end_time: booking.endAt.toISOString(),
     hs_meeting_outcome: OUTCOME[action],

@@ -1,6 +1,8 @@
 import type { Queue } from "bullmq";
 import type { Runtime } from "../runtime.js";
-import { randomToken } from "../config/crypto.js";
+import { createHmac, hkdfSync } from "node:crypto";
+import type { Env } from "../config/env.js";
+import { randomToken, safeEqual } from "../config/crypto.js";
 import { logger } from "../config/logger.js";
 import { REQUIRED_SCOPES } from "./scopes.js";
 import { classifyHubSpotError } from "./errors.js";
@@ -9,19 +11,35 @@ import { loadMapping } from "../mapping/store.js";
 import { syncJobOptions, type SyncJobData } from "../queue/queues.js";
 
 const log = logger("oauth");
-const STATE_TTL_MS = 15 * 60_000;
+export const STATE_TTL_MS = 15 * 60_000;
 
 export const redirectUri = (publicBaseUrl: string) => new URL("/oauth/callback", publicBaseUrl).toString();
 
-/** The HubSpot authorize URL with a fresh single-use state. */
-export async function installUrl(rt: Runtime): Promise<string> {
-  const state = randomToken();
-  await rt.db.oAuthState.create({ data: { state } });
-  const url = new URL("/oauth/authorize", rt.env.HUBSPOT_AUTH_BASE_URL);
-  url.searchParams.set("client_id", rt.env.HUBSPOT_CLIENT_ID);
-  url.searchParams.set("redirect_uri", redirectUri(rt.env.PUBLIC_BASE_URL));
+// The OAuth state is signed and expiring ("<nonce>.<expires ms>.<mac>"), so /oauth/install, which
+// anyone can open, writes nothing. A callback uses its state up by inserting the nonce (a replay finds
+// it there); those rows exist only for real callbacks and are purged after the state's lifetime.
+const stateKey = (encryptionKey: string) => Buffer.from(hkdfSync("sha256", Buffer.from(encryptionKey, "base64"), Buffer.alloc(0), Buffer.from("oauth-state"), 32));
+const stateMac = (encryptionKey: string, body: string) => createHmac("sha256", stateKey(encryptionKey)).update(body).digest("base64url");
+
+export function signState(encryptionKey: string, now = Date.now()): string {
+  const body = `${randomToken(18)}.${now + STATE_TTL_MS}`;
+  return `${body}.${stateMac(encryptionKey, body)}`;
+}
+
+/** The nonce of a state we signed that has not expired, or null. */
+export function verifiedStateNonce(encryptionKey: string, state: string, now = Date.now()): string | null {
+  const [nonce, expires, mac] = state.split(".");
+  if (!nonce || !expires || !mac || !/^\d+$/.test(expires) || Number(expires) < now) return null;
+  return safeEqual(stateMac(encryptionKey, `${nonce}.${expires}`), mac) ? nonce : null;
+}
+
+/** The HubSpot authorize URL with a fresh signed, single-use state. */
+export function installUrl(env: Pick<Env, "HUBSPOT_AUTH_BASE_URL" | "HUBSPOT_CLIENT_ID" | "PUBLIC_BASE_URL" | "ENCRYPTION_KEY">): string {
+  const url = new URL("/oauth/authorize", env.HUBSPOT_AUTH_BASE_URL);
+  url.searchParams.set("client_id", env.HUBSPOT_CLIENT_ID);
+  url.searchParams.set("redirect_uri", redirectUri(env.PUBLIC_BASE_URL));
   url.searchParams.set("scope", REQUIRED_SCOPES.join(" "));
-  url.searchParams.set("state", state);
+  url.searchParams.set("state", signState(env.ENCRYPTION_KEY));
   return url.toString();
 }
 
@@ -34,7 +52,8 @@ export type CallbackResult = { ok: true; portalId: string; resumed: number } | {
  */
 export async function completeInstall(rt: Runtime, code: string | undefined, state: string | undefined): Promise<CallbackResult> {
   if (!code || !state) return { ok: false, status: 400, reason: "The install link is incomplete (code or state missing). Start the install again." };
-  const used = await rt.db.oAuthState.updateMany({ where: { state, usedAt: null, createdAt: { gt: new Date(Date.now() - STATE_TTL_MS) } }, data: { usedAt: new Date() } });
+  const nonce = verifiedStateNonce(rt.env.ENCRYPTION_KEY, state);
+  const used = nonce ? await rt.db.oAuthState.createMany({ data: [{ state: nonce, usedAt: new Date() }], skipDuplicates: true }) : { count: 0 };
   if (used.count !== 1) return { ok: false, status: 400, reason: "This install link has expired or was already used. Start the install again." };
 
   const oauth = rt.clients.anonymous().oauth;

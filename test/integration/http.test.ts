@@ -5,6 +5,7 @@ import { startStack, type Connection, type Stack } from "../support/harness.js";
 import { genericCall } from "../support/payloads.js";
 import { REQUIRED_SCOPES } from "../../server/hubspot/scopes.js";
 import { decrypt, sealedFor } from "../../server/config/crypto.js";
+import { signState, STATE_TTL_MS } from "../../server/hubspot/oauth.js";
 
 const run = promisify(execFile);
 let stack: Stack;
@@ -81,6 +82,24 @@ describe("health and metrics", () => {
 });
 
 describe("OAuth", () => {
+  it("opening the install link writes nothing (the state is signed and expiring); a tampered or expired state fails", async () => {
+    const before = await stack.app.runtime.db.oAuthState.count();
+    const states: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const response = await fetch(`${stack.url}/oauth/install`, { redirect: "manual" });
+      states.push(new URL(response.headers.get("location")!).searchParams.get("state")!);
+    }
+    expect(await stack.app.runtime.db.oAuthState.count()).toBe(before);
+    expect(new Set(states).size).toBe(20);
+    const [nonce, expires] = states[0]!.split(".");
+    const extended = `${nonce}.${Number(expires) + 3_600_000}.${states[0]!.split(".")[2]}`;
+    expect((await fetch(`${stack.url}/oauth/callback?code=${stack.sim.issueAuthCode("55500012")}&state=${extended}`)).status).toBe(400);
+    const expired = signState(stack.env.ENCRYPTION_KEY, Date.now() - STATE_TTL_MS - 1_000);
+    const late = await fetch(`${stack.url}/oauth/callback?code=${stack.sim.issueAuthCode("55500012")}&state=${expired}`);
+    expect(late.status).toBe(400);
+    expect(await late.text()).toContain("expired or was already used");
+  });
+
   it("install redirects to HubSpot with client id, redirect URI, scopes and a single-use state", async () => {
     const response = await fetch(`${stack.url}/oauth/install`, { redirect: "manual" });
     expect(response.status).toBe(302);
