@@ -7,6 +7,7 @@ import { startSyncWorker, sweepOutbox } from "./sync/worker.js";
 import { featureRouters } from "./features.js";
 import { startMeetingWorker, sweepMeetings } from "./booking/meetings.js";
 import { Scheduler } from "./booking/scheduler.js";
+import { retentionSweeper } from "./retention/retention.js";
 
 const log = logger("main");
 
@@ -49,6 +50,7 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
     const meetingConnection = runtime.workerRedis.duplicate();
     const meetings = startMeetingWorker(runtime, meetingConnection);
     const scheduler = new Scheduler(runtime.db);
+    const purgeExpired = retentionSweeper(runtime.db, runtime.env);
     let sweeping = true;
     const sweeper = (async () => {
       while (sweeping) {
@@ -57,6 +59,7 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
         await sweepMeetings(runtime).catch((error: Error) => log.warn({ err: error.message }, "meeting sweep failed"));
         await scheduler.purgeExpiredHolds().catch((error: Error) => log.warn({ err: error.message }, "hold purge failed"));
         await runtime.calendars.sweep().catch((error: Error) => log.warn({ err: error.message }, "calendar sweep failed"));
+        await purgeExpired().catch((error: Error) => log.warn({ err: error.message }, "retention purge failed"));
         await sleep(runtime.env.OUTBOX_SWEEP_MS);
       }
     })();

@@ -27,7 +27,7 @@ export function calendarRoutes(rt: Runtime): Router {
     }
   });
 
-  router.post("/calendar/push/:provider", express.json({ limit: "1mb", type: () => true }), async (req, res) => {
+  router.post("/calendar/push/:provider", express.json({ limit: "256kb", type: () => true }), async (req, res) => {
     const provider = String(req.params.provider) as ExternalProviderId;
     if (!EXTERNAL_PROVIDERS.includes(provider)) return void res.status(404).json({ error: `unknown calendar provider "${provider}"` });
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(",") : v]));

@@ -12,8 +12,10 @@ import type { CalendarAccount, CalendarOAuth, CalendarProvider, PushNotice } fro
 // that keeps ExternalBusy (busy time that is not ours) current for availability.
 
 const log = logger("booking.calendars");
+/** Distinct channels taken from one push request (Graph batches notifications; Google sends one). */
+const MAX_PUSH_CHANNELS = 100;
 const REFRESH_MARGIN_MS = 5 * 60_000;
-const OAUTH_STATE_TTL_MS = 24 * 3600_000;
+export const OAUTH_STATE_TTL_MS = 24 * 3600_000;
 /** A channel is renewed when it has less than this left (Graph event subscriptions live at most 7 days). */
 const RENEW_BEFORE_MS = 24 * 3600_000;
 /** Safety net for missed pushes: a calendar not synced for this long is synced by the sweep. */
@@ -190,27 +192,42 @@ export class Calendars {
     }
   }
 
-  /** A request at /calendar/push/:provider. Returns the validation token to echo, if it was one. */
-  async handlePush(provider: ExternalProviderId, request: Parameters<NonNullable<CalendarProvider["parsePush"]>>[0]): Promise<{ validation?: string; accepted: number; rejected: number }> {
+  /**
+   * A request at /calendar/push/:provider. Returns the validation token to echo, if it was one.
+   * Nobody has to sign a push request, so its cost is bounded before anything is looked up: notices
+   * are de-duplicated, at most MAX_PUSH_CHANNELS channels are taken from one request, and they are
+   * looked up in one query; each staff calendar is synced once however many notices name it.
+   */
+  async handlePush(provider: ExternalProviderId, request: Parameters<NonNullable<CalendarProvider["parsePush"]>>[0]): Promise<{ validation?: string; accepted: number; rejected: number; lookups: number }> {
     const notices: PushNotice[] = this.external[provider].parsePush?.(request) ?? [];
+    const validation = notices.find((notice) => notice.kind === "validation");
+    if (validation) return { validation: validation.token, accepted: 0, rejected: 0, lookups: 0 };
+    const distinct = new Map<string, Exclude<PushNotice, { kind: "validation" | "ignored" }>>();
+    for (const notice of notices) {
+      if (notice.kind === "validation" || notice.kind === "ignored") continue;
+      const key = JSON.stringify([notice.kind, notice.kind === "lifecycle" ? notice.event : "", notice.channelId, notice.secret]);
+      if (!distinct.has(key)) distinct.set(key, notice);
+    }
+    const channelIds = [...new Set([...distinct.values()].map((notice) => notice.channelId))].slice(0, MAX_PUSH_CHANNELS);
+    if (!channelIds.length) return { accepted: 0, rejected: 0, lookups: 0 };
+    const connections = new Map((await this.db.calendarConnection.findMany({ where: { channelId: { in: channelIds } } })).map((c) => [c.channelId!, c]));
     let accepted = 0;
     let rejected = 0;
-    for (const notice of notices) {
-      if (notice.kind === "validation") return { validation: notice.token, accepted, rejected };
-      if (notice.kind === "ignored") continue;
-      const connection = await this.db.calendarConnection.findUnique({ where: { channelId: notice.channelId } });
+    const renew = new Set<string>();
+    const resync = new Set<string>();
+    for (const notice of distinct.values()) {
+      const connection = connections.get(notice.channelId);
       if (!connection?.channelSecretEnc || !notice.secret || !safeEqual(decrypt(connection.channelSecretEnc, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "channelSecretEnc", connection.staffId)), notice.secret)) {
         rejected++;
         continue;
       }
       accepted++;
-      if (notice.kind === "lifecycle" && (notice.event === "reauthorizationRequired" || notice.event === "subscriptionRemoved")) {
-        await this.ensureChannel(connection.staffId, true).catch((error: Error) => log.warn({ staffId: connection.staffId, err: error.message }, "channel renewal failed"));
-      }
-      if (notice.kind === "lifecycle" && notice.event === "sync") continue;
-      await this.sync(connection.staffId).catch((error: Error) => log.warn({ staffId: connection.staffId, err: error.message }, "calendar sync after push failed; the sweep retries"));
+      if (notice.kind === "lifecycle" && (notice.event === "reauthorizationRequired" || notice.event === "subscriptionRemoved")) renew.add(connection.staffId);
+      if (!(notice.kind === "lifecycle" && notice.event === "sync")) resync.add(connection.staffId);
     }
-    return { accepted, rejected };
+    for (const staffId of renew) await this.ensureChannel(staffId, true).catch((error: Error) => log.warn({ staffId, err: error.message }, "channel renewal failed"));
+    for (const staffId of resync) await this.sync(staffId).catch((error: Error) => log.warn({ staffId, err: error.message }, "calendar sync after push failed; the sweep retries"));
+    return { accepted, rejected, lookups: channelIds.length };
   }
 
   /** Incremental sync of one staff calendar into ExternalBusy (our own events are skipped). */

@@ -6,6 +6,24 @@ const base64Key32 = z.string().refine((v) => Buffer.from(v, "base64").length ===
   message: "must be 32 bytes, base64-encoded (openssl rand -base64 32)",
 });
 
+/**
+ * Express's "trust proxy": off unless set. A number is how many proxies stand in front (the usual
+ * answer behind one load balancer: 1); otherwise a comma-separated list of addresses, CIDRs or
+ * express's names (loopback, linklocal, uniquelocal). "true" (believe every X-Forwarded-For) is refused.
+ */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((v, ctx): false | number | string[] => {
+    const value = (v ?? "").trim();
+    if (value === "" || value === "false" || value === "0") return false;
+    if (/^\d+$/.test(value)) return Number(value);
+    const list = value.split(",").map((s) => s.trim());
+    if (list.every((item) => /^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/.test(item))) return list;
+    ctx.addIssue({ code: "custom", message: "must be a number of proxies (e.g. 1), or addresses/CIDRs separated by commas; never true" });
+    return z.NEVER;
+  });
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   DATABASE_URL: z.string().url().refine((v) => v.startsWith("postgres"), "must be a postgresql:// URL"),
@@ -54,6 +72,14 @@ const envSchema = z.object({
   MICROSOFT_AUTH_BASE_URL: z.string().url().default("https://login.microsoftonline.com/common"),
   /** Defaults to {MICROSOFT_AUTH_BASE_URL}/oauth2/v2.0/token. */
   MICROSOFT_TOKEN_URL: z.string().url().optional(),
+  /** Which proxies may set X-Forwarded-*; see trustProxy above. Default: none. */
+  TRUST_PROXY: trustProxy,
+  /** Bearer token Prometheus sends to scrape /metrics; without it /metrics is off (404). */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(), // secret
+  /** Days a live tool's remembered answer (its idempotency record) is kept. */
+  TOOL_INVOCATION_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  /** Days a quarantined payload (signed but unreadable) is kept for ops to look at. */
+  QUARANTINE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   /** Where Google and Microsoft post calendar change notifications; defaults to PUBLIC_BASE_URL. */
   CALENDAR_PUSH_BASE_URL: z.string().url().optional(),
 });

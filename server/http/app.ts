@@ -14,7 +14,8 @@ const log = logger("http");
 export function createApp(rt: Runtime, extraRouters: Router[] = []) {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", true);
+  // X-Forwarded-* are believed only from the proxies TRUST_PROXY names (default: none).
+  app.set("trust proxy", rt.env.TRUST_PROXY);
   app.use(healthRoutes(rt));
   app.use(oauthRoutes(rt));
   app.use(webhookRoutes(rt));

@@ -50,7 +50,7 @@ export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promi
 
   const verified = await vendor.verify({ rawBody: delivery.rawBody, headers: delivery.headers, now: delivery.now }, connectionSecret(connection, deps.encryptionKey));
   if (!verified.ok) {
-    await noteError(deps.db, connection.id, `signature rejected: ${verified.reason}`);
+    await noteRejectedSignature(deps.db, connection.id, `signature rejected: ${verified.reason}`);
     return { kind: "unauthorized", reason: verified.reason, vendor: vendor.id };
   }
 
@@ -152,4 +152,18 @@ async function noteDelivery(db: Db, connectionId: string, now: number): Promise<
 
 async function noteError(db: Db, connectionId: string, message: string): Promise<void> {
   await db.connection.update({ where: { id: connectionId }, data: { lastError: message.slice(0, 500), lastErrorAt: new Date() } });
+}
+
+/**
+ * A rejected signature as the connection's last error, for the settings page: written at most once a
+ * minute per connection (in this process, and in the database across processes), so forged requests
+ * on a known URL cannot make a write each.
+ */
+const ERROR_NOTE_INTERVAL_MS = 60_000;
+const lastErrorNoted = new Map<string, number>();
+async function noteRejectedSignature(db: Db, connectionId: string, message: string, now = Date.now()): Promise<void> {
+  if (now - (lastErrorNoted.get(connectionId) ?? 0) < ERROR_NOTE_INTERVAL_MS) return;
+  lastErrorNoted.set(connectionId, now);
+  if (lastErrorNoted.size > 10_000) lastErrorNoted.clear();
+  await sql(db, `UPDATE "Connection" SET "lastError" = $1, "lastErrorAt" = $2 WHERE "id" = $3 AND ("lastErrorAt" IS NULL OR "lastErrorAt" < $2::timestamp - interval '60 seconds')`, [message.slice(0, 500), new Date(now).toISOString(), connectionId]);
 }

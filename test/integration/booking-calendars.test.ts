@@ -146,7 +146,7 @@ describe.each([
     expect(await callback.text()).toContain("calendar is connected");
     const connection = await stack.app.runtime.db.calendarConnection.findFirstOrThrow({ where: { portalId } });
     expect(connection).toMatchObject({ provider: calendar.name, accountEmail: staffEmail, status: "connected" });
-    expect(connection.accessTokenEnc).toMatch(/^v1\./); // encrypted at rest
+    expect(connection.accessTokenEnc).toMatch(/^v2\./); // encrypted at rest, bound to its row
     expect(calendar.channels(staffEmail)).toBe(1); // push channel open
     // The link is single-use.
     expect((await fetch(`${stack.url}${back.pathname}${back.search}`)).status).toBe(400);

@@ -13,7 +13,7 @@ let portalId: string;
 let generic: Connection;
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ env: { METRICS_TOKEN: "scrape-token-0123456789" } });
   portalId = await stack.install();
   generic = await stack.connect(portalId, "generic");
 });
@@ -71,7 +71,7 @@ describe("health and metrics", () => {
     const call = genericCall();
     await stack.deliver(generic, call);
     await stack.waitFor(async () => (await stack.app.runtime.db.call.findFirst({ where: { vendorCallId: call.vendorCallId, status: "synced" } })) ?? null);
-    const text = await (await fetch(`${stack.url}/metrics`)).text();
+    const text = await (await fetch(`${stack.url}/metrics`, { headers: { authorization: "Bearer scrape-token-0123456789" } })).text();
     expect(text).toMatch(/aira_webhooks_total\{vendor="generic",outcome="accepted"\} [1-9]/);
     expect(text).toMatch(/aira_webhooks_total\{vendor="generic",outcome="unauthorized"\} [1-9]/);
     expect(text).toMatch(/aira_queue_depth\{state="waiting"\} \d+/);

@@ -1,22 +1,40 @@
-import { Router } from "express";
+import { Router, type Request } from "express";
 import type { Runtime } from "../../runtime.js";
 import { fallbackSize, queueDepth, registry } from "../../metrics/metrics.js";
+import { safeEqual } from "../../config/crypto.js";
+import { logger } from "../../config/logger.js";
+
+const log = logger("http.health");
+
+const bearer = (req: Request) => /^Bearer (.+)$/.exec(req.header("authorization") ?? "")?.[1];
 
 export function healthRoutes(rt: Runtime): Router {
   const router = Router();
   router.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
+  // Up or down per dependency; why is logged, never answered (error text names hosts and ports).
   router.get("/readyz", async (_req, res) => {
     const withTimeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 2_000))]);
-    const [postgres, redis] = await Promise.all([
-      withTimeout(rt.db.$queryRaw`SELECT 1`).then(() => "ok", (e: Error) => `down: ${e.message.split("\n")[0]}`),
-      withTimeout(rt.redis.ping()).then(() => "ok", (e: Error) => `down: ${e.message}`),
-    ]);
+    const probe = (name: string, check: Promise<unknown>) =>
+      withTimeout(check).then(
+        () => "ok" as const,
+        (error: Error) => {
+          log.warn({ dependency: name, err: error.message.split("\n")[0] }, "readiness check failed");
+          return "down" as const;
+        },
+      );
+    const [postgres, redis] = await Promise.all([probe("postgres", rt.db.$queryRaw`SELECT 1`), probe("redis", rt.redis.ping())]);
     const ready = postgres === "ok" && redis === "ok";
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", postgres, redis });
   });
-  router.get("/metrics", async (_req, res) => {
+  // Prometheus scrapes with `Authorization: Bearer <METRICS_TOKEN>`; without a token configured the
+  // endpoint does not exist (queue depths and per-vendor counts are nobody else's business).
+  router.get("/metrics", async (req, res) => {
+    const token = rt.env.METRICS_TOKEN;
+    if (!token) return void res.status(404).json({ error: "metrics are off: set METRICS_TOKEN to scrape them" });
+    const given = bearer(req);
+    if (!given || !safeEqual(given, token)) return void res.status(401).set("www-authenticate", "Bearer").json({ error: "metrics need Authorization: Bearer <METRICS_TOKEN>" });
     // Deployment-wide gauges are read at scrape time; a failure leaves the last value.
     await rt.queue
       .getJobCounts("waiting", "active", "delayed", "failed")
