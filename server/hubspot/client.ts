@@ -25,7 +25,7 @@ interface HttpApi {
 // HubSpot counts requests when they arrive, we count them when they leave: a busy event loop or the
 // network can bunch arrivals. Our windows are longer than HubSpot's by that slack, so the bunching
 // stays under its limits (bench/sync.ts counts the 429s: 13 of 2,600 requests with exact windows).
-const TEN_SECOND_WINDOW_MS = 10_500;
+export const TEN_SECOND_WINDOW_MS = 10_500;
 const SEARCH_WINDOW_MS = 1_250;
 
 function timeoutAgent<T extends http.Agent>(AgentClass: new (o: http.AgentOptions) => T, timeoutMs: number): T {
