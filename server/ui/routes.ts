@@ -15,11 +15,12 @@ import { playerUrl } from "../recordings/links.js";
 import { verifyV3 } from "./hubspot-signature.js";
 import { uninstallPortal } from "../privacy/privacy.js";
 import { replaceServices, serviceListSchema } from "../booking/setup.js";
+import { requireSuperAdmin, SuperAdminCache, type SignedLocals } from "./super-admin.js";
 
 const log = logger("ui");
 export const UI_PREFIX = "/ui/v1";
 
-type Locals = { portalId: string };
+type Locals = SignedLocals;
 const portalOf = (res: Response) => (res.locals as Locals).portalId;
 
 /** The public URL HubSpot signed: our PUBLIC_BASE_URL origin plus the path and query as received. */
@@ -30,7 +31,8 @@ export function publicUrl(publicBaseUrl: string, originalUrl: string): string {
 /**
  * Every request from the card and the settings page arrives through hubspot.fetch, signed by HubSpot
  * with the app's client secret. The portal is read from the signed URL's `portalId`, so a request
- * can only ever read or change the data of the portal HubSpot says it comes from.
+ * can only ever read or change the data of the portal HubSpot says it comes from; the user from its
+ * `userId` and `userEmail` (which of them may change settings is requireSuperAdmin's question).
  */
 export function verifyHubSpotRequest(rt: Runtime) {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -53,7 +55,9 @@ export function verifyHubSpotRequest(rt: Runtime) {
       res.status(400).json({ error: "portalId missing from the signed URL" });
       return;
     }
-    (res.locals as Locals).portalId = portalId;
+    const userId = typeof req.query.userId === "string" && /^\d+$/.test(req.query.userId) ? req.query.userId : null;
+    const userEmail = typeof req.query.userEmail === "string" && req.query.userEmail ? req.query.userEmail : null;
+    Object.assign(res.locals as Locals, { portalId, userId, userEmail } satisfies Locals);
     try {
       req.body = rawBody ? JSON.parse(rawBody) : {};
     } catch {
@@ -140,7 +144,8 @@ function serviceProblems(issues: { path: PropertyKey[]; message: string }[], inp
 
 export function uiRoutes(rt: Runtime): Router {
   const router = Router();
-  router.use(UI_PREFIX, express.raw({ type: () => true, limit: "1mb" }), verifyHubSpotRequest(rt));
+  const superAdmins = { db: rt.db, client: (portalId: string) => rt.tokens.client(portalId), cache: new SuperAdminCache(), reconnectUrl: new URL("/oauth/install", rt.env.PUBLIC_BASE_URL).toString() };
+  router.use(UI_PREFIX, express.raw({ type: () => true, limit: "1mb" }), verifyHubSpotRequest(rt), requireSuperAdmin(superAdmins));
 
   const portalProperties = async (portalId: string): Promise<PortalProperty[]> => {
     const client = await rt.tokens.client(portalId);

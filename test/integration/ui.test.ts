@@ -6,6 +6,7 @@ import { retellCall } from "../support/payloads.js";
 import { signV3 } from "../../server/ui/hubspot-signature.js";
 import { playerUrl } from "../../server/recordings/links.js";
 import { applyBookingSetup, type BookingSetup } from "../../server/booking/setup.js";
+import { REQUIRED_SCOPES } from "../../server/hubspot/scopes.js";
 
 // The backend of the card and settings page, called exactly as hubspot.fetch calls it: HubSpot
 // appends portalId/userId/userEmail to the URL and signs METHOD + URL + body + timestamp (v3).
@@ -16,12 +17,20 @@ let otherPortal: string;
 let retell: Connection;
 let contactId: string;
 
-async function hubspotFetch(path: string, options: { method?: string; body?: unknown; portal?: string; timestamp?: number; tamper?: (url: string) => string; secret?: string } = {}) {
+interface User {
+  id: string;
+  email: string;
+}
+/** A super admin of both portals: the user behind every request unless a test says otherwise. */
+const ADMIN: User = { id: "42", email: "admin@example.com" };
+
+async function hubspotFetch(path: string, options: { method?: string; body?: unknown; portal?: string; user?: User; timestamp?: number; tamper?: (url: string) => string; secret?: string } = {}) {
   const method = options.method ?? "GET";
   const url = new URL(path, TEST_PUBLIC_BASE_URL);
+  const user = options.user ?? ADMIN;
   url.searchParams.set("portalId", options.portal ?? portalId);
-  url.searchParams.set("userId", "42");
-  url.searchParams.set("userEmail", "rep@example.com");
+  url.searchParams.set("userId", user.id);
+  url.searchParams.set("userEmail", user.email);
   const body = options.body === undefined ? "" : JSON.stringify(options.body);
   const timestamp = options.timestamp ?? Date.now();
   const signature = signV3(options.secret ?? TEST_CLIENT_SECRET, method, url.toString(), body, timestamp);
@@ -37,6 +46,7 @@ beforeAll(async () => {
   stack = await startStack({ env: { GOOGLE_CLIENT_ID: "google-client-id.apps.example.com", GOOGLE_CLIENT_SECRET: "google-client-secret-for-tests" } });
   portalId = await stack.install();
   otherPortal = await stack.install();
+  for (const portal of [portalId, otherPortal]) stack.sim.addUser(portal, { id: ADMIN.id, email: ADMIN.email, superAdmin: true });
   retell = await stack.connect(portalId, "retell");
   const payload = retellCall("call_analyzed", { from: "+14155550501", summary: "Wants a quote.", transcript: "Agent: Hi\nUser: A quote please.", analysis: { first_name: "Kim", budget_range: "1k-5k", escalation_reason: "Asked for the owner" }, sentiment: "Positive" });
   await stack.deliver(retell, payload);
@@ -342,6 +352,106 @@ describe("the settings page's booking tab", () => {
     const crossPortal = await hubspotFetch(`/ui/v1/booking/staff/${casey}/connect-link`, { method: "POST", portal: otherPortal });
     expect(crossPortal).toEqual({ status: 404, body: { error: "no such staff member in this portal" } });
     expect(await db().calendarOAuthState.count({ where: { staffId: casey } })).toBe(states);
+  });
+});
+
+describe("who may change settings: super admins of the portal only", () => {
+  const REP: User = { id: "43", email: "rep@example.com" };
+  /** A super admin of the other portal, unknown to this one. */
+  const OUTSIDER: User = { id: "44", email: "outsider@example.com" };
+  const NOT_SUPER_ADMIN = { error: "Only a super admin can change this.", code: "not_super_admin" };
+  const db = () => stack.app.runtime.db;
+  const userLookups = (userId: string, portal = portalId) => stack.sim.countRequests({ method: "GET", path: `/settings/v3/users/${userId}`, portalId: portal });
+  /** Every settings write the page can make, each with a body that would succeed for a super admin. */
+  const writes = (): [method: string, path: string, body?: unknown][] => [
+    ["PUT", "/ui/v1/mapping", { rules: [{ field: "intent", property: "jobtitle", policy: "overwrite", enabled: true }] }],
+    ["POST", "/ui/v1/properties", { field: "q:pool_size" }],
+    ["POST", "/ui/v1/connections", { vendor: "bland", secret: "bland-secret-123" }],
+    ["POST", `/ui/v1/connections/${retell.id}/secret`, { secret: "stolen-secret-123" }],
+    ["POST", "/ui/v1/fallback/replay", { all: true }],
+    ["PUT", "/ui/v1/booking/services", { services: [{ name: "Estimate", durationMinutes: 30 }] }],
+    ["POST", "/ui/v1/booking/staff/any-staff-id/connect-link"],
+    ["DELETE", "/ui/v1/install"],
+  ];
+  const snapshot = async () => ({
+    portal: await db().portal.findUniqueOrThrow({ where: { id: portalId }, select: { status: true, accessTokenEnc: true } }),
+    connections: await db().connection.findMany({ where: { portalId }, select: { id: true, secretEnc: true }, orderBy: { id: "asc" } }),
+    intent: await db().fieldMapping.findUniqueOrThrow({ where: { portalId_field: { portalId, field: "intent" } } }),
+    services: await db().serviceType.count({ where: { portalId } }),
+    provisioned: await db().provisionedProperty.count({ where: { portalId } }),
+  });
+
+  beforeAll(() => {
+    stack.sim.addUser(portalId, { id: REP.id, email: REP.email, superAdmin: false });
+    stack.sim.addUser(otherPortal, { id: OUTSIDER.id, email: OUTSIDER.email, superAdmin: true });
+  });
+
+  it("a user who is not a super admin, or not a user of this portal, gets 403 on every write and nothing changes", async () => {
+    const before = await snapshot();
+    for (const user of [REP, OUTSIDER]) {
+      for (const [method, path, body] of writes()) {
+        const response = await hubspotFetch(path, { method, body, user });
+        expect({ user: user.email, method, path, ...response }).toEqual({ user: user.email, method, path, status: 403, body: NOT_SUPER_ADMIN });
+      }
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("every user of the portal may read: the card's calls and every settings tab", async () => {
+    for (const path of ["/ui/v1/status", `/ui/v1/contacts/${contactId}/calls`, "/ui/v1/mapping", "/ui/v1/properties", "/ui/v1/connections", "/ui/v1/fallback", "/ui/v1/booking"]) {
+      expect({ path, status: (await hubspotFetch(path, { user: REP })).status }).toEqual({ path, status: 200 });
+    }
+  });
+
+  it("HubSpot's answer is cached per portal and user: a second write within minutes asks HubSpot nothing", async () => {
+    const admin = { id: stack.sim.addUser(portalId, { email: "cached-admin@example.com", superAdmin: true }), email: "cached-admin@example.com" };
+    const rep = { id: stack.sim.addUser(portalId, { email: "cached-rep@example.com" }), email: "cached-rep@example.com" };
+    const mapping = { rules: [{ field: "intent", property: "jobtitle", policy: "overwrite", enabled: true }] };
+    for (let i = 0; i < 2; i++) {
+      expect((await hubspotFetch("/ui/v1/mapping", { method: "PUT", body: mapping, user: admin })).status).toBe(200);
+      expect((await hubspotFetch("/ui/v1/mapping", { method: "PUT", body: mapping, user: rep })).status).toBe(403);
+    }
+    expect(userLookups(admin.id)).toBe(1);
+    expect(userLookups(rep.id)).toBe(1);
+    // The same user in another portal is another question.
+    stack.sim.addUser(otherPortal, { id: admin.id, email: admin.email, superAdmin: false });
+    expect((await hubspotFetch("/ui/v1/mapping", { method: "PUT", body: mapping, user: admin, portal: otherPortal })).status).toBe(403);
+    expect(userLookups(admin.id, otherPortal)).toBe(1);
+  });
+
+  it("HubSpot down during the check: 503 with a sentence, and nothing changes", async () => {
+    const admin = { id: stack.sim.addUser(portalId, { email: "outage-admin@example.com", superAdmin: true }), email: "outage-admin@example.com" };
+    const before = await snapshot();
+    stack.sim.setDown(true);
+    try {
+      for (const [method, path, body] of writes()) {
+        const response = await hubspotFetch(path, { method, body, user: admin });
+        expect({ method, path, status: response.status, code: response.body.code }).toEqual({ method, path, status: 503, code: "admin_check_unavailable" });
+        expect(response.body.error).toMatch(/^HubSpot did not answer .*nothing was changed/i);
+      }
+    } finally {
+      stack.sim.setDown(false);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("an install that predates settings.users.read cannot change settings until a super admin reconnects, and HubSpot is not asked", async () => {
+    const oldInstall = await stack.install(undefined, { scopes: REQUIRED_SCOPES.filter((s: string) => s !== "settings.users.read") });
+    stack.sim.addUser(oldInstall, { id: ADMIN.id, email: ADMIN.email, superAdmin: true });
+    const refused = await hubspotFetch("/ui/v1/connections", { method: "POST", body: { vendor: "vapi", secret: "vapi-secret-abc-123" }, portal: oldInstall });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ code: "reconnect_for_scope", needsReconnect: true, error: expect.stringMatching(/reconnect the app/i) });
+    expect(userLookups(ADMIN.id, oldInstall)).toBe(0);
+    expect(await db().connection.count({ where: { portalId: oldInstall } })).toBe(0);
+    expect((await hubspotFetch("/ui/v1/connections", { portal: oldInstall })).status).toBe(200);
+
+    // The portal row claims the scope but the token lacks it: HubSpot's 403 MISSING_SCOPES is the same answer.
+    await db().portal.update({ where: { id: oldInstall }, data: { scopes: [...REQUIRED_SCOPES, "settings.users.read"] } });
+    const missing = await hubspotFetch("/ui/v1/connections", { method: "POST", body: { vendor: "vapi", secret: "vapi-secret-abc-123" }, portal: oldInstall });
+    expect(missing.status).toBe(403);
+    expect(missing.body.code).toBe("reconnect_for_scope");
+    expect(stack.sim.countRequests({ path: `/settings/v3/users/${ADMIN.id}`, portalId: oldInstall, status: 403 })).toBe(1);
+    expect(await db().connection.count({ where: { portalId: oldInstall } })).toBe(0);
   });
 });
 
