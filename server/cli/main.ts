@@ -5,9 +5,11 @@ import { createConnection, listConnections } from "../connections/connections.js
 import { listFallback, replayFallback } from "../fallback/fallback.js";
 import { BookingSetupError } from "../booking/setup.js";
 import { bookingConnect, bookingList, bookingSetup } from "./booking.js";
+import { recordAudit } from "../audit/audit.js";
 
 // The operator CLI: `npm run --silent cli -- <command>`. Prints JSON on stdout; errors go to stderr as
-// {"error"} with exit code 1 (2 for usage errors).
+// {"error"} with exit code 1 (2 for usage errors). Commands that change a portal's settings write its
+// audit log as the CLI (the settings page shows them).
 
 type Command = (rt: Runtime, args: string[]) => Promise<unknown>;
 
@@ -35,6 +37,7 @@ const commands: Record<string, Command> = {
     const o = options(args, { portal: { type: "string" }, vendor: { type: "string" }, secret: { type: "string" }, label: { type: "string" } });
     if (!o.portal || !o.vendor || !o.secret) throw new UsageError("connections add needs --portal, --vendor and --secret");
     const view = await createConnection(rt.db, { portalId: String(o.portal), vendor: String(o.vendor), secret: String(o.secret), label: o.label as string | undefined, encryptionKey: rt.env.ENCRYPTION_KEY, publicBaseUrl: rt.env.PUBLIC_BASE_URL });
+    await recordAudit(rt.db, view.portalId, { source: "cli" }, { action: "connection.created", target: view.id, details: { vendor: view.vendor, label: (o.label as string | undefined) ?? null } });
     return { id: view.id, webhookUrl: view.webhookUrl, toolsUrl: view.toolsUrl };
   },
   "connections list": async (rt, args) => {
@@ -48,7 +51,13 @@ const commands: Record<string, Command> = {
   "fallback replay": async (rt, args) => {
     const o = options(args, { id: { type: "string" }, all: { type: "boolean" }, portal: { type: "string" } });
     if (!o.id === !o.all) throw new UsageError("fallback replay needs exactly one of --id <id> or --all");
-    return replayFallback(rt.db, rt.queue, rt.env.SYNC_MAX_ATTEMPTS, o.id ? { id: String(o.id) } : { all: true, portalId: o.portal as string | undefined });
+    const result = await replayFallback(rt.db, rt.queue, rt.env.SYNC_MAX_ATTEMPTS, o.id ? { id: String(o.id) } : { all: true, portalId: o.portal as string | undefined });
+    // --all may span portals: one entry per portal that had calls replayed.
+    const replayed = await rt.db.fallbackEntry.findMany({ where: { id: { in: result.replayed } }, select: { portalId: true } });
+    const perPortal = new Map<string, number>();
+    for (const { portalId } of replayed) perPortal.set(portalId, (perPortal.get(portalId) ?? 0) + 1);
+    for (const [portalId, count] of perPortal) await recordAudit(rt.db, portalId, { source: "cli" }, { action: "fallback.replayed", target: o.id ? String(o.id) : null, details: { replayed: count } });
+    return result;
   },
   "booking setup": bookingSetup,
   "booking list": bookingList,

@@ -5,6 +5,7 @@ import { logger } from "../config/logger.js";
 import { PermanentSyncError, TransientSyncError } from "../hubspot/errors.js";
 import { USERS_SCOPE } from "../hubspot/scopes.js";
 import { findPortalUser } from "../hubspot/users.js";
+import { recordAudit, type AuditChange } from "../audit/audit.js";
 
 // Who may change a portal's settings: its super admins, as HubSpot's user provisioning API says. Every
 // signed request proves its portal and user (hubspot.fetch appends both before signing), so reads stay
@@ -25,6 +26,13 @@ export interface SignedLocals {
 export interface Actor {
   userId: string;
   email: string;
+}
+
+/** What a write route finds in res.locals once the guard let it through. */
+export interface AdminLocals extends SignedLocals {
+  actor: Actor;
+  /** Logs the change in the portal's audit log as the actor's; call it once the change succeeded. */
+  audit(change: AuditChange): Promise<void>;
 }
 
 export type GuardRefusal = { status: 403 | 409 | 503; body: { error: string; code: string; needsReconnect?: true; reconnectUrl?: string } };
@@ -138,12 +146,13 @@ export async function checkSuperAdmin(deps: SuperAdminDeps, signed: SignedLocals
 
 /**
  * Express guard for every write under the UI prefix (any method but GET/HEAD/OPTIONS), so a new
- * write route is guarded without being listed anywhere. Leaves the allowed actor in res.locals.
+ * write route is guarded without being listed anywhere. Leaves the allowed actor, and the audit log
+ * writer in their name, in res.locals (AdminLocals).
  */
 export function requireSuperAdmin(deps: SuperAdminDeps) {
   return async (req: Request, res: Response, next: NextFunction) => {
     if (READ_METHODS.has(req.method)) return next();
-    const locals = res.locals as SignedLocals & { actor?: Actor };
+    const locals = res.locals as SignedLocals & Partial<AdminLocals>;
     let check;
     try {
       check = await checkSuperAdmin(deps, locals);
@@ -151,7 +160,9 @@ export function requireSuperAdmin(deps: SuperAdminDeps) {
       return next(error);
     }
     if ("refusal" in check) return void res.status(check.refusal.status).json(check.refusal.body);
-    locals.actor = check.actor;
+    const actor = check.actor;
+    locals.actor = actor;
+    locals.audit = (change) => recordAudit(deps.db, locals.portalId, { source: "settings_page", ...actor }, change);
     next();
   };
 }

@@ -7,6 +7,7 @@ import { signV3 } from "../../server/ui/hubspot-signature.js";
 import { playerUrl } from "../../server/recordings/links.js";
 import { applyBookingSetup, type BookingSetup } from "../../server/booking/setup.js";
 import { REQUIRED_SCOPES } from "../../server/hubspot/scopes.js";
+import { runCli } from "../../server/cli/main.js";
 
 // The backend of the card and settings page, called exactly as hubspot.fetch calls it: HubSpot
 // appends portalId/userId/userEmail to the URL and signs METHOD + URL + body + timestamp (v3).
@@ -23,6 +24,10 @@ interface User {
 }
 /** A super admin of both portals: the user behind every request unless a test says otherwise. */
 const ADMIN: User = { id: "42", email: "admin@example.com" };
+/** A user of the first portal who is not a super admin. */
+const REP: User = { id: "43", email: "rep@example.com" };
+/** A super admin of the other portal, unknown to the first. */
+const OUTSIDER: User = { id: "44", email: "outsider@example.com" };
 
 async function hubspotFetch(path: string, options: { method?: string; body?: unknown; portal?: string; user?: User; timestamp?: number; tamper?: (url: string) => string; secret?: string } = {}) {
   const method = options.method ?? "GET";
@@ -47,6 +52,8 @@ beforeAll(async () => {
   portalId = await stack.install();
   otherPortal = await stack.install();
   for (const portal of [portalId, otherPortal]) stack.sim.addUser(portal, { id: ADMIN.id, email: ADMIN.email, superAdmin: true });
+  stack.sim.addUser(portalId, { id: REP.id, email: REP.email, superAdmin: false });
+  stack.sim.addUser(otherPortal, { id: OUTSIDER.id, email: OUTSIDER.email, superAdmin: true });
   retell = await stack.connect(portalId, "retell");
   const payload = retellCall("call_analyzed", { from: "+14155550501", summary: "Wants a quote.", transcript: "Agent: Hi\nUser: A quote please.", analysis: { first_name: "Kim", budget_range: "1k-5k", escalation_reason: "Asked for the owner" }, sentiment: "Positive" });
   await stack.deliver(retell, payload);
@@ -356,9 +363,6 @@ describe("the settings page's booking tab", () => {
 });
 
 describe("who may change settings: super admins of the portal only", () => {
-  const REP: User = { id: "43", email: "rep@example.com" };
-  /** A super admin of the other portal, unknown to this one. */
-  const OUTSIDER: User = { id: "44", email: "outsider@example.com" };
   const NOT_SUPER_ADMIN = { error: "Only a super admin can change this.", code: "not_super_admin" };
   const db = () => stack.app.runtime.db;
   const userLookups = (userId: string, portal = portalId) => stack.sim.countRequests({ method: "GET", path: `/settings/v3/users/${userId}`, portalId: portal });
@@ -379,11 +383,7 @@ describe("who may change settings: super admins of the portal only", () => {
     intent: await db().fieldMapping.findUniqueOrThrow({ where: { portalId_field: { portalId, field: "intent" } } }),
     services: await db().serviceType.count({ where: { portalId } }),
     provisioned: await db().provisionedProperty.count({ where: { portalId } }),
-  });
-
-  beforeAll(() => {
-    stack.sim.addUser(portalId, { id: REP.id, email: REP.email, superAdmin: false });
-    stack.sim.addUser(otherPortal, { id: OUTSIDER.id, email: OUTSIDER.email, superAdmin: true });
+    audit: await db().auditEntry.count({ where: { portalId } }),
   });
 
   it("a user who is not a super admin, or not a user of this portal, gets 403 on every write and nothing changes", async () => {
@@ -398,7 +398,7 @@ describe("who may change settings: super admins of the portal only", () => {
   });
 
   it("every user of the portal may read: the card's calls and every settings tab", async () => {
-    for (const path of ["/ui/v1/status", `/ui/v1/contacts/${contactId}/calls`, "/ui/v1/mapping", "/ui/v1/properties", "/ui/v1/connections", "/ui/v1/fallback", "/ui/v1/booking"]) {
+    for (const path of ["/ui/v1/status", `/ui/v1/contacts/${contactId}/calls`, "/ui/v1/mapping", "/ui/v1/properties", "/ui/v1/connections", "/ui/v1/fallback", "/ui/v1/booking", "/ui/v1/audit"]) {
       expect({ path, status: (await hubspotFetch(path, { user: REP })).status }).toEqual({ path, status: 200 });
     }
   });
@@ -452,6 +452,89 @@ describe("who may change settings: super admins of the portal only", () => {
     expect(missing.body.code).toBe("reconnect_for_scope");
     expect(stack.sim.countRequests({ path: `/settings/v3/users/${ADMIN.id}`, portalId: oldInstall, status: 403 })).toBe(1);
     expect(await db().connection.count({ where: { portalId: oldInstall } })).toBe(0);
+  });
+});
+
+describe("the audit log: who changed what, and when", () => {
+  const db = () => stack.app.runtime.db;
+  interface AuditView {
+    id: string;
+    at: string;
+    actor: { source: string; userId: string | null; email: string | null };
+    action: string;
+    target: string | null;
+    summary: string;
+  }
+  const auditOf = async (portal: string, query = "", user: User = ADMIN) => {
+    const response = await hubspotFetch(`/ui/v1/audit${query}`, { portal, user });
+    expect(response.status).toBe(200);
+    return response.body as { entries: AuditView[]; nextBefore: string | null };
+  };
+
+  it("every change a super admin makes from the page is logged with their e-mail, newest first, never with a secret; uninstall deletes the log", async () => {
+    const portal = await stack.install();
+    stack.sim.addUser(portal, { id: ADMIN.id, email: ADMIN.email, superAdmin: true });
+    await applyBookingSetup(db(), portal, { timezone: "America/New_York", services: [{ name: "Consultation", durationMinutes: 30 }], staff: [{ name: "Casey Morgan", email: "casey@example.com", calendar: "google", hours: { mon: ["09:00", "17:00"] } }] });
+    const casey = await db().staffMember.findFirstOrThrow({ where: { portalId: portal } });
+    await hubspotFetch("/ui/v1/mapping", { portal }); // the mapping rows exist once read
+    const ok = async (method: string, path: string, body?: unknown) => {
+      const response = await hubspotFetch(path, { method, body, portal });
+      expect({ path, status: response.status }).toEqual({ path, status: expect.toSatisfy((s: number) => s >= 200 && s < 300) });
+      return response.body;
+    };
+    await ok("PUT", "/ui/v1/mapping", { rules: [{ field: "intent", property: "company", policy: "fill_if_empty", enabled: true }] });
+    await ok("POST", "/ui/v1/properties", { field: "q:pool_size" });
+    const { connection } = await ok("POST", "/ui/v1/connections", { vendor: "bland", secret: "bland-secret-abc-123" });
+    await ok("POST", `/ui/v1/connections/${connection.id}/secret`, { secret: "bland-secret-new-456" });
+    await ok("POST", "/ui/v1/fallback/replay", { all: true });
+    await ok("PUT", "/ui/v1/booking/services", { services: [{ name: "Consultation", durationMinutes: 45 }, { name: "Estimate", durationMinutes: 20 }] });
+    await ok("POST", `/ui/v1/booking/staff/${casey.id}/connect-link`);
+
+    const { entries } = await auditOf(portal);
+    expect(entries.map((e) => e.action)).toEqual(["booking.connect_link_created", "booking.services_saved", "fallback.replayed", "connection.secret_rotated", "connection.created", "property.created", "mapping.saved"]);
+    for (const entry of entries) expect(entry.actor).toEqual({ source: "settings_page", userId: ADMIN.id, email: ADMIN.email });
+    const summary = Object.fromEntries(entries.map((e) => [e.action, e.summary]));
+    expect(summary["mapping.saved"]).toMatch(/intent.*company.*fill if empty/i);
+    expect(summary["property.created"]).toMatch(/ai_pool_size/);
+    expect(summary["connection.secret_rotated"]).toMatch(/secret rotated/i);
+    expect(summary["booking.services_saved"]).toMatch(/Consultation, Estimate/);
+    expect(summary["booking.connect_link_created"]).toMatch(/Casey Morgan/);
+    expect(entries.find((e) => e.action === "connection.secret_rotated")!.target).toBe(connection.id);
+    const stored = JSON.stringify(await db().auditEntry.findMany({ where: { portalId: portal } }));
+    expect(stored + JSON.stringify(entries)).not.toMatch(/bland-secret/);
+    expect(new Date(entries[0]!.at).getTime()).toBeGreaterThanOrEqual(new Date(entries.at(-1)!.at).getTime());
+
+    expect((await hubspotFetch("/ui/v1/install", { method: "DELETE", portal })).body).toEqual({ uninstalled: true });
+    expect(await db().auditEntry.count({ where: { portalId: portal } })).toBe(0);
+  });
+
+  it("a portal reads only its own log, in pages, newest first; refused writes are not logged", async () => {
+    const mapping = (property: string) => ({ rules: [{ field: "intent", property, policy: "overwrite", enabled: true }] });
+    // From a known mapping, three real changes.
+    for (const property of ["company", "jobtitle", "company", "jobtitle"]) expect((await hubspotFetch("/ui/v1/mapping", { method: "PUT", body: mapping(property) })).status).toBe(200);
+    expect((await hubspotFetch("/ui/v1/mapping", { method: "PUT", body: mapping("company"), user: REP })).status).toBe(403);
+
+    const first = await auditOf(portalId, "?limit=2", REP);
+    expect(first.entries).toHaveLength(2);
+    expect(first.entries.map((e) => e.summary)).toEqual([expect.stringMatching(/intent.*jobtitle/), expect.stringMatching(/intent.*company/)]);
+    expect(first.nextBefore).toBeTruthy();
+    const second = await auditOf(portalId, `?limit=2&before=${encodeURIComponent(first.nextBefore!)}`, REP);
+    expect(second.entries[0]!.summary).toMatch(/intent.*jobtitle/);
+    expect(second.entries.map((e) => e.id)).not.toContain(first.entries[1]!.id);
+    expect(first.entries.every((e) => e.actor.email === ADMIN.email)).toBe(true);
+
+    const ours = new Set((await db().auditEntry.findMany({ where: { portalId }, select: { id: true } })).map((e) => e.id));
+    const theirs = await auditOf(otherPortal, "?limit=100", OUTSIDER);
+    expect(theirs.entries.filter((e) => ours.has(e.id))).toEqual([]);
+    const forged = await auditOf(otherPortal, `?before=${encodeURIComponent(first.nextBefore!)}`, OUTSIDER);
+    expect(forged.entries.filter((e) => ours.has(e.id))).toEqual([]);
+  });
+
+  it("changes made with the operator CLI are logged too, as the CLI", async () => {
+    await runCli(["connections", "add", "--portal", portalId, "--vendor", "vapi", "--secret", "vapi-cli-secret-123"], stack.app.runtime);
+    const [latest] = (await auditOf(portalId, "?limit=1")).entries;
+    expect(latest).toMatchObject({ action: "connection.created", actor: { source: "cli", userId: null, email: null }, summary: expect.stringMatching(/vapi/i) });
+    expect(JSON.stringify(latest)).not.toMatch(/vapi-cli-secret/);
   });
 });
 
