@@ -113,7 +113,7 @@ export async function checkSuperAdmin(deps: SuperAdminDeps, signed: SignedLocals
   const reconnect: GuardRefusal = {
     status: 403,
     body: {
-      error: "Nothing was changed: a super admin must reconnect the app first, so that it may check who is a super admin (HubSpot's settings.users.read permission).",
+      error: `Nothing was changed: a super admin must reconnect the app first (${deps.reconnectUrl}), so that it may check who is a super admin (HubSpot's settings.users.read permission).`,
       code: "reconnect_for_scope",
       needsReconnect: true,
       reconnectUrl: deps.reconnectUrl,
