@@ -419,7 +419,7 @@ export function uiRoutes(rt: Runtime): Router {
   });
 
   router.get(`${UI_PREFIX}/audit`, async (req, res) => {
-    const limit = Math.min(Number(req.query.limit ?? 20) || 20, 100);
+    const limit = Math.max(1, Math.min(Math.trunc(Number(req.query.limit ?? 20)) || 20, 100));
     const before = typeof req.query.before === "string" && req.query.before ? req.query.before : undefined;
     res.json(await listAudit(rt.db, portalOf(res), { limit, before }));
   });

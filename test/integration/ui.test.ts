@@ -523,6 +523,8 @@ describe("the audit log: who changed what, and when", () => {
     expect(second.entries.map((e) => e.id)).not.toContain(first.entries[1]!.id);
     expect(first.entries.every((e) => e.actor.email === ADMIN.email)).toBe(true);
 
+    expect((await auditOf(portalId, "?limit=-3", REP)).entries).toHaveLength(1); // a bad limit is clamped, not reversed
+
     const ours = new Set((await db().auditEntry.findMany({ where: { portalId }, select: { id: true } })).map((e) => e.id));
     const theirs = await auditOf(otherPortal, "?limit=100", OUTSIDER);
     expect(theirs.entries.filter((e) => ours.has(e.id))).toEqual([]);
