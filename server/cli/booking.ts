@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Runtime } from "../runtime.js";
 import { applyBookingSetup, BookingSetupError } from "../booking/setup.js";
+import { recordAudit } from "../audit/audit.js";
 
 function option(args: string[], names: string[]): Record<string, string | undefined> {
   try {
@@ -23,6 +24,7 @@ export async function bookingSetup(rt: Runtime, args: string[]): Promise<unknown
   }
   if (!(await rt.db.portal.findUnique({ where: { id: o.portal } }))) throw new BookingSetupError(`portal ${o.portal} has not installed the app`);
   const result = await applyBookingSetup(rt.db, o.portal, json);
+  await recordAudit(rt.db, o.portal, { source: "cli" }, { action: "booking.set_up", details: result });
   // Staff on Google or Microsoft get a link to connect their calendar (they are offered once connected).
   const staff = await rt.db.staffMember.findMany({ where: { portalId: o.portal, calendar: { not: "builtin" } }, include: { calendarConnection: true } });
   const calendars = [];
@@ -45,11 +47,14 @@ export async function bookingConnect(rt: Runtime, args: string[]): Promise<unkno
   if (!o.portal || !o.staff) throw new BookingSetupError("booking connect needs --portal <id> and --staff <email>");
   const member = await rt.db.staffMember.findUnique({ where: { portalId_email: { portalId: o.portal, email: o.staff } } });
   if (!member) throw new BookingSetupError(`no staff member ${o.staff} in portal ${o.portal}: run booking setup first`);
+  let connectUrl: string;
   try {
-    return { staff: member.email, calendar: member.calendar, connectUrl: await rt.calendars.connectUrl(member) };
+    connectUrl = await rt.calendars.connectUrl(member);
   } catch (error) {
     throw new BookingSetupError((error as Error).message);
   }
+  await recordAudit(rt.db, o.portal, { source: "cli" }, { action: "booking.connect_link_created", target: member.id, details: { staff: member.name, provider: member.calendar } });
+  return { staff: member.email, calendar: member.calendar, connectUrl };
 }
 
 /** booking list --portal <id>: every held/confirmed/cancelled booking, soonest first. */

@@ -6,9 +6,11 @@ import { listFallback, replayFallback } from "../fallback/fallback.js";
 import { BookingSetupError } from "../booking/setup.js";
 import { bookingConnect, bookingList, bookingSetup } from "./booking.js";
 import { resealLegacySecrets, secretFrom } from "./secrets.js";
+import { recordAudit } from "../audit/audit.js";
 
 // The operator CLI: `npm run --silent cli -- <command>`. Prints JSON on stdout; errors go to stderr as
-// {"error"} with exit code 1 (2 for usage errors).
+// {"error"} with exit code 1 (2 for usage errors). Commands that change a portal's settings write its
+// audit log as the CLI (the settings page shows them).
 
 type Command = (rt: Runtime, args: string[]) => Promise<unknown>;
 
@@ -49,6 +51,7 @@ const commands: Record<string, Command> = {
     const secret = await secretOption(o);
     if (!o.portal || !o.vendor || !secret) throw new UsageError("connections add needs --portal, --vendor and the secret (--secret-file <path> or --secret-stdin)");
     const view = await createConnection(rt.db, { portalId: String(o.portal), vendor: String(o.vendor), secret, label: o.label as string | undefined, encryptionKey: rt.env.ENCRYPTION_KEY, publicBaseUrl: rt.env.PUBLIC_BASE_URL });
+    await recordAudit(rt.db, view.portalId, { source: "cli" }, { action: "connection.created", target: view.id, details: { vendor: view.vendor, label: (o.label as string | undefined) ?? null } });
     return { id: view.id, webhookUrl: view.webhookUrl, toolsUrl: view.toolsUrl };
   },
   "connections rotate": async (rt, args) => {
@@ -56,6 +59,8 @@ const commands: Record<string, Command> = {
     const secret = await secretOption(o);
     if (!o.portal || !o.id || !secret) throw new UsageError("connections rotate needs --portal, --id and the new secret (--secret-file <path> or --secret-stdin)");
     await rotateSecret(rt.db, { portalId: String(o.portal), connectionId: String(o.id), secret, encryptionKey: rt.env.ENCRYPTION_KEY });
+    const { vendor } = await rt.db.connection.findUniqueOrThrow({ where: { id: String(o.id) }, select: { vendor: true } });
+    await recordAudit(rt.db, String(o.portal), { source: "cli" }, { action: "connection.secret_rotated", target: String(o.id), details: { vendor } });
     return { rotated: true };
   },
   "secrets reseal": async (rt, args) => {
@@ -73,7 +78,13 @@ const commands: Record<string, Command> = {
   "fallback replay": async (rt, args) => {
     const o = options(args, { id: { type: "string" }, all: { type: "boolean" }, portal: { type: "string" } });
     if (!o.id === !o.all) throw new UsageError("fallback replay needs exactly one of --id <id> or --all");
-    return replayFallback(rt.db, rt.queue, rt.env.SYNC_MAX_ATTEMPTS, o.id ? { id: String(o.id) } : { all: true, portalId: o.portal as string | undefined });
+    const result = await replayFallback(rt.db, rt.queue, rt.env.SYNC_MAX_ATTEMPTS, o.id ? { id: String(o.id) } : { all: true, portalId: o.portal as string | undefined });
+    // --all may span portals: one entry per portal that had calls replayed.
+    const replayed = await rt.db.fallbackEntry.findMany({ where: { id: { in: result.replayed } }, select: { portalId: true } });
+    const perPortal = new Map<string, number>();
+    for (const { portalId } of replayed) perPortal.set(portalId, (perPortal.get(portalId) ?? 0) + 1);
+    for (const [portalId, count] of perPortal) await recordAudit(rt.db, portalId, { source: "cli" }, { action: "fallback.replayed", target: o.id ? String(o.id) : null, details: { replayed: count } });
+    return result;
   },
   "booking setup": bookingSetup,
   "booking list": bookingList,

@@ -73,6 +73,7 @@ export class HubSpotClientFactory {
       client.crm.properties.coreApi,
       client.crm.properties.groupsApi,
       client.crm.owners.ownersApi,
+      client.settings.users.usersApi,
     ];
     for (const api of apis) this.instrument(api, portalId);
     return client;

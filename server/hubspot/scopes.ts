@@ -6,4 +6,10 @@ export const REQUIRED_SCOPES = [
   "crm.schemas.contacts.read", // list the portal's properties for the mapping editor
   "crm.schemas.contacts.write", // create the "AI receptionist" property group and properties
   "crm.objects.owners.read", // assign the escalation task / meeting to the contact owner or staff member
+  // Only a portal's super admins may change the app's settings: GET /settings/v3/users/{userId} says
+  // who is one. Required, not optional: without it nobody could change settings at all.
+  "settings.users.read",
 ] as const;
+
+/** The scope the settings-write guard needs; installs made before it was added lack it until reconnected. */
+export const USERS_SCOPE = "settings.users.read" satisfies (typeof REQUIRED_SCOPES)[number];

@@ -70,6 +70,7 @@ export async function uninstallPortal(rt: Runtime, portalId: string): Promise<{ 
     rt.db.contactIndex.deleteMany({ where: { portalId } }),
     rt.db.contactSnapshot.deleteMany({ where: { portalId } }),
     rt.db.connection.deleteMany({ where: { portalId } }),
+    rt.db.auditEntry.deleteMany({ where: { portalId } }),
     rt.db.portal.update({ where: { id: portalId }, data: { accessTokenEnc: null, refreshTokenEnc: null, accessExpiresAt: null, notifySlackUrl: null, notifyEmail: null } }),
   ]);
   log.info({ portalId }, "portal uninstalled; tokens and personal data deleted");

@@ -15,12 +15,16 @@ import { playerUrl } from "../recordings/links.js";
 import { verifyV3 } from "./hubspot-signature.js";
 import { uninstallPortal } from "../privacy/privacy.js";
 import { replaceServices, serviceListSchema } from "../booking/setup.js";
+import { requireSuperAdmin, SuperAdminCache, type AdminLocals, type SignedLocals } from "./super-admin.js";
+import { listAudit, type AuditChange, type MappingChange } from "../audit/audit.js";
 
 const log = logger("ui");
 export const UI_PREFIX = "/ui/v1";
 
-type Locals = { portalId: string };
+type Locals = SignedLocals;
 const portalOf = (res: Response) => (res.locals as Locals).portalId;
+/** Logs a settings change as the super admin requireSuperAdmin let through (write routes only). */
+const audit = (res: Response, change: AuditChange) => (res.locals as AdminLocals).audit(change);
 
 /** The public URL HubSpot signed: our PUBLIC_BASE_URL origin plus the path and query as received. */
 export function publicUrl(publicBaseUrl: string, originalUrl: string): string {
@@ -30,7 +34,8 @@ export function publicUrl(publicBaseUrl: string, originalUrl: string): string {
 /**
  * Every request from the card and the settings page arrives through hubspot.fetch, signed by HubSpot
  * with the app's client secret. The portal is read from the signed URL's `portalId`, so a request
- * can only ever read or change the data of the portal HubSpot says it comes from.
+ * can only ever read or change the data of the portal HubSpot says it comes from; the user from its
+ * `userId` and `userEmail` (which of them may change settings is requireSuperAdmin's question).
  */
 export function verifyHubSpotRequest(rt: Runtime) {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -53,7 +58,9 @@ export function verifyHubSpotRequest(rt: Runtime) {
       res.status(400).json({ error: "portalId missing from the signed URL" });
       return;
     }
-    (res.locals as Locals).portalId = portalId;
+    const userId = typeof req.query.userId === "string" && /^\d+$/.test(req.query.userId) ? req.query.userId : null;
+    const userEmail = typeof req.query.userEmail === "string" && req.query.userEmail ? req.query.userEmail : null;
+    Object.assign(res.locals as Locals, { portalId, userId, userEmail } satisfies Locals);
     try {
       req.body = rawBody ? JSON.parse(rawBody) : {};
     } catch {
@@ -140,7 +147,8 @@ function serviceProblems(issues: { path: PropertyKey[]; message: string }[], inp
 
 export function uiRoutes(rt: Runtime): Router {
   const router = Router();
-  router.use(UI_PREFIX, express.raw({ type: () => true, limit: "1mb" }), verifyHubSpotRequest(rt));
+  const superAdmins = { db: rt.db, client: (portalId: string) => rt.tokens.client(portalId), cache: new SuperAdminCache(), reconnectUrl: new URL("/oauth/install", rt.env.PUBLIC_BASE_URL).toString() };
+  router.use(UI_PREFIX, express.raw({ type: () => true, limit: "1mb" }), verifyHubSpotRequest(rt), requireSuperAdmin(superAdmins));
 
   const portalProperties = async (portalId: string): Promise<PortalProperty[]> => {
     const client = await rt.tokens.client(portalId);
@@ -233,6 +241,11 @@ export function uiRoutes(rt: Runtime): Router {
     }
     await rt.db.$transaction(parsed.data.rules.map((rule) => rt.db.fieldMapping.update({ where: { portalId_field: { portalId, field: rule.field } }, data: { property: rule.property, policy: rule.policy, enabled: rule.enabled } })));
     log.info({ portalId, rules: parsed.data.rules.length }, "field mapping updated");
+    const changed: MappingChange[] = parsed.data.rules.flatMap(({ field, property, policy, enabled }) => {
+      const before = mapping.get(field)!;
+      return before.property === property && before.policy === policy && before.enabled === enabled ? [] : [{ field, from: { property: before.property, policy: before.policy, enabled: before.enabled }, to: { property, policy, enabled } }];
+    });
+    await audit(res, { action: "mapping.saved", details: { changed } });
     res.json({ saved: parsed.data.rules.length });
   });
 
@@ -251,6 +264,7 @@ export function uiRoutes(rt: Runtime): Router {
     }
     await rt.db.provisionedProperty.deleteMany({ where: { portalId, name: definition.name } });
     await ensureProperties(rt.db, await rt.tokens.client(portalId), portalId, [definition]);
+    await audit(res, { action: "property.created", target: definition.name, details: { field: name } });
     res.status(201).json({ created: definition.name });
   });
 
@@ -269,6 +283,7 @@ export function uiRoutes(rt: Runtime): Router {
       return;
     }
     const view = await createConnection(rt.db, { portalId: portalOf(res), ...parsed.data, encryptionKey: rt.env.ENCRYPTION_KEY, publicBaseUrl: rt.env.PUBLIC_BASE_URL });
+    await audit(res, { action: "connection.created", target: view.id, details: { vendor: view.vendor, label: parsed.data.label ?? null } });
     res.status(201).json({ connection: view });
   });
 
@@ -278,7 +293,10 @@ export function uiRoutes(rt: Runtime): Router {
       res.status(400).json({ error: parsed.error.issues[0]!.message });
       return;
     }
-    await rotateSecret(rt.db, { portalId: portalOf(res), connectionId: String(req.params.id), secret: parsed.data.secret, encryptionKey: rt.env.ENCRYPTION_KEY });
+    const connectionId = String(req.params.id);
+    await rotateSecret(rt.db, { portalId: portalOf(res), connectionId, secret: parsed.data.secret, encryptionKey: rt.env.ENCRYPTION_KEY });
+    const { vendor } = await rt.db.connection.findUniqueOrThrow({ where: { id: connectionId }, select: { vendor: true } });
+    await audit(res, { action: "connection.secret_rotated", target: connectionId, details: { vendor } });
     res.json({ rotated: true });
   });
 
@@ -300,7 +318,9 @@ export function uiRoutes(rt: Runtime): Router {
         return;
       }
     }
-    res.json(await replayFallback(rt.db, rt.queue, rt.env.SYNC_MAX_ATTEMPTS, body.data.id ? { id: body.data.id } : { all: true, portalId }));
+    const result = await replayFallback(rt.db, rt.queue, rt.env.SYNC_MAX_ATTEMPTS, body.data.id ? { id: body.data.id } : { all: true, portalId });
+    await audit(res, { action: "fallback.replayed", target: body.data.id ?? null, details: { replayed: result.replayed.length } });
+    res.json(result);
   });
 
   router.get(`${UI_PREFIX}/booking`, async (_req, res) => {
@@ -346,6 +366,7 @@ export function uiRoutes(rt: Runtime): Router {
     switch (result.outcome) {
       case "saved":
         log.info({ portalId, created: result.created, updated: result.updated, deleted: result.deleted }, "service types saved");
+        await audit(res, { action: "booking.services_saved", details: { services: parsed.data.services.map((s) => s.name), created: result.created, updated: result.updated, deleted: result.deleted } });
         res.json({ saved: parsed.data.services.length, created: result.created, updated: result.updated, deleted: result.deleted });
         return;
       case "not_set_up":
@@ -381,6 +402,7 @@ export function uiRoutes(rt: Runtime): Router {
       const connectUrl = await rt.calendars.connectUrl(member);
       // The link carries a single-use OAuth state: it is for the staff member, not for the logs.
       log.info({ portalId, staffId: member.id, provider }, "calendar connect link created");
+      await audit(res, { action: "booking.connect_link_created", target: member.id, details: { staff: member.name, provider } });
       res.json({ connectUrl });
     } catch (error) {
       if (rt.calendars.configured(provider)) throw error;
@@ -389,7 +411,17 @@ export function uiRoutes(rt: Runtime): Router {
   });
 
   router.delete(`${UI_PREFIX}/install`, async (_req, res) => {
+    // Not in the audit log: uninstalling deletes the portal's log with its other data. The server log
+    // keeps who did it.
+    const { actor } = res.locals as AdminLocals;
+    log.info({ portalId: portalOf(res), userId: actor.userId }, "uninstall asked from the settings page");
     res.json(await uninstallPortal(rt, portalOf(res)));
+  });
+
+  router.get(`${UI_PREFIX}/audit`, async (req, res) => {
+    const limit = Math.max(1, Math.min(Math.trunc(Number(req.query.limit ?? 20)) || 20, 100));
+    const before = typeof req.query.before === "string" && req.query.before ? req.query.before : undefined;
+    res.json(await listAudit(rt.db, portalOf(res), { limit, before }));
   });
 
   router.use(UI_PREFIX, (error: unknown, _req: Request, res: Response, next: NextFunction) => {

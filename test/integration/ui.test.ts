@@ -6,6 +6,8 @@ import { retellCall } from "../support/payloads.js";
 import { signV3 } from "../../server/ui/hubspot-signature.js";
 import { playerUrl } from "../../server/recordings/links.js";
 import { applyBookingSetup, type BookingSetup } from "../../server/booking/setup.js";
+import { REQUIRED_SCOPES } from "../../server/hubspot/scopes.js";
+import { runCli } from "../../server/cli/main.js";
 
 // The backend of the card and settings page, called exactly as hubspot.fetch calls it: HubSpot
 // appends portalId/userId/userEmail to the URL and signs METHOD + URL + body + timestamp (v3).
@@ -16,12 +18,24 @@ let otherPortal: string;
 let retell: Connection;
 let contactId: string;
 
-async function hubspotFetch(path: string, options: { method?: string; body?: unknown; portal?: string; timestamp?: number; tamper?: (url: string) => string; secret?: string } = {}) {
+interface User {
+  id: string;
+  email: string;
+}
+/** A super admin of both portals: the user behind every request unless a test says otherwise. */
+const ADMIN: User = { id: "42", email: "admin@example.com" };
+/** A user of the first portal who is not a super admin. */
+const REP: User = { id: "43", email: "rep@example.com" };
+/** A super admin of the other portal, unknown to the first. */
+const OUTSIDER: User = { id: "44", email: "outsider@example.com" };
+
+async function hubspotFetch(path: string, options: { method?: string; body?: unknown; portal?: string; user?: User; timestamp?: number; tamper?: (url: string) => string; secret?: string } = {}) {
   const method = options.method ?? "GET";
   const url = new URL(path, TEST_PUBLIC_BASE_URL);
+  const user = options.user ?? ADMIN;
   url.searchParams.set("portalId", options.portal ?? portalId);
-  url.searchParams.set("userId", "42");
-  url.searchParams.set("userEmail", "rep@example.com");
+  url.searchParams.set("userId", user.id);
+  url.searchParams.set("userEmail", user.email);
   const body = options.body === undefined ? "" : JSON.stringify(options.body);
   const timestamp = options.timestamp ?? Date.now();
   const signature = signV3(options.secret ?? TEST_CLIENT_SECRET, method, url.toString(), body, timestamp);
@@ -37,6 +51,9 @@ beforeAll(async () => {
   stack = await startStack({ env: { GOOGLE_CLIENT_ID: "google-client-id.apps.example.com", GOOGLE_CLIENT_SECRET: "google-client-secret-for-tests" } });
   portalId = await stack.install();
   otherPortal = await stack.install();
+  for (const portal of [portalId, otherPortal]) stack.sim.addUser(portal, { id: ADMIN.id, email: ADMIN.email, superAdmin: true });
+  stack.sim.addUser(portalId, { id: REP.id, email: REP.email, superAdmin: false });
+  stack.sim.addUser(otherPortal, { id: OUTSIDER.id, email: OUTSIDER.email, superAdmin: true });
   retell = await stack.connect(portalId, "retell");
   const payload = retellCall("call_analyzed", { from: "+14155550501", summary: "Wants a quote.", transcript: "Agent: Hi\nUser: A quote please.", analysis: { first_name: "Kim", budget_range: "1k-5k", escalation_reason: "Asked for the owner" }, sentiment: "Positive" });
   await stack.deliver(retell, payload);
@@ -342,6 +359,184 @@ describe("the settings page's booking tab", () => {
     const crossPortal = await hubspotFetch(`/ui/v1/booking/staff/${casey}/connect-link`, { method: "POST", portal: otherPortal });
     expect(crossPortal).toEqual({ status: 404, body: { error: "no such staff member in this portal" } });
     expect(await db().calendarOAuthState.count({ where: { staffId: casey } })).toBe(states);
+  });
+});
+
+describe("who may change settings: super admins of the portal only", () => {
+  const NOT_SUPER_ADMIN = { error: "Only a super admin can change this.", code: "not_super_admin" };
+  const db = () => stack.app.runtime.db;
+  const userLookups = (userId: string, portal = portalId) => stack.sim.countRequests({ method: "GET", path: `/settings/v3/users/${userId}`, portalId: portal });
+  /** Every settings write the page can make, each with a body that would succeed for a super admin. */
+  const writes = (): [method: string, path: string, body?: unknown][] => [
+    ["PUT", "/ui/v1/mapping", { rules: [{ field: "intent", property: "jobtitle", policy: "overwrite", enabled: true }] }],
+    ["POST", "/ui/v1/properties", { field: "q:pool_size" }],
+    ["POST", "/ui/v1/connections", { vendor: "bland", secret: "bland-secret-123" }],
+    ["POST", `/ui/v1/connections/${retell.id}/secret`, { secret: "stolen-secret-123" }],
+    ["POST", "/ui/v1/fallback/replay", { all: true }],
+    ["PUT", "/ui/v1/booking/services", { services: [{ name: "Estimate", durationMinutes: 30 }] }],
+    ["POST", "/ui/v1/booking/staff/any-staff-id/connect-link"],
+    ["DELETE", "/ui/v1/install"],
+  ];
+  const snapshot = async () => ({
+    portal: await db().portal.findUniqueOrThrow({ where: { id: portalId }, select: { status: true, accessTokenEnc: true } }),
+    connections: await db().connection.findMany({ where: { portalId }, select: { id: true, secretEnc: true }, orderBy: { id: "asc" } }),
+    intent: await db().fieldMapping.findUniqueOrThrow({ where: { portalId_field: { portalId, field: "intent" } } }),
+    services: await db().serviceType.count({ where: { portalId } }),
+    provisioned: await db().provisionedProperty.count({ where: { portalId } }),
+    audit: await db().auditEntry.count({ where: { portalId } }),
+  });
+
+  it("a user who is not a super admin, or not a user of this portal, gets 403 on every write and nothing changes", async () => {
+    const before = await snapshot();
+    for (const user of [REP, OUTSIDER]) {
+      for (const [method, path, body] of writes()) {
+        const response = await hubspotFetch(path, { method, body, user });
+        expect({ user: user.email, method, path, ...response }).toEqual({ user: user.email, method, path, status: 403, body: NOT_SUPER_ADMIN });
+      }
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("every user of the portal may read: the card's calls and every settings tab", async () => {
+    for (const path of ["/ui/v1/status", `/ui/v1/contacts/${contactId}/calls`, "/ui/v1/mapping", "/ui/v1/properties", "/ui/v1/connections", "/ui/v1/fallback", "/ui/v1/booking", "/ui/v1/audit"]) {
+      expect({ path, status: (await hubspotFetch(path, { user: REP })).status }).toEqual({ path, status: 200 });
+    }
+  });
+
+  it("HubSpot's answer is cached per portal and user: a second write within minutes asks HubSpot nothing", async () => {
+    const admin = { id: stack.sim.addUser(portalId, { email: "cached-admin@example.com", superAdmin: true }), email: "cached-admin@example.com" };
+    const rep = { id: stack.sim.addUser(portalId, { email: "cached-rep@example.com" }), email: "cached-rep@example.com" };
+    const mapping = { rules: [{ field: "intent", property: "jobtitle", policy: "overwrite", enabled: true }] };
+    for (let i = 0; i < 2; i++) {
+      expect((await hubspotFetch("/ui/v1/mapping", { method: "PUT", body: mapping, user: admin })).status).toBe(200);
+      expect((await hubspotFetch("/ui/v1/mapping", { method: "PUT", body: mapping, user: rep })).status).toBe(403);
+    }
+    expect(userLookups(admin.id)).toBe(1);
+    expect(userLookups(rep.id)).toBe(1);
+    // The same user in another portal is another question.
+    stack.sim.addUser(otherPortal, { id: admin.id, email: admin.email, superAdmin: false });
+    expect((await hubspotFetch("/ui/v1/mapping", { method: "PUT", body: mapping, user: admin, portal: otherPortal })).status).toBe(403);
+    expect(userLookups(admin.id, otherPortal)).toBe(1);
+  });
+
+  it("HubSpot down during the check: 503 with a sentence, and nothing changes", async () => {
+    const admin = { id: stack.sim.addUser(portalId, { email: "outage-admin@example.com", superAdmin: true }), email: "outage-admin@example.com" };
+    const before = await snapshot();
+    stack.sim.setDown(true);
+    try {
+      for (const [method, path, body] of writes()) {
+        const response = await hubspotFetch(path, { method, body, user: admin });
+        expect({ method, path, status: response.status, code: response.body.code }).toEqual({ method, path, status: 503, code: "admin_check_unavailable" });
+        expect(response.body.error).toMatch(/^HubSpot did not answer .*nothing was changed/i);
+      }
+    } finally {
+      stack.sim.setDown(false);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("an install that predates settings.users.read cannot change settings until a super admin reconnects, and HubSpot is not asked", async () => {
+    const oldInstall = await stack.install(undefined, { scopes: REQUIRED_SCOPES.filter((s: string) => s !== "settings.users.read") });
+    stack.sim.addUser(oldInstall, { id: ADMIN.id, email: ADMIN.email, superAdmin: true });
+    const refused = await hubspotFetch("/ui/v1/connections", { method: "POST", body: { vendor: "vapi", secret: "vapi-secret-abc-123" }, portal: oldInstall });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ code: "reconnect_for_scope", needsReconnect: true, error: expect.stringMatching(/reconnect the app/i) });
+    expect(userLookups(ADMIN.id, oldInstall)).toBe(0);
+    expect(await db().connection.count({ where: { portalId: oldInstall } })).toBe(0);
+    expect((await hubspotFetch("/ui/v1/connections", { portal: oldInstall })).status).toBe(200);
+
+    // The portal row claims the scope but the token lacks it: HubSpot's 403 MISSING_SCOPES is the same answer.
+    await db().portal.update({ where: { id: oldInstall }, data: { scopes: [...REQUIRED_SCOPES, "settings.users.read"] } });
+    const missing = await hubspotFetch("/ui/v1/connections", { method: "POST", body: { vendor: "vapi", secret: "vapi-secret-abc-123" }, portal: oldInstall });
+    expect(missing.status).toBe(403);
+    expect(missing.body.code).toBe("reconnect_for_scope");
+    expect(stack.sim.countRequests({ path: `/settings/v3/users/${ADMIN.id}`, portalId: oldInstall, status: 403 })).toBe(1);
+    expect(await db().connection.count({ where: { portalId: oldInstall } })).toBe(0);
+  });
+});
+
+describe("the audit log: who changed what, and when", () => {
+  const db = () => stack.app.runtime.db;
+  interface AuditView {
+    id: string;
+    at: string;
+    actor: { source: string; userId: string | null; email: string | null };
+    action: string;
+    target: string | null;
+    summary: string;
+  }
+  const auditOf = async (portal: string, query = "", user: User = ADMIN) => {
+    const response = await hubspotFetch(`/ui/v1/audit${query}`, { portal, user });
+    expect(response.status).toBe(200);
+    return response.body as { entries: AuditView[]; nextBefore: string | null };
+  };
+
+  it("every change a super admin makes from the page is logged with their e-mail, newest first, never with a secret; uninstall deletes the log", async () => {
+    const portal = await stack.install();
+    stack.sim.addUser(portal, { id: ADMIN.id, email: ADMIN.email, superAdmin: true });
+    await applyBookingSetup(db(), portal, { timezone: "America/New_York", services: [{ name: "Consultation", durationMinutes: 30 }], staff: [{ name: "Casey Morgan", email: "casey@example.com", calendar: "google", hours: { mon: ["09:00", "17:00"] } }] });
+    const casey = await db().staffMember.findFirstOrThrow({ where: { portalId: portal } });
+    await hubspotFetch("/ui/v1/mapping", { portal }); // the mapping rows exist once read
+    const ok = async (method: string, path: string, body?: unknown) => {
+      const response = await hubspotFetch(path, { method, body, portal });
+      expect({ path, status: response.status }).toEqual({ path, status: expect.toSatisfy((s: number) => s >= 200 && s < 300) });
+      return response.body;
+    };
+    await ok("PUT", "/ui/v1/mapping", { rules: [{ field: "intent", property: "company", policy: "fill_if_empty", enabled: true }] });
+    await ok("POST", "/ui/v1/properties", { field: "q:pool_size" });
+    const { connection } = await ok("POST", "/ui/v1/connections", { vendor: "bland", secret: "bland-secret-abc-123" });
+    await ok("POST", `/ui/v1/connections/${connection.id}/secret`, { secret: "bland-secret-new-456" });
+    await ok("POST", "/ui/v1/fallback/replay", { all: true });
+    await ok("PUT", "/ui/v1/booking/services", { services: [{ name: "Consultation", durationMinutes: 45 }, { name: "Estimate", durationMinutes: 20 }] });
+    await ok("POST", `/ui/v1/booking/staff/${casey.id}/connect-link`);
+
+    const { entries } = await auditOf(portal);
+    expect(entries.map((e) => e.action)).toEqual(["booking.connect_link_created", "booking.services_saved", "fallback.replayed", "connection.secret_rotated", "connection.created", "property.created", "mapping.saved"]);
+    for (const entry of entries) expect(entry.actor).toEqual({ source: "settings_page", userId: ADMIN.id, email: ADMIN.email });
+    const summary = Object.fromEntries(entries.map((e) => [e.action, e.summary]));
+    expect(summary["mapping.saved"]).toMatch(/intent.*company.*fill if empty/i);
+    expect(summary["property.created"]).toMatch(/ai_pool_size/);
+    expect(summary["connection.secret_rotated"]).toMatch(/secret rotated/i);
+    expect(summary["booking.services_saved"]).toMatch(/Consultation, Estimate/);
+    expect(summary["booking.connect_link_created"]).toMatch(/Casey Morgan/);
+    expect(entries.find((e) => e.action === "connection.secret_rotated")!.target).toBe(connection.id);
+    const stored = JSON.stringify(await db().auditEntry.findMany({ where: { portalId: portal } }));
+    expect(stored + JSON.stringify(entries)).not.toMatch(/bland-secret/);
+    expect(new Date(entries[0]!.at).getTime()).toBeGreaterThanOrEqual(new Date(entries.at(-1)!.at).getTime());
+
+    expect((await hubspotFetch("/ui/v1/install", { method: "DELETE", portal })).body).toEqual({ uninstalled: true });
+    expect(await db().auditEntry.count({ where: { portalId: portal } })).toBe(0);
+  });
+
+  it("a portal reads only its own log, in pages, newest first; refused writes are not logged", async () => {
+    const mapping = (property: string) => ({ rules: [{ field: "intent", property, policy: "overwrite", enabled: true }] });
+    // From a known mapping, three real changes.
+    for (const property of ["company", "jobtitle", "company", "jobtitle"]) expect((await hubspotFetch("/ui/v1/mapping", { method: "PUT", body: mapping(property) })).status).toBe(200);
+    expect((await hubspotFetch("/ui/v1/mapping", { method: "PUT", body: mapping("company"), user: REP })).status).toBe(403);
+
+    const first = await auditOf(portalId, "?limit=2", REP);
+    expect(first.entries).toHaveLength(2);
+    expect(first.entries.map((e) => e.summary)).toEqual([expect.stringMatching(/intent.*jobtitle/), expect.stringMatching(/intent.*company/)]);
+    expect(first.nextBefore).toBeTruthy();
+    const second = await auditOf(portalId, `?limit=2&before=${encodeURIComponent(first.nextBefore!)}`, REP);
+    expect(second.entries[0]!.summary).toMatch(/intent.*jobtitle/);
+    expect(second.entries.map((e) => e.id)).not.toContain(first.entries[1]!.id);
+    expect(first.entries.every((e) => e.actor.email === ADMIN.email)).toBe(true);
+
+    expect((await auditOf(portalId, "?limit=-3", REP)).entries).toHaveLength(1); // a bad limit is clamped, not reversed
+
+    const ours = new Set((await db().auditEntry.findMany({ where: { portalId }, select: { id: true } })).map((e) => e.id));
+    const theirs = await auditOf(otherPortal, "?limit=100", OUTSIDER);
+    expect(theirs.entries.filter((e) => ours.has(e.id))).toEqual([]);
+    const forged = await auditOf(otherPortal, `?before=${encodeURIComponent(first.nextBefore!)}`, OUTSIDER);
+    expect(forged.entries.filter((e) => ours.has(e.id))).toEqual([]);
+  });
+
+  it("changes made with the operator CLI are logged too, as the CLI", async () => {
+    await runCli(["connections", "add", "--portal", portalId, "--vendor", "vapi", "--secret", "vapi-cli-secret-123"], stack.app.runtime);
+    const [latest] = (await auditOf(portalId, "?limit=1")).entries;
+    expect(latest).toMatchObject({ action: "connection.created", actor: { source: "cli", userId: null, email: null }, summary: expect.stringMatching(/vapi/i) });
+    expect(JSON.stringify(latest)).not.toMatch(/vapi-cli-secret/);
   });
 });
 

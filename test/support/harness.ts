@@ -42,8 +42,8 @@ export interface Stack {
   url: string;
   prefix: string;
   databaseUrl: string;
-  /** Installs the app in a new portal through the real OAuth flow; returns the portal id. */
-  install(portalId?: string): Promise<string>;
+  /** Installs the app in a new portal through the real OAuth flow (granting `scopes`, default all); returns the portal id. */
+  install(portalId?: string, options?: { scopes?: string[] }): Promise<string>;
   connect(portalId: string, vendor: VendorId, secret?: string): Promise<Connection>;
   /** Signs `payload` as the vendor does and posts it to the connection's webhook URL. */
   deliver(connection: Connection, payload: unknown, options?: { now?: number; tamper?: boolean; rawBody?: Buffer }): Promise<{ status: number; body: any }>;
@@ -116,10 +116,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     url,
     prefix,
     databaseUrl,
-    async install(portalId = newPortalId()) {
+    async install(portalId = newPortalId(), installOptions = {}) {
       const install = await fetch(`${url}/oauth/install`, { redirect: "manual" });
       const state = new URL(install.headers.get("location")!).searchParams.get("state")!;
-      const code = sim.issueAuthCode(portalId);
+      const code = sim.issueAuthCode(portalId, installOptions);
       const callback = await fetch(`${url}/oauth/callback?code=${encodeURIComponent(code)}&state=${encodeURIComponent(state)}`);
       if (callback.status !== 200) throw new Error(`install failed: ${callback.status} ${await callback.text()}`);
       return portalId;

@@ -3,6 +3,7 @@ import React from "react";
 import { Alert, Button, Input, Select, StatusTag, TableCell, TableRow, Text, hubspot } from "@hubspot/ui-extensions";
 import { createRenderer } from "@hubspot/ui-extensions/testing";
 import { Booking, Connections, FallbackQueue, MappingEditor, type BookingOverview, type MappingRule } from "../../hubspot-app/app/settings/Settings.js";
+import { AuditLog, type AuditEntryView } from "../../hubspot-app/app/settings/AuditLog.js";
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
@@ -246,5 +247,86 @@ describe("booking tab: staff calendars", () => {
     findByTestId(Button, "connect-link-s-devon").trigger("onClick");
     await waitFor(() => expect(find(Alert, (a) => a.props.title === "No connect link").text).toBe(reason));
     expect(findAll(Input, (i) => i.props.name.startsWith("connect-link-"))).toEqual([]);
+  });
+});
+
+describe("only super admins can change settings", () => {
+  const NOT_SUPER_ADMIN = () => json(403, { error: "Only a super admin can change this.", code: "not_super_admin" });
+
+  it("a user who is not a super admin sees the server's sentence after saving the mapping", async () => {
+    backendFixture({
+      "GET /ui/v1/mapping": () => json(200, { rules: RULES }),
+      "GET /ui/v1/properties": () => json(200, { properties: PROPERTIES }),
+      "PUT /ui/v1/mapping": NOT_SUPER_ADMIN,
+    });
+    const { render, find, findAll, waitFor, mocks } = createRenderer("settings");
+    render(<MappingEditor />);
+    await waitFor(() => expect(findAll(TableRow)).toHaveLength(4));
+    find(Button, (b) => b.text === "Save mapping").trigger("onClick");
+    await vi.waitFor(() => expect(mocks.actions.addAlert.calls[0]![0]).toEqual({ type: "danger", message: "Only a super admin can change this." }));
+  });
+
+  it("... and after saving service types, rotating a secret, replaying or asking for a connect link", async () => {
+    const booking = await renderBooking({ "PUT /ui/v1/booking/services": NOT_SUPER_ADMIN, "POST /ui/v1/booking/staff/s-casey/connect-link": NOT_SUPER_ADMIN });
+    booking.save();
+    await booking.waitFor(() => expect(booking.find(Alert, (a) => a.props.title === "Service types not saved").text).toBe("Only a super admin can change this."));
+    booking.findByTestId(Button, "connect-link-s-casey").trigger("onClick");
+    await booking.waitFor(() => expect(booking.find(Alert, (a) => a.props.title === "No connect link").text).toBe("Only a super admin can change this."));
+    vi.restoreAllMocks();
+
+    backendFixture({
+      "GET /ui/v1/connections": () => json(200, { connections: [{ id: "k1", vendor: "retell", vendorLabel: "Retell AI", webhookUrl: "https://api.example/webhooks/abc", toolsUrl: "https://api.example/tools/abc", lastDeliveryAt: null, lastError: null, weakSignature: false }], vendors: [] }),
+      "POST /ui/v1/connections/k1/secret": NOT_SUPER_ADMIN,
+      "GET /ui/v1/fallback": () => json(200, { entries: [{ id: "f1", vendor: "retell", reason: "HubSpot 503", ageSeconds: 60, caller: null, permanent: false }] }),
+      "POST /ui/v1/fallback/replay": NOT_SUPER_ADMIN,
+    });
+    const connections = createRenderer("settings");
+    connections.render(<Connections />);
+    await connections.waitFor(() => expect(connections.findByTestId(Button, "rotate-k1")).toBeTruthy());
+    connections.findByTestId(Button, "rotate-k1").trigger("onClick");
+    await vi.waitFor(() => expect(connections.mocks.actions.addAlert.calls[0]![0]).toEqual({ type: "danger", message: "Only a super admin can change this." }));
+    const fallback = createRenderer("settings");
+    fallback.render(<FallbackQueue />);
+    await fallback.waitFor(() => expect(fallback.findByTestId(Button, "replay-f1")).toBeTruthy());
+    fallback.findByTestId(Button, "replay-f1").trigger("onClick");
+    await vi.waitFor(() => expect(fallback.mocks.actions.addAlert.calls[0]![0]).toEqual({ type: "danger", message: "Only a super admin can change this." }));
+  });
+});
+
+describe("activity (audit log)", () => {
+  const entry = (id: string, at: string, summary: string, actor: AuditEntryView["actor"] = { source: "settings_page", userId: "42", email: "admin@example.com" }): AuditEntryView => ({ id, at, actor, action: "mapping.saved", target: null, summary });
+
+  it("lists who changed what and when, newest first, and pages back to older changes", async () => {
+    const pages = [
+      { entries: [entry("a3", "2030-01-07T16:00:00.000Z", "Signing secret rotated for the retell connection"), entry("a2", "2030-01-07T15:00:00.000Z", "Connected vapi", { source: "cli", userId: null, email: null })], nextBefore: "a2" },
+      { entries: [entry("a1", "2030-01-06T09:30:00.000Z", "Field mapping saved: intent → company (fill if empty)")], nextBefore: null },
+    ];
+    backendFixture({ "GET /ui/v1/audit": () => json(200, pages.shift()) });
+    const lastQuery = () => new URL(String(vi.mocked(hubspot.fetch).mock.calls.at(-1)![0])).searchParams;
+    const { render, find, findAll, waitFor } = createRenderer("settings");
+    render(<AuditLog />);
+    await waitFor(() => expect(findAll(TableRow)).toHaveLength(3));
+    const rows = () => findAll(TableRow).slice(1).map((row) => row.findAll(TableCell).map((c) => c.text));
+    expect(rows()).toEqual([
+      [expect.stringMatching(/^Jan 7/), "admin@example.com", "Signing secret rotated for the retell connection"],
+      [expect.stringMatching(/^Jan 7/), "Operator (CLI)", "Connected vapi"],
+    ]);
+    find(Button, (b) => b.text === "Show older").trigger("onClick");
+    await waitFor(() => expect(findAll(TableRow)).toHaveLength(4));
+    expect(lastQuery().get("before")).toBe("a2");
+    expect(rows()[2]).toEqual([expect.stringMatching(/^Jan 6/), "admin@example.com", "Field mapping saved: intent → company (fill if empty)"]);
+    expect(findAll(Button, (b) => b.text === "Show older")).toEqual([]);
+  });
+
+  it("says so when nothing was changed yet, and shows why the log could not load", async () => {
+    backendFixture({ "GET /ui/v1/audit": () => json(200, { entries: [], nextBefore: null }) });
+    const empty = createRenderer("settings");
+    empty.render(<AuditLog />);
+    await empty.waitFor(() => expect(empty.findAll(Text).map((t) => t.text).join(" ")).toContain("No settings were changed yet"));
+    vi.restoreAllMocks();
+    backendFixture({ "GET /ui/v1/audit": () => json(503, { error: "temporarily unavailable, retry later" }) });
+    const failed = createRenderer("settings");
+    failed.render(<AuditLog />);
+    await failed.waitFor(() => expect(failed.findAll(Text).map((t) => t.text)).toContain("temporarily unavailable, retry later"));
   });
 });

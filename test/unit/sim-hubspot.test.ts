@@ -338,6 +338,32 @@ describe("owners", () => {
   });
 });
 
+describe("users (user provisioning)", () => {
+  it("answers a portal's user with superAdmin, 404 for a user of another portal or none, 403 without settings.users.read, 401 without a token", async () => {
+    const sim = await simulator();
+    const { client } = await install(sim, "460");
+    await install(sim, "461");
+    const admin = sim.addUser("460", { email: "owner@example.com", superAdmin: true, firstName: "Olu" });
+    const rep = sim.addUser("460", { email: "rep@example.com" });
+    const elsewhere = sim.addUser("461", { email: "other@example.com", superAdmin: true });
+
+    expect(await client.settings.users.usersApi.getById(admin)).toMatchObject({ id: admin, email: "owner@example.com", superAdmin: true, firstName: "Olu", roleIds: [] });
+    expect((await client.settings.users.usersApi.getById(rep)).superAdmin).toBe(false);
+    expect((await client.settings.users.usersApi.getById("REP@example.com", "EMAIL")).id).toBe(rep);
+    sim.setSuperAdmin("460", rep, true);
+    expect((await client.settings.users.usersApi.getById(rep)).superAdmin).toBe(true);
+
+    const unknown = await failure(client.settings.users.usersApi.getById(elsewhere));
+    expect(unknown.code).toBe(404);
+    expect(unknown.body).toMatchObject({ status: "error", category: "OBJECT_NOT_FOUND" });
+    const noScope = await install(sim, "460", ["oauth", "crm.objects.contacts.read"]);
+    const refused = await failure(noScope.client.settings.users.usersApi.getById(admin));
+    expect(refused.code).toBe(403);
+    expect(refused.body).toMatchObject({ category: "MISSING_SCOPES", errors: [{ context: { requiredGranularScopes: ["settings.users.read"] } }] });
+    expect((await failure(clientFor(sim, "not-a-token").settings.users.usersApi.getById(admin))).code).toBe(401);
+  });
+});
+
 describe("properties", () => {
   it("creates groups and properties once, with HubSpot's validation, and enforces the new options on writes", async () => {
     const sim = await simulator();

@@ -25,10 +25,12 @@ import {
 } from "@hubspot/ui-extensions";
 import { backend, BackendError } from "../shared/backend.js";
 import { age, when } from "../shared/format.js";
+import { AuditLog } from "./AuditLog.js";
 
-// The app's settings page in HubSpot: field mapping, vendor connections, the fallback queue and
-// booking (service types, staff calendar connections).
-// Everything is validated again server-side; the page shows the server's reasons.
+// The app's settings page in HubSpot: field mapping, vendor connections, the fallback queue,
+// booking (service types, staff calendar connections) and the activity (audit log).
+// Everything is validated again server-side; the page shows the server's reasons (including "Only a
+// super admin can change this." for users who may read but not change settings).
 
 export interface MappingRule {
   field: string;
@@ -605,6 +607,7 @@ export function Settings() {
       <Tab tabId="connections" title="Vendor connections"><Connections /></Tab>
       <Tab tabId="fallback" title="Fallback queue"><FallbackQueue /></Tab>
       <Tab tabId="booking" title="Booking"><Booking /></Tab>
+      <Tab tabId="activity" title="Activity"><AuditLog /></Tab>
     </Tabs>
   );
 }

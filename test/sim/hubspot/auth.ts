@@ -27,6 +27,7 @@ export const SCOPE_RULES: readonly ScopeRule[] = [
   { methods: ["POST"], path: /^\/crm\/v3\/objects\/[^/]+\/(search|batch\/read)$/, scope: "crm.objects.contacts.read" },
   { methods: READS, path: /^\/crm\/v[34]\/objects\//, scope: "crm.objects.contacts.read" },
   { methods: WRITES, path: /^\/crm\/v[34]\/objects\//, scope: "crm.objects.contacts.write" },
+  { methods: READS, path: /^\/settings\/v3\/users(\/|$)/, scope: "settings.users.read" },
 ];
 
 /** The scopes a token gets when its app was registered without a list: everything above. */

@@ -23,7 +23,7 @@ import type { ObjectType } from "./properties.js";
 export { ALL_SCOPES, requiredScope, SCOPE_RULES } from "./auth.js";
 export { CALL_STATUSES, CONTACT_TO_ENGAGEMENT, DEFAULT_DISPOSITIONS, ENGAGEMENT_TO_CONTACT, MEETING_OUTCOMES, OBJECT_TYPE_IDS } from "./properties.js";
 export type { ObjectType, SimProperty, SimPropertyGroup } from "./properties.js";
-export type { SimDisposition, SimObject, SimOwner } from "./store.js";
+export type { SimDisposition, SimObject, SimOwner, SimUser } from "./store.js";
 export type { Fault, FaultRequest, RequestRecord } from "./server.js";
 
 export interface SimOptions {
@@ -81,6 +81,7 @@ export class HubSpotSim {
   private nextEventId = 1;
   private readonly appClientIds: string[] = [];
   private nextOwnerId = 70_000_001;
+  private nextUserId = 9_000_001;
 
   constructor(options: SimOptions = {}) {
     this.options = { searchLagMs: 0, tenSecondlyLimit: 100, searchesPerSecond: 5, accessTokenTtlSeconds: 1800, defaultCountry: "US", ...options };
@@ -222,6 +223,25 @@ export class HubSpotSim {
     const id = String(this.nextOwnerId++);
     this.portalStore(portalId).owners.push({ id, ...owner, userId: Number(id) + 1_000_000, createdAt: new Date().toISOString(), archived: false });
     return id;
+  }
+
+  /**
+   * A HubSpot user of the portal, as GET /settings/v3/users/{userId} answers for it (a user of several
+   * portals is added to each); returns the user id. Not a super admin unless said.
+   */
+  addUser(portalId: string, user: { id?: string; email: string; superAdmin?: boolean; firstName?: string; lastName?: string; roleIds?: string[] }): string {
+    const id = user.id ?? String(this.nextUserId++);
+    const users = this.portalStore(portalId).users;
+    if (users.some((u) => u.id === id)) throw new Error(`addUser: user ${id} already exists in portal ${portalId}`);
+    users.push({ id, email: user.email, firstName: user.firstName ?? "", lastName: user.lastName ?? "", superAdmin: user.superAdmin ?? false, roleIds: user.roleIds ?? [] });
+    return id;
+  }
+
+  /** Makes a user a super admin or takes it away, as another admin would in HubSpot's user settings. */
+  setSuperAdmin(portalId: string, userId: string, superAdmin: boolean): void {
+    const user = this.portalStore(portalId).users.find((u) => u.id === userId);
+    if (!user) throw new Error(`setSuperAdmin: no user ${userId} in portal ${portalId}`);
+    user.superAdmin = superAdmin;
   }
 
   /** A call outcome of the portal's own; returns its GUID (valid as hs_call_disposition). */

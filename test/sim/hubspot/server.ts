@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { AccessTokenGrant, OAuthServer } from "./auth.js";
 import { HubSpotError, internalError, notFound, objectNotFound, rateLimitBody, validationError } from "./errors.js";
 import { parseObjectType, propertyJson, type ObjectType } from "./properties.js";
-import type { PortalStore, SimOwner } from "./store.js";
+import type { PortalStore, SimOwner, SimUser } from "./store.js";
 
 // The HTTP face of the simulator. Every request goes through the same line HubSpot's edge would put it
 // through: logged -> injected faults -> OAuth endpoints, or: token (401) -> scope (403) -> rate limits
@@ -167,6 +167,16 @@ export function createApp(sim: SimRuntime): express.Express {
     res.json(ownerJson(owner));
   });
 
+  // User provisioning: one user of the portal by id (or by email with idProperty=EMAIL). A user of
+  // another portal is as unknown here as one that does not exist.
+  app.get("/settings/v3/users/:userId", (req, res) => {
+    const byEmail = one(req.query.idProperty) === "EMAIL";
+    const key = req.params.userId.toLowerCase();
+    const user = store(res).users.find((u) => (byEmail ? u.email.toLowerCase() === key : u.id === req.params.userId));
+    if (!user) throw notFound(`Unable to find user with id ${req.params.userId}`);
+    res.json(userJson(user));
+  });
+
   app.get("/crm/v3/properties/:objectType/groups", (req, res) => {
     res.json({ results: store(res).groups(objectType(req.params.objectType)) });
   });
@@ -303,6 +313,10 @@ function intParam(value: unknown, fallback: number, max: number): number {
 
 function ownerJson(owner: SimOwner) {
   return { id: owner.id, email: owner.email, type: "PERSON", firstName: owner.firstName, lastName: owner.lastName, userId: owner.userId, userIdIncludingInactive: owner.userId, createdAt: owner.createdAt, updatedAt: owner.createdAt, archived: owner.archived, teams: [] };
+}
+
+function userJson(user: SimUser) {
+  return { id: user.id, email: user.email, firstName: user.firstName, lastName: user.lastName, roleIds: user.roleIds, ...(user.primaryTeamId ? { primaryTeamId: user.primaryTeamId } : {}), secondaryTeamIds: [], superAdmin: user.superAdmin };
 }
 
 function defaultFaultBody(status: number, portalId: string | undefined): Record<string, unknown> {

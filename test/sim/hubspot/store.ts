@@ -63,6 +63,17 @@ export interface SimOwner {
   archived: boolean;
 }
 
+/** A user of the portal, as the user provisioning API (/settings/v3/users) shows them. */
+export interface SimUser {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  superAdmin: boolean;
+  roleIds: string[];
+  primaryTeamId?: string;
+}
+
 export interface SimDisposition {
   id: string;
   label: string;
@@ -113,6 +124,7 @@ export class PortalStore {
   private readonly groupCatalog = new Map<ObjectType, Map<string, SimPropertyGroup>>(OBJECT_TYPES.map((t) => [t, new Map(builtInGroups(t).map((g) => [g.name, g]))]));
   readonly dispositions: SimDisposition[] = DEFAULT_DISPOSITIONS.map((d) => ({ ...d, deleted: false }));
   readonly owners: SimOwner[] = [];
+  readonly users: SimUser[] = [];
 
   constructor(
     readonly portalId: string,

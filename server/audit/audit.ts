@@ -1,0 +1,113 @@
+import type { Db, Prisma } from "../db/client.js";
+
+// The audit log of a portal's settings: who changed what, and when. Written after each change
+// succeeds (by the settings page's write routes and the operator CLI), read newest first by the
+// settings page, deleted with the portal's data on uninstall. Details never hold a secret.
+
+export interface MappingChange {
+  field: string;
+  from: { property: string; policy: string; enabled: boolean };
+  to: { property: string; policy: string; enabled: boolean };
+}
+
+/** Every kind of change, with what the log keeps of it. */
+export type AuditChange =
+  | { action: "mapping.saved"; details: { changed: MappingChange[] } }
+  | { action: "property.created"; target: string; details: { field: string } }
+  | { action: "connection.created"; target: string; details: { vendor: string; label: string | null } }
+  | { action: "connection.secret_rotated"; target: string; details: { vendor: string } }
+  | { action: "fallback.replayed"; target: string | null; details: { replayed: number } }
+  | { action: "booking.services_saved"; details: { services: string[]; created: number; updated: number; deleted: number } }
+  | { action: "booking.connect_link_created"; target: string; details: { staff: string; provider: string } }
+  | { action: "booking.set_up"; details: { services: number; staff: number } };
+
+export type AuditActor = { source: "settings_page"; userId: string; email: string } | { source: "cli" };
+
+export async function recordAudit(db: Db, portalId: string, actor: AuditActor, change: AuditChange): Promise<void> {
+  await db.auditEntry.create({
+    data: {
+      portalId,
+      source: actor.source,
+      actorUserId: actor.source === "settings_page" ? actor.userId : null,
+      actorEmail: actor.source === "settings_page" ? actor.email : null,
+      action: change.action,
+      target: "target" in change ? change.target : null,
+      details: change.details as unknown as Prisma.InputJsonObject,
+    },
+  });
+}
+
+const POLICIES: Record<string, string> = { overwrite: "always overwrite", fill_if_empty: "fill if empty" };
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+function describeMapping(change: MappingChange): string {
+  if (!change.to.enabled) return `${change.field} off`;
+  const policy = POLICIES[change.to.policy] ?? change.to.policy;
+  return `${change.field} → ${change.to.property} (${policy})${change.from.enabled ? "" : ", on"}`;
+}
+
+/** The sentence the settings page shows for an entry. */
+export function describeChange(change: AuditChange): string {
+  switch (change.action) {
+    case "mapping.saved":
+      return change.details.changed.length ? `Field mapping saved: ${change.details.changed.map(describeMapping).join("; ")}` : "Field mapping saved (nothing changed)";
+    case "property.created":
+      return `Created the HubSpot property ${change.target} (for ${change.details.field})`;
+    case "connection.created":
+      return `Connected ${change.details.vendor}${change.details.label ? ` "${change.details.label}"` : ""}`;
+    case "connection.secret_rotated":
+      return `Signing secret rotated for the ${change.details.vendor} connection`;
+    case "fallback.replayed":
+      return change.target ? "Replayed a call from the fallback queue" : `Replayed ${plural(change.details.replayed, "call")} from the fallback queue`;
+    case "booking.services_saved": {
+      const { services, created, updated, deleted } = change.details;
+      return `Service types saved: ${services.join(", ")} (${created} new, ${updated} updated, ${deleted} removed)`;
+    }
+    case "booking.connect_link_created":
+      return `Calendar connect link created for ${change.details.staff} (${change.details.provider})`;
+    case "booking.set_up":
+      return `Booking set up: ${plural(change.details.services, "service type")}, ${plural(change.details.staff, "staff member")}`;
+    default: {
+      // A row written by a newer version of the app: show what it is called rather than fail the page.
+      const unknown: never = change;
+      return String((unknown as { action: string }).action);
+    }
+  }
+}
+
+export interface AuditEntryView {
+  id: string;
+  at: string;
+  actor: { source: string; userId: string | null; email: string | null };
+  action: string;
+  target: string | null;
+  summary: string;
+}
+
+export interface AuditPage {
+  entries: AuditEntryView[];
+  /** Pass as `before` for the next (older) page; null on the last one. */
+  nextBefore: string | null;
+}
+
+/**
+ * One page of a portal's log, newest first. `before` is the id of the last entry of the previous
+ * page; an id from another portal (or none) is treated as the start, so it reveals nothing.
+ */
+export async function listAudit(db: Db, portalId: string, options: { limit: number; before?: string }): Promise<AuditPage> {
+  const cursor = options.before ? await db.auditEntry.findFirst({ where: { id: options.before, portalId }, select: { id: true, createdAt: true } }) : null;
+  const rows = await db.auditEntry.findMany({
+    where: { portalId, ...(cursor ? { OR: [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }] } : {}) },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: options.limit + 1,
+  });
+  const entries = rows.slice(0, options.limit).map((row) => ({
+    id: row.id,
+    at: row.createdAt.toISOString(),
+    actor: { source: row.source, userId: row.actorUserId, email: row.actorEmail },
+    action: row.action,
+    target: row.target,
+    summary: describeChange({ action: row.action, target: row.target, details: row.details } as AuditChange),
+  }));
+  return { entries, nextBefore: rows.length > options.limit ? entries.at(-1)!.id : null };
+}
