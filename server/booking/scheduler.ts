@@ -5,6 +5,7 @@ import { addDays, localDate, speakable, weekdayOf, zonedInstant, isValidTimeZone
 import { builtinProvider } from "./providers/builtin/index.js";
 import type { CalendarAccount, CalendarEvent, CalendarProvider } from "./providers/types.js";
 import { CalendarNotConnectedError, type Calendars } from "./calendars.js";
+import { newReference, speakReference } from "./reference.js";
 
 // Availability, holds, booking, rescheduling and cancelling, for the live tools. Every answer is a
 // short sentence the AI can say, plus data. Double booking is impossible in our own data (exclusion
@@ -39,6 +40,9 @@ type Staff = { id: string; name: string; email: string; calendar: string; timezo
 
 /** An error's message and driver details (Prisma puts the SQLSTATE in meta). */
 const errorText = (error: unknown) => String((error as { message?: unknown })?.message ?? "") + JSON.stringify((error as { meta?: unknown })?.meta ?? {});
+
+/** Another booking of the portal has this reference (SQLSTATE 23505 on the unique index). */
+const isReferenceTaken = (error: unknown) => errorText(error).includes("Booking_portalId_reference_key");
 
 export function isOverlapError(error: unknown): boolean {
   const text = errorText(error);
@@ -98,6 +102,8 @@ export interface SchedulerOptions {
   now?: () => Date;
   /** How long a portal's set-up (settings, services, staff) is reused between tool calls, in ms. */
   setupCacheMs?: number;
+  /** Draws a booking reference; injectable so a clash can be tested. */
+  newReference?: () => string;
 }
 
 type StaffRow = Staff & { portalId: string };
@@ -110,6 +116,7 @@ interface PortalSetup {
 export class Scheduler {
   private readonly calendars: Calendars | null;
   private readonly now: () => Date;
+  private readonly newReference: () => string;
 
   private readonly setupCacheMs: number;
   private readonly setups = new Map<string, Promise<PortalSetup>>();
@@ -127,6 +134,7 @@ export class Scheduler {
     this.calendars = options.calendars ?? null;
     this.now = options.now ?? (() => new Date());
     this.setupCacheMs = options.setupCacheMs ?? 2_000;
+    this.newReference = options.newReference ?? newReference;
   }
 
   /**
@@ -473,25 +481,25 @@ export class Scheduler {
       // On the built-in calendar the booking row is the event: one write confirms it and queues the
       // Meeting. On Google / Microsoft the Meeting waits until the event exists.
       const finish = builtin ? [id, "booked", 1] : [null, null, 0];
-      const write = async () =>
+      const write = async (reference: string) =>
         (held
-          ? await sql<{ meetingVersion: number }>(
+          ? await sql<{ meetingVersion: number; reference: string }>(
               this.db,
               `UPDATE "Booking" SET "status" = 'confirmed', "holdExpiresAt" = NULL, "callerName" = $2, "callerEmail" = $3, "callerPhone" = $4, "history" = $5::jsonb, "updatedAt" = $6,
-                 "externalEventId" = $7, "meetingAction" = $8, "meetingVersion" = "meetingVersion" + $9
-               WHERE "id" = $1 AND "status" = 'held' RETURNING "meetingVersion"`,
-              [id, callerName, callerEmail, caller.phone, history, this.now().toISOString(), ...finish],
+                 "externalEventId" = $7, "meetingAction" = $8, "meetingVersion" = "meetingVersion" + $9, "reference" = $10
+               WHERE "id" = $1 AND "status" = 'held' RETURNING "meetingVersion", "reference"`,
+              [id, callerName, callerEmail, caller.phone, history, this.now().toISOString(), ...finish, reference],
             )
-          : await sql<{ meetingVersion: number }>(
+          : await sql<{ meetingVersion: number; reference: string }>(
               this.db,
-              `INSERT INTO "Booking" ("id", "portalId", "staffId", "serviceTypeId", "status", "startAt", "endAt", "blockEndAt", "connectionId", "vendorCallId", "callerName", "callerEmail", "callerPhone", "history", "updatedAt", "externalEventId", "meetingAction", "meetingVersion")
-               VALUES ($1, $2, $3, $4, 'confirmed', $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16, $17)
-               ON CONFLICT DO NOTHING RETURNING "meetingVersion"`,
-              [id, caller.portalId, staff.id, service.id, start.toISOString(), end.toISOString(), blockEnd.toISOString(), caller.connectionId, caller.vendorCallId, callerName, callerEmail, caller.phone, history, this.now().toISOString(), ...finish],
+              `INSERT INTO "Booking" ("id", "portalId", "staffId", "serviceTypeId", "status", "startAt", "endAt", "blockEndAt", "connectionId", "vendorCallId", "callerName", "callerEmail", "callerPhone", "history", "updatedAt", "externalEventId", "meetingAction", "meetingVersion", "reference")
+               VALUES ($1, $2, $3, $4, 'confirmed', $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16, $17, $18)
+               ON CONFLICT DO NOTHING RETURNING "meetingVersion", "reference"`,
+              [id, caller.portalId, staff.id, service.id, start.toISOString(), end.toISOString(), blockEnd.toISOString(), caller.connectionId, caller.vendorCallId, callerName, callerEmail, caller.phone, history, this.now().toISOString(), ...finish, reference],
             ))[0] ?? null;
       // An expired hold (anyone's) still blocks the constraint until it is deleted.
-      let written = await write();
-      if (!written && !held && (await this.deleteExpiredHolds([staff.id], start, blockEnd)) > 0) written = await write();
+      let written = await this.withFreshReference(caller.portalId, write);
+      if (!written && !held && (await this.deleteExpiredHolds([staff.id], start, blockEnd)) > 0) written = await this.withFreshReference(caller.portalId, write);
       if (!written) continue;
       let meetingVersion = written.meetingVersion;
       if (!builtin) {
@@ -516,10 +524,33 @@ export class Scheduler {
       }
       await this.releaseHolds(caller, id);
       log.info({ portalId: caller.portalId, bookingId: id }, "appointment booked");
-      return { message: `You're booked for a ${service.name} ${speakable(start, settings.timezone, this.now())} with ${staff.name}. Your booking reference is ${id.slice(0, 8)}.`, data: { bookingId: id, start: start.toISOString(), end: end.toISOString(), staff: staff.name }, bookingId: id, meetingVersion };
+      const { reference } = written;
+      return { message: `You're booked for a ${service.name} ${speakable(start, settings.timezone, this.now())} with ${staff.name}. Your booking reference is ${speakReference(reference)}.`, data: { bookingId: id, reference, start: start.toISOString(), end: end.toISOString(), staff: staff.name }, bookingId: id, meetingVersion };
     }
     if (calendarTrouble && candidates.length === 1) return { message: "I can't reach the calendar right now to confirm that time. Someone from the team will call you back to confirm.", data: { error: "calendar_unavailable" } };
     return this.alternatives(caller, settings, service, start, "That time was just taken.");
+  }
+
+  /**
+   * Writes a booking under a freshly drawn reference, and under another one when the portal already
+   * has it (1 in 430 million per booking, so about never, and then once more). ON CONFLICT DO NOTHING
+   * does not say which constraint stopped the INSERT: no row means the slot was taken, unless the
+   * reference turns out to be in use.
+   */
+  private async withFreshReference<T>(portalId: string, write: (reference: string) => Promise<T | null>): Promise<T | null> {
+    for (let attempt = 1; ; attempt++) {
+      const reference = this.newReference();
+      try {
+        const written = await write(reference);
+        if (written) return written;
+      } catch (error) {
+        if (isReferenceTaken(error) && attempt < 5) continue;
+        throw error;
+      }
+      const [inUse] = await sql(this.db, `SELECT 1 FROM "Booking" WHERE "portalId" = $1 AND "reference" = $2`, [portalId, reference]);
+      if (!inUse) return null;
+      if (attempt >= 5) throw new Error("no free booking reference after 5 draws");
+    }
   }
 
   private async fitsHours(staff: Pick<Staff, "hours" | "timezone">, start: Date, end: Date): Promise<boolean> {
