@@ -5,7 +5,7 @@ import { addDays, localDate, speakable, weekdayOf, zonedInstant, isValidTimeZone
 import { builtinProvider } from "./providers/builtin/index.js";
 import type { CalendarAccount, CalendarEvent, CalendarProvider } from "./providers/types.js";
 import { CalendarNotConnectedError, type Calendars } from "./calendars.js";
-import { newReference, speakReference } from "./reference.js";
+import { isReference, newReference, normaliseReference, speakReference } from "./reference.js";
 
 // Availability, holds, booking, rescheduling and cancelling, for the live tools. Every answer is a
 // short sentence the AI can say, plus data. Double booking is impossible in our own data (exclusion
@@ -16,6 +16,9 @@ import { newReference, speakReference } from "./reference.js";
 const log = logger("booking");
 const SEARCH_DAYS = 14;
 const OFFERED = 3;
+/** Failed booking-reference lookups one call gets; after that the team calls back. */
+const MAX_FAILED_LOOKUPS = 3;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ToolAnswer {
   message: string;
@@ -566,23 +569,60 @@ export class Scheduler {
     return { message: `${prefix} I can offer ${labels.length === 1 ? labels[0] : `${labels.slice(0, -1).join(", ")} or ${labels.at(-1)}`}. Would one of those work?`, data: { error: "slot_taken", slots: slots.map((s, i) => ({ start: s.start.toISOString(), label: labels[i], staff: s.staff.name })) } };
   }
 
-  /** The caller's booking: by id (within the portal), else their next confirmed one by phone. */
-  private async findBooking(caller: CallerContext, bookingId?: string) {
+  /**
+   * The caller's booking. With a reference: that booking, compared exactly (or by its full id), and
+   * only if it was made from this call's phone or from no known phone; a booking of another phone is
+   * not found, with the same answer as a wrong reference. Each call gets MAX_FAILED_LOOKUPS failed
+   * lookups. Without a reference: the caller's next confirmed booking by phone, else `none`.
+   */
+  private async findBooking(caller: CallerContext, given: string | undefined, none: ToolAnswer) {
     const include = { staff: true, serviceType: true } as const;
-    if (bookingId) {
-      const byId = await this.db.booking.findFirst({ where: { portalId: caller.portalId, status: "confirmed", OR: [{ id: bookingId }, { id: { startsWith: bookingId.toLowerCase() } }] }, include });
-      if (byId) return byId;
+    if (!given?.trim()) {
+      const next = caller.phone ? await this.db.booking.findFirst({ where: { portalId: caller.portalId, status: "confirmed", callerPhone: caller.phone, startAt: { gt: this.now() } }, orderBy: { startAt: "asc" }, include }) : null;
+      return next ? { booking: next } : { answer: none };
     }
-    if (!caller.phone) return null;
-    return this.db.booking.findFirst({ where: { portalId: caller.portalId, status: "confirmed", callerPhone: caller.phone, startAt: { gt: this.now() } }, orderBy: { startAt: "asc" }, include });
+    const lookup = [caller.connectionId, caller.vendorCallId];
+    const callback: ToolAnswer = { message: "I can't find that booking. Someone from the team will call you back to help.", data: { error: "lookups_exhausted" } };
+    // 1. Take one of the call's failed lookups before looking (given back when the booking is found),
+    //    so concurrent tool calls of one call cannot look up more than the bound between them.
+    const [taken] = await sql<{ failures: number }>(
+      this.db,
+      `INSERT INTO "ReferenceLookup" ("connectionId", "vendorCallId", "failures", "updatedAt") VALUES ($1, $2, 1, now())
+       ON CONFLICT ("connectionId", "vendorCallId") DO UPDATE SET "failures" = "ReferenceLookup"."failures" + 1, "updatedAt" = now()
+       WHERE "ReferenceLookup"."failures" < $3 RETURNING "failures"`,
+      [...lookup, MAX_FAILED_LOOKUPS],
+    );
+    if (!taken) return { answer: callback };
+    // 2. Exact equality, never a pattern; the phone rule in the WHERE clause.
+    const reference = normaliseReference(given);
+    const key = UUID.test(given.trim()) ? { id: given.trim().toLowerCase() } : isReference(reference) ? { reference } : null;
+    const owner = caller.phone ? { OR: [{ callerPhone: caller.phone }, { callerPhone: null }] } : { callerPhone: null };
+    const booking = key ? await this.db.booking.findFirst({ where: { portalId: caller.portalId, status: "confirmed", ...key, ...owner }, include }) : null;
+    if (booking) {
+      await sql(this.db, `UPDATE "ReferenceLookup" SET "failures" = "failures" - 1 WHERE "connectionId" = $1 AND "vendorCallId" = $2`, lookup);
+      return { booking };
+    }
+    log.info({ portalId: caller.portalId, callId: caller.vendorCallId, failures: taken.failures }, "booking reference not found");
+    // 3. The last failed lookup of the call goes straight to the callback: asking again is pointless.
+    if (taken.failures >= MAX_FAILED_LOOKUPS) return { answer: callback };
+    const heard = isReference(reference) ? `a booking with reference ${speakReference(reference)}` : "a booking with that reference: a reference has 8 letters and numbers";
+    // Said on every miss of a withheld number, found or not, so it reveals nothing.
+    const withheld = caller.phone ? "" : " Your number is withheld on this call, and a booking made from a phone number can only be changed when you call from that number.";
+    return { answer: { message: `I couldn't find ${heard}.${withheld} Could you read it to me again?`, data: { error: "reference_not_found" } } };
+  }
+
+  /** Failed-lookup counts of calls that ended long ago: the worker's upkeep. */
+  async purgeReferenceLookups(): Promise<number> {
+    return this.db.$executeRaw`DELETE FROM "ReferenceLookup" WHERE "updatedAt" < ${new Date(this.now().getTime() - 86_400_000)}`;
   }
 
   /** reschedule_appointment: the same booking (and the same calendar event) moves. */
   async reschedule(caller: CallerContext, args: { new_start?: string; booking_id?: string }): Promise<BookingAnswer> {
     const settings = await this.settings(caller.portalId);
     if (!settings) return { message: "I can't change appointments on this line yet.", data: { error: "booking_not_set_up" } };
-    const booking = await this.findBooking(caller, args.booking_id);
-    if (!booking) return { message: "I couldn't find an upcoming appointment for you. Would you like to book one?", data: { error: "no_booking" } };
+    const found = await this.findBooking(caller, args.booking_id, { message: "I couldn't find an upcoming appointment for you. Would you like to book one?", data: { error: "no_booking" } });
+    if (!found.booking) return found.answer;
+    const { booking } = found;
     const start = args.new_start ? new Date(args.new_start) : null;
     if (!start || Number.isNaN(start.getTime())) return { message: "Which new day and time would you like?", data: { error: "bad_start" } };
     if (start.getTime() < this.now().getTime()) return { message: "That time has already passed. Which upcoming time works for you?", data: { error: "past_start" } };
@@ -622,8 +662,9 @@ export class Scheduler {
 
   /** cancel_appointment: cancelled, the attendee notified by the provider. */
   async cancel(caller: CallerContext, args: { booking_id?: string; reason?: string }): Promise<BookingAnswer> {
-    const booking = await this.findBooking(caller, args.booking_id);
-    if (!booking) return { message: "I couldn't find an upcoming appointment for you to cancel.", data: { error: "no_booking" } };
+    const found = await this.findBooking(caller, args.booking_id, { message: "I couldn't find an upcoming appointment for you to cancel.", data: { error: "no_booking" } });
+    if (!found.booking) return found.answer;
+    const { booking } = found;
     if (booking.externalEventId && booking.staff.calendar !== "builtin") {
       const account = await this.account(booking.staff);
       try {
