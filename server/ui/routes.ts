@@ -15,6 +15,7 @@ import { playerUrl } from "../recordings/links.js";
 import { verifyV3 } from "./hubspot-signature.js";
 import { uninstallPortal } from "../privacy/privacy.js";
 import { replaceServices, serviceListSchema } from "../booking/setup.js";
+import { toolsDisabledReason } from "../booking/tools.js";
 
 const log = logger("ui");
 export const UI_PREFIX = "/ui/v1";
@@ -257,7 +258,10 @@ export function uiRoutes(rt: Runtime): Router {
   router.get(`${UI_PREFIX}/connections`, async (_req, res) => {
     const connections = await listConnections(rt.db, rt.env.PUBLIC_BASE_URL, portalOf(res));
     res.json({
-      connections: connections.map((c) => ({ ...c, vendorLabel: vendors[c.vendor as keyof typeof vendors].label, weakSignature: c.vendor === "synthflow" })),
+      connections: connections.map((c) => {
+        const vendor = vendors[c.vendor as keyof typeof vendors];
+        return { ...c, vendorLabel: vendor.label, weakSignature: vendor.signatureCovers !== "body", toolsDisabledReason: toolsDisabledReason(vendor) };
+      }),
       vendors: Object.values(vendors).map((v) => ({ id: v.id, label: v.label, secretHelp: v.secretHelp })),
     });
   });

@@ -5,7 +5,7 @@ import { getVendor } from "../../server/vendors/registry.js";
 import type { CallRecord } from "../../server/calls/record.js";
 
 // Synthflow signs only the call id (security audit): a captured signature header authenticates any
-// body for that call. The first accepted body of a call stands.
+// body for that call. The first accepted body of a call stands, and live tools are off.
 
 let stack: Stack;
 let portalId: string;
@@ -60,5 +60,13 @@ describe("a signature that covers only the call id", () => {
     // The vendor's own retry of the first body is still a duplicate.
     const retry = await post(`/webhooks/${synthflow.token}`, first, captured);
     expect(retry).toMatchObject({ status: 200, body: { status: "duplicate" } });
+  });
+
+  it("live tools are off on the connection, with the reason", async () => {
+    const callId = newCallId("sf");
+    const body = Buffer.from(JSON.stringify({ callId, call: { call_id: callId }, name: "cancel_appointment", callerPhone: "+14155550801", args: {} }));
+    const refused = await post(`/tools/${synthflow.token}`, body, await getVendor("synthflow").sign(body, synthflow.secret, Date.now()));
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe("Live tools are off for Synthflow connections: Synthflow signs only the call id, so a captured request could book or cancel for any caller. Use a vendor or the generic format that signs the body.");
   });
 });
