@@ -55,9 +55,10 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
     const sweeper = (async () => {
       while (sweeping) {
         await sweepOutbox(runtime.db, runtime.queue, runtime.env.SYNC_MAX_ATTEMPTS).catch((error: Error) => log.warn({ err: error.message }, "outbox sweep failed"));
-        // Booking upkeep: Meetings HubSpot has not seen, expired holds, staff calendar channels and sync.
+        // Booking upkeep: Meetings HubSpot has not seen, expired holds, old failed-lookup counts, staff calendar channels and sync.
         await sweepMeetings(runtime).catch((error: Error) => log.warn({ err: error.message }, "meeting sweep failed"));
         await scheduler.purgeExpiredHolds().catch((error: Error) => log.warn({ err: error.message }, "hold purge failed"));
+        await scheduler.purgeReferenceLookups().catch((error: Error) => log.warn({ err: error.message }, "reference lookup purge failed"));
         await runtime.calendars.sweep().catch((error: Error) => log.warn({ err: error.message }, "calendar sweep failed"));
         await purgeExpired().catch((error: Error) => log.warn({ err: error.message }, "retention purge failed"));
         await sleep(runtime.env.OUTBOX_SWEEP_MS);

@@ -5,6 +5,7 @@ import { addDays, localDate, speakable, weekdayOf, zonedInstant, isValidTimeZone
 import { builtinProvider } from "./providers/builtin/index.js";
 import type { CalendarAccount, CalendarEvent, CalendarProvider } from "./providers/types.js";
 import { CalendarNotConnectedError, type Calendars } from "./calendars.js";
+import { isReference, newReference, normaliseReference, speakReference } from "./reference.js";
 
 // Availability, holds, booking, rescheduling and cancelling, for the live tools. Every answer is a
 // short sentence the AI can say, plus data. Double booking is impossible in our own data (exclusion
@@ -15,6 +16,9 @@ import { CalendarNotConnectedError, type Calendars } from "./calendars.js";
 const log = logger("booking");
 const SEARCH_DAYS = 14;
 const OFFERED = 3;
+/** Failed booking-reference lookups one call gets; after that the team calls back. */
+const MAX_FAILED_LOOKUPS = 3;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ToolAnswer {
   message: string;
@@ -39,6 +43,9 @@ type Staff = { id: string; name: string; email: string; calendar: string; timezo
 
 /** An error's message and driver details (Prisma puts the SQLSTATE in meta). */
 const errorText = (error: unknown) => String((error as { message?: unknown })?.message ?? "") + JSON.stringify((error as { meta?: unknown })?.meta ?? {});
+
+/** Another booking of the portal has this reference (SQLSTATE 23505 on the unique index). */
+const isReferenceTaken = (error: unknown) => errorText(error).includes("Booking_portalId_reference_key");
 
 export function isOverlapError(error: unknown): boolean {
   const text = errorText(error);
@@ -98,6 +105,8 @@ export interface SchedulerOptions {
   now?: () => Date;
   /** How long a portal's set-up (settings, services, staff) is reused between tool calls, in ms. */
   setupCacheMs?: number;
+  /** Draws a booking reference; injectable so a clash can be tested. */
+  newReference?: () => string;
 }
 
 type StaffRow = Staff & { portalId: string };
@@ -110,6 +119,7 @@ interface PortalSetup {
 export class Scheduler {
   private readonly calendars: Calendars | null;
   private readonly now: () => Date;
+  private readonly newReference: () => string;
 
   private readonly setupCacheMs: number;
   private readonly setups = new Map<string, Promise<PortalSetup>>();
@@ -127,6 +137,7 @@ export class Scheduler {
     this.calendars = options.calendars ?? null;
     this.now = options.now ?? (() => new Date());
     this.setupCacheMs = options.setupCacheMs ?? 2_000;
+    this.newReference = options.newReference ?? newReference;
   }
 
   /**
@@ -473,25 +484,25 @@ export class Scheduler {
       // On the built-in calendar the booking row is the event: one write confirms it and queues the
       // Meeting. On Google / Microsoft the Meeting waits until the event exists.
       const finish = builtin ? [id, "booked", 1] : [null, null, 0];
-      const write = async () =>
+      const write = async (reference: string) =>
         (held
-          ? await sql<{ meetingVersion: number }>(
+          ? await sql<{ meetingVersion: number; reference: string }>(
               this.db,
               `UPDATE "Booking" SET "status" = 'confirmed', "holdExpiresAt" = NULL, "callerName" = $2, "callerEmail" = $3, "callerPhone" = $4, "history" = $5::jsonb, "updatedAt" = $6,
-                 "externalEventId" = $7, "meetingAction" = $8, "meetingVersion" = "meetingVersion" + $9
-               WHERE "id" = $1 AND "status" = 'held' RETURNING "meetingVersion"`,
-              [id, callerName, callerEmail, caller.phone, history, this.now().toISOString(), ...finish],
+                 "externalEventId" = $7, "meetingAction" = $8, "meetingVersion" = "meetingVersion" + $9, "reference" = $10
+               WHERE "id" = $1 AND "status" = 'held' RETURNING "meetingVersion", "reference"`,
+              [id, callerName, callerEmail, caller.phone, history, this.now().toISOString(), ...finish, reference],
             )
-          : await sql<{ meetingVersion: number }>(
+          : await sql<{ meetingVersion: number; reference: string }>(
               this.db,
-              `INSERT INTO "Booking" ("id", "portalId", "staffId", "serviceTypeId", "status", "startAt", "endAt", "blockEndAt", "connectionId", "vendorCallId", "callerName", "callerEmail", "callerPhone", "history", "updatedAt", "externalEventId", "meetingAction", "meetingVersion")
-               VALUES ($1, $2, $3, $4, 'confirmed', $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16, $17)
-               ON CONFLICT DO NOTHING RETURNING "meetingVersion"`,
-              [id, caller.portalId, staff.id, service.id, start.toISOString(), end.toISOString(), blockEnd.toISOString(), caller.connectionId, caller.vendorCallId, callerName, callerEmail, caller.phone, history, this.now().toISOString(), ...finish],
+              `INSERT INTO "Booking" ("id", "portalId", "staffId", "serviceTypeId", "status", "startAt", "endAt", "blockEndAt", "connectionId", "vendorCallId", "callerName", "callerEmail", "callerPhone", "history", "updatedAt", "externalEventId", "meetingAction", "meetingVersion", "reference")
+               VALUES ($1, $2, $3, $4, 'confirmed', $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16, $17, $18)
+               ON CONFLICT DO NOTHING RETURNING "meetingVersion", "reference"`,
+              [id, caller.portalId, staff.id, service.id, start.toISOString(), end.toISOString(), blockEnd.toISOString(), caller.connectionId, caller.vendorCallId, callerName, callerEmail, caller.phone, history, this.now().toISOString(), ...finish, reference],
             ))[0] ?? null;
       // An expired hold (anyone's) still blocks the constraint until it is deleted.
-      let written = await write();
-      if (!written && !held && (await this.deleteExpiredHolds([staff.id], start, blockEnd)) > 0) written = await write();
+      let written = await this.withFreshReference(caller.portalId, write);
+      if (!written && !held && (await this.deleteExpiredHolds([staff.id], start, blockEnd)) > 0) written = await this.withFreshReference(caller.portalId, write);
       if (!written) continue;
       let meetingVersion = written.meetingVersion;
       if (!builtin) {
@@ -516,10 +527,33 @@ export class Scheduler {
       }
       await this.releaseHolds(caller, id);
       log.info({ portalId: caller.portalId, bookingId: id }, "appointment booked");
-      return { message: `You're booked for a ${service.name} ${speakable(start, settings.timezone, this.now())} with ${staff.name}. Your booking reference is ${id.slice(0, 8)}.`, data: { bookingId: id, start: start.toISOString(), end: end.toISOString(), staff: staff.name }, bookingId: id, meetingVersion };
+      const { reference } = written;
+      return { message: `You're booked for a ${service.name} ${speakable(start, settings.timezone, this.now())} with ${staff.name}. Your booking reference is ${speakReference(reference)}.`, data: { bookingId: id, reference, start: start.toISOString(), end: end.toISOString(), staff: staff.name }, bookingId: id, meetingVersion };
     }
     if (calendarTrouble && candidates.length === 1) return { message: "I can't reach the calendar right now to confirm that time. Someone from the team will call you back to confirm.", data: { error: "calendar_unavailable" } };
     return this.alternatives(caller, settings, service, start, "That time was just taken.");
+  }
+
+  /**
+   * Writes a booking under a freshly drawn reference, and under another one when the portal already
+   * has it (1 in 430 million per booking, so about never, and then once more). ON CONFLICT DO NOTHING
+   * does not say which constraint stopped the INSERT: no row means the slot was taken, unless the
+   * reference turns out to be in use.
+   */
+  private async withFreshReference<T>(portalId: string, write: (reference: string) => Promise<T | null>): Promise<T | null> {
+    for (let attempt = 1; ; attempt++) {
+      const reference = this.newReference();
+      try {
+        const written = await write(reference);
+        if (written) return written;
+      } catch (error) {
+        if (isReferenceTaken(error) && attempt < 5) continue;
+        throw error;
+      }
+      const [inUse] = await sql(this.db, `SELECT 1 FROM "Booking" WHERE "portalId" = $1 AND "reference" = $2`, [portalId, reference]);
+      if (!inUse) return null;
+      if (attempt >= 5) throw new Error("no free booking reference after 5 draws");
+    }
   }
 
   private async fitsHours(staff: Pick<Staff, "hours" | "timezone">, start: Date, end: Date): Promise<boolean> {
@@ -535,23 +569,60 @@ export class Scheduler {
     return { message: `${prefix} I can offer ${labels.length === 1 ? labels[0] : `${labels.slice(0, -1).join(", ")} or ${labels.at(-1)}`}. Would one of those work?`, data: { error: "slot_taken", slots: slots.map((s, i) => ({ start: s.start.toISOString(), label: labels[i], staff: s.staff.name })) } };
   }
 
-  /** The caller's booking: by id (within the portal), else their next confirmed one by phone. */
-  private async findBooking(caller: CallerContext, bookingId?: string) {
+  /**
+   * The caller's booking. With a reference: that booking, compared exactly (or by its full id), and
+   * only if it was made from this call's phone or from no known phone; a booking of another phone is
+   * not found, with the same answer as a wrong reference. Each call gets MAX_FAILED_LOOKUPS failed
+   * lookups. Without a reference: the caller's next confirmed booking by phone, else `none`.
+   */
+  private async findBooking(caller: CallerContext, given: string | undefined, none: ToolAnswer) {
     const include = { staff: true, serviceType: true } as const;
-    if (bookingId) {
-      const byId = await this.db.booking.findFirst({ where: { portalId: caller.portalId, status: "confirmed", OR: [{ id: bookingId }, { id: { startsWith: bookingId.toLowerCase() } }] }, include });
-      if (byId) return byId;
+    if (!given?.trim()) {
+      const next = caller.phone ? await this.db.booking.findFirst({ where: { portalId: caller.portalId, status: "confirmed", callerPhone: caller.phone, startAt: { gt: this.now() } }, orderBy: { startAt: "asc" }, include }) : null;
+      return next ? { booking: next } : { answer: none };
     }
-    if (!caller.phone) return null;
-    return this.db.booking.findFirst({ where: { portalId: caller.portalId, status: "confirmed", callerPhone: caller.phone, startAt: { gt: this.now() } }, orderBy: { startAt: "asc" }, include });
+    const lookup = [caller.connectionId, caller.vendorCallId];
+    const callback: ToolAnswer = { message: "I can't find that booking. Someone from the team will call you back to help.", data: { error: "lookups_exhausted" } };
+    // 1. Take one of the call's failed lookups before looking (given back when the booking is found),
+    //    so concurrent tool calls of one call cannot look up more than the bound between them.
+    const [taken] = await sql<{ failures: number }>(
+      this.db,
+      `INSERT INTO "ReferenceLookup" ("connectionId", "vendorCallId", "failures", "updatedAt") VALUES ($1, $2, 1, now())
+       ON CONFLICT ("connectionId", "vendorCallId") DO UPDATE SET "failures" = "ReferenceLookup"."failures" + 1, "updatedAt" = now()
+       WHERE "ReferenceLookup"."failures" < $3 RETURNING "failures"`,
+      [...lookup, MAX_FAILED_LOOKUPS],
+    );
+    if (!taken) return { answer: callback };
+    // 2. Exact equality, never a pattern; the phone rule in the WHERE clause.
+    const reference = normaliseReference(given);
+    const key = UUID.test(given.trim()) ? { id: given.trim().toLowerCase() } : isReference(reference) ? { reference } : null;
+    const owner = caller.phone ? { OR: [{ callerPhone: caller.phone }, { callerPhone: null }] } : { callerPhone: null };
+    const booking = key ? await this.db.booking.findFirst({ where: { portalId: caller.portalId, status: "confirmed", ...key, ...owner }, include }) : null;
+    if (booking) {
+      await sql(this.db, `UPDATE "ReferenceLookup" SET "failures" = "failures" - 1 WHERE "connectionId" = $1 AND "vendorCallId" = $2`, lookup);
+      return { booking };
+    }
+    log.info({ portalId: caller.portalId, callId: caller.vendorCallId, failures: taken.failures }, "booking reference not found");
+    // 3. The last failed lookup of the call goes straight to the callback: asking again is pointless.
+    if (taken.failures >= MAX_FAILED_LOOKUPS) return { answer: callback };
+    const heard = isReference(reference) ? `a booking with reference ${speakReference(reference)}` : "a booking with that reference: a reference has 8 letters and numbers";
+    // Said on every miss of a withheld number, found or not, so it reveals nothing.
+    const withheld = caller.phone ? "" : " Your number is withheld on this call, and a booking made from a phone number can only be changed when you call from that number.";
+    return { answer: { message: `I couldn't find ${heard}.${withheld} Could you read it to me again?`, data: { error: "reference_not_found" } } };
+  }
+
+  /** Failed-lookup counts of calls that ended long ago: the worker's upkeep. */
+  async purgeReferenceLookups(): Promise<number> {
+    return this.db.$executeRaw`DELETE FROM "ReferenceLookup" WHERE "updatedAt" < ${new Date(this.now().getTime() - 86_400_000)}`;
   }
 
   /** reschedule_appointment: the same booking (and the same calendar event) moves. */
   async reschedule(caller: CallerContext, args: { new_start?: string; booking_id?: string }): Promise<BookingAnswer> {
     const settings = await this.settings(caller.portalId);
     if (!settings) return { message: "I can't change appointments on this line yet.", data: { error: "booking_not_set_up" } };
-    const booking = await this.findBooking(caller, args.booking_id);
-    if (!booking) return { message: "I couldn't find an upcoming appointment for you. Would you like to book one?", data: { error: "no_booking" } };
+    const found = await this.findBooking(caller, args.booking_id, { message: "I couldn't find an upcoming appointment for you. Would you like to book one?", data: { error: "no_booking" } });
+    if (!found.booking) return found.answer;
+    const { booking } = found;
     const start = args.new_start ? new Date(args.new_start) : null;
     if (!start || Number.isNaN(start.getTime())) return { message: "Which new day and time would you like?", data: { error: "bad_start" } };
     if (start.getTime() < this.now().getTime()) return { message: "That time has already passed. Which upcoming time works for you?", data: { error: "past_start" } };
@@ -591,8 +662,9 @@ export class Scheduler {
 
   /** cancel_appointment: cancelled, the attendee notified by the provider. */
   async cancel(caller: CallerContext, args: { booking_id?: string; reason?: string }): Promise<BookingAnswer> {
-    const booking = await this.findBooking(caller, args.booking_id);
-    if (!booking) return { message: "I couldn't find an upcoming appointment for you to cancel.", data: { error: "no_booking" } };
+    const found = await this.findBooking(caller, args.booking_id, { message: "I couldn't find an upcoming appointment for you to cancel.", data: { error: "no_booking" } });
+    if (!found.booking) return found.answer;
+    const { booking } = found;
     if (booking.externalEventId && booking.staff.calendar !== "builtin") {
       const account = await this.account(booking.staff);
       try {

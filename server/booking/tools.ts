@@ -6,6 +6,7 @@ import { sha256Hex } from "../config/crypto.js";
 import { sql } from "../db/client.js";
 import { logger } from "../config/logger.js";
 import { getVendor } from "../vendors/registry.js";
+import type { VendorAdapter } from "../vendors/types.js";
 import { normalisePhone } from "../contacts/phone.js";
 import { Scheduler, type BookingAnswer, type CallerContext, type ToolAnswer } from "./scheduler.js";
 import { enqueueMeeting } from "./meetings.js";
@@ -16,7 +17,8 @@ import { connectionByToken, connectionSecret } from "../connections/connections.
 //   Retell custom function: {name, call, args} (or args at the root), signed like its webhooks;
 //   Vapi: {message: {type: "tool-calls", toolCallList: [{id, name, parameters | function.arguments}]}}
 //         answered {"results": [{"toolCallId", "result"}]};
-//   generic (docs/booking-tools.md): {callId, toolCallId?, name, args, callerPhone?}.
+//   generic (docs/booking-tools.md): {callId, toolCallId?, name, args, callerPhone?};
+//   a vendor whose signature does not cover the body (Synthflow): refused, see toolsDisabledReason.
 // Every write is idempotent on the vendor's call id + tool call: a retried call gets the first answer.
 
 const log = logger("booking.tools");
@@ -72,6 +74,24 @@ export function parseToolRequest(vendor: VendorId, body: any): ParsedToolRequest
   }
   if (typeof body?.name !== "string" || typeof body?.callId !== "string") return "expected {callId, name, args}";
   return { vendorCallId: body.callId, phone: body.callerPhone ?? null, calls: [{ id: body.toolCallId ? String(body.toolCallId) : null, name: body.name, args: parseArguments(body.args) }] };
+}
+
+/**
+ * Why live tools are off for a vendor's connections, or null when they are on. A tool call books or
+ * cancels for whoever it names, so it must be signed over its body: with a signature over the call id
+ * alone, one captured request could be replayed with any arguments and any caller for that call.
+ */
+export function toolsDisabledReason(vendor: Pick<VendorAdapter, "label" | "signatureCovers">): string | null {
+  switch (vendor.signatureCovers) {
+    case "body":
+      return null;
+    case "call_id":
+      return `Live tools are off for ${vendor.label} connections: ${vendor.label} signs only the call id, so a captured request could book or cancel for any caller. Use a vendor or the generic format that signs the body.`;
+    default: {
+      const unreachable: never = vendor.signatureCovers;
+      throw new Error(`unhandled signature coverage ${unreachable}`);
+    }
+  }
 }
 
 export function bookingToolRoutes(rt: Runtime): Router {
@@ -139,6 +159,8 @@ export function bookingToolRoutes(rt: Runtime): Router {
     const connection = await connectionByToken(rt.db, String(req.params.token));
     if (!connection) return void res.status(404).json({ error: "unknown connection: check the tools URL" });
     const vendor = connection.vendor as VendorId;
+    const disabled = toolsDisabledReason(getVendor(vendor));
+    if (disabled) return void res.status(403).json({ error: disabled });
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(",") : v]));
     const verified = await getVendor(vendor).verify({ rawBody, headers, now: Date.now() }, connectionSecret(connection, rt.env.ENCRYPTION_KEY));
     if (!verified.ok) return void res.status(401).json({ error: `signature rejected: ${verified.reason}` });

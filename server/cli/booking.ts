@@ -64,6 +64,7 @@ export async function bookingList(rt: Runtime, args: string[]): Promise<unknown>
   const bookings = await rt.db.booking.findMany({ where: { portalId: o.portal, status: { not: "held" } }, include: { staff: true, serviceType: true }, orderBy: { startAt: "asc" } });
   return bookings.map((b) => ({
     id: b.id,
+    reference: b.reference,
     start: b.startAt.toISOString(),
     end: b.endAt.toISOString(),
     status: b.status,

@@ -18,7 +18,9 @@ export type IngestOutcome =
   | { kind: "ignored"; reason: string }
   | { kind: "unknown_connection" }
   | { kind: "unauthorized"; reason: string }
-  | { kind: "invalid"; reason: string };
+  | { kind: "invalid"; reason: string }
+  // A later, different body for a call whose vendor signs only the call id: kept aside, not merged.
+  | { kind: "quarantined"; callId: string; reason: string };
 
 export interface IngestDeps {
   db: Db;
@@ -73,9 +75,14 @@ export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promi
   }
   const record = checked.data;
 
-  const stored = await persist(deps, connection, record, sha256Hex(delivery.rawBody));
+  const stored = await persist(deps, connection, record, sha256Hex(delivery.rawBody), { firstBodyStands: vendor.signatureCovers !== "body" });
   await noteDelivery(deps.db, connection.id, delivery.now);
   if (stored.kind === "duplicate") return { ...stored, vendor: vendor.id };
+  if (stored.kind === "second_body") {
+    const reason = `${vendor.label} signs only the call id: a second, different body for call ${record.vendorCallId} was not merged (the first accepted body stands)`;
+    await quarantine(deps.db, connection, reason, delivery.rawBody);
+    return { kind: "quarantined", callId: stored.callId, reason, vendor: vendor.id };
+  }
 
   let enqueued = true;
   try {
@@ -91,9 +98,9 @@ export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promi
   return { kind: "accepted", callId: stored.callId, version: stored.version, enqueued, vendor: vendor.id };
 }
 
-type Persisted = { kind: "stored"; callId: string; version: number } | { kind: "duplicate"; callId: string };
+type Persisted = { kind: "stored"; callId: string; version: number } | { kind: "duplicate"; callId: string } | { kind: "second_body"; callId: string };
 
-async function persist(deps: IngestDeps, connection: { id: string; portalId: string; vendor: string }, record: CallRecord, bodySha256: string): Promise<Persisted> {
+async function persist(deps: IngestDeps, connection: { id: string; portalId: string; vendor: string }, record: CallRecord, bodySha256: string, options: { firstBodyStands: boolean }): Promise<Persisted> {
   // A new call: the row and its first event in one statement. An existing one (redelivery, a later
   // event of the same call) returns nothing here and is merged below.
   const startedAt = record.startedAt ? new Date(record.startedAt).toISOString() : null;
@@ -115,6 +122,8 @@ async function persist(deps: IngestDeps, connection: { id: string; portalId: str
     const call = await tx.call.findUniqueOrThrow({ where: { id: locked!.id } });
     const seen = await tx.callEvent.findUnique({ where: { callId_bodySha256: { callId: call.id, bodySha256 } } });
     if (seen) return { kind: "duplicate" as const, callId: call.id };
+    // A signature over the call id alone would authenticate any body for this call: only the first counts.
+    if (options.firstBodyStands) return { kind: "second_body" as const, callId: call.id };
     const merged = mergeCallRecords(call.record as unknown as CallRecord, record);
     const updated = await tx.call.update({
       where: { id: call.id },
@@ -133,7 +142,7 @@ async function persist(deps: IngestDeps, connection: { id: string; portalId: str
 async function quarantine(db: Db, connection: { id: string; portalId: string; vendor: string }, reason: string, rawBody: Buffer): Promise<IngestOutcome> {
   await db.quarantinedPayload.create({ data: { connectionId: connection.id, portalId: connection.portalId, vendor: connection.vendor, reason, body: rawBody.toString("utf8") } });
   await noteError(db, connection.id, `payload quarantined: ${reason}`);
-  log.warn({ portalId: connection.portalId, vendor: connection.vendor }, "signed payload failed validation; quarantined");
+  log.warn({ portalId: connection.portalId, vendor: connection.vendor }, "signed payload quarantined");
   return { kind: "invalid", reason };
 }
 

@@ -17,6 +17,7 @@ import { uninstallPortal } from "../privacy/privacy.js";
 import { replaceServices, serviceListSchema } from "../booking/setup.js";
 import { requireSuperAdmin, SuperAdminCache, type AdminLocals, type SignedLocals } from "./super-admin.js";
 import { listAudit, type AuditChange, type MappingChange } from "../audit/audit.js";
+import { toolsDisabledReason } from "../booking/tools.js";
 
 const log = logger("ui");
 export const UI_PREFIX = "/ui/v1";
@@ -271,7 +272,10 @@ export function uiRoutes(rt: Runtime): Router {
   router.get(`${UI_PREFIX}/connections`, async (_req, res) => {
     const connections = await listConnections(rt.db, rt.env.PUBLIC_BASE_URL, portalOf(res));
     res.json({
-      connections: connections.map((c) => ({ ...c, vendorLabel: vendors[c.vendor as keyof typeof vendors].label, weakSignature: c.vendor === "synthflow" })),
+      connections: connections.map((c) => {
+        const vendor = vendors[c.vendor as keyof typeof vendors];
+        return { ...c, vendorLabel: vendor.label, weakSignature: vendor.signatureCovers !== "body", toolsDisabledReason: toolsDisabledReason(vendor) };
+      }),
       vendors: Object.values(vendors).map((v) => ({ id: v.id, label: v.label, secretHelp: v.secretHelp })),
     });
   });

@@ -22,6 +22,12 @@ export interface VendorAdapter {
   label: string;
   /** What the connection secret is for this vendor, shown when adding a connection. */
   secretHelp: string;
+  /**
+   * What the vendor's signature protects. "call_id": only the call id (Synthflow), so a captured
+   * signature authenticates any body for that call: the first accepted body of a call stands and
+   * live tools are off.
+   */
+  signatureCovers: "body" | "call_id";
   /** Verify (async: Retell's SDK helper is) the vendor's own signature scheme over the raw bytes, in constant time, with its replay window. */
   verify(request: SignedRequest, secret: string): Promise<VerifyResult>;
   /** Parse the vendor's native JSON into the canonical record (validated with callRecordSchema). */

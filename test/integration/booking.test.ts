@@ -53,6 +53,7 @@ afterAll(async () => stack?.stop());
 
 describe("booking on the call (seed plan 05-07)", () => {
   let bookingId: string;
+  let reference: string;
   let meetingId: string;
 
   it("05 booking call: 2-3 real slots of the right length, booked with the right organizer and reminders, meeting on the contact", async () => {
@@ -65,6 +66,7 @@ describe("booking on the call (seed plan 05-07)", () => {
     const booked = await retellTool("book_appointment", { service_type: "Consultation", start: chosen.start, name: "Dana Whitfield", email: "dana.w@example.com" }, callId);
     expect(booked.body.result).toMatch(/You're booked for a Consultation .* with Alex Rivera/);
     bookingId = booked.body.bookingId;
+    reference = booked.body.reference;
     const [listed] = (await bookingList(stack.app.runtime, ["--portal", portalId])) as any[];
     expect(listed).toMatchObject({ id: bookingId, status: "confirmed", start: chosen.start, staff: { email: "alex@example.com" } });
     expect(Date.parse(listed.end) - Date.parse(listed.start)).toBe(30 * 60_000);
@@ -103,7 +105,7 @@ describe("booking on the call (seed plan 05-07)", () => {
   });
 
   it("07 cancellation call: cancelled, the meeting marked CANCELED", async () => {
-    const cancelled = await retellTool("cancel_appointment", { booking_id: bookingId.slice(0, 8), reason: "feeling better" }, newCallId());
+    const cancelled = await retellTool("cancel_appointment", { booking_id: reference, reason: "feeling better" }, newCallId());
     expect(cancelled.body.result).toMatch(/is cancelled/);
     expect((await stack.app.runtime.db.booking.findUniqueOrThrow({ where: { id: bookingId } })).status).toBe("cancelled");
     await stack.waitFor(async () => stack.sim.portal(portalId).meetings()[0]?.properties.hs_meeting_outcome === "CANCELED", { what: "meeting cancelled" });

@@ -151,6 +151,15 @@ describe("the settings page's data", () => {
     expect(bad.status).toBe(400);
   });
 
+  it("connections: a vendor whose signature covers only the call id is flagged, with the reason its live tools are off", async () => {
+    const added = await hubspotFetch("/ui/v1/connections", { method: "POST", body: { vendor: "synthflow", secret: "synthflow-secret-abc-123" } });
+    expect(added.status).toBe(201);
+    const listed = await hubspotFetch("/ui/v1/connections");
+    const weak = listed.body.connections.find((c: { id: string }) => c.id === added.body.connection.id);
+    expect(weak).toMatchObject({ weakSignature: true, toolsDisabledReason: expect.stringMatching(/^Live tools are off for Synthflow connections: Synthflow signs only the call id/) });
+    expect(listed.body.connections.find((c: { vendor: string }) => c.vendor === "retell")).toMatchObject({ weakSignature: false, toolsDisabledReason: null });
+  });
+
   it("fallback queue: listed with reason and age, replayed from the page, not from another portal", async () => {
     stack.sim.failNext(1, { status: 400, body: { status: "error", category: "VALIDATION_ERROR", message: "Property values were not valid" } });
     const payload = retellCall("call_analyzed", { from: "+14155550502" });

@@ -107,6 +107,21 @@ describe("vendor connections", () => {
     findByTestId(Button, "rotate-k1").trigger("onClick");
     await vi.waitFor(() => expect(sent.some((s) => s.path === "/ui/v1/connections/k1/secret")).toBe(true));
   });
+
+  it("shows why live tools are off on a connection whose signature covers only the call id", async () => {
+    const reason = "Live tools are off for Synthflow connections: Synthflow signs only the call id, so a captured request could book or cancel for any caller. Use a vendor or the generic format that signs the body.";
+    backendFixture({
+      "GET /ui/v1/connections": () =>
+        json(200, {
+          connections: [{ id: "k2", vendor: "synthflow", vendorLabel: "Synthflow", webhookUrl: "https://api.example/webhooks/def", toolsUrl: "https://api.example/tools/def", lastDeliveryAt: null, lastError: null, weakSignature: true, toolsDisabledReason: reason }],
+          vendors: [{ id: "synthflow", label: "Synthflow", secretHelp: "The webhook secret from Synthflow." }],
+        }),
+    });
+    const { render, findAll, waitFor } = createRenderer("settings");
+    render(<Connections />);
+    await waitFor(() => expect(findAll(Alert).map((a) => a.props.title)).toEqual(["Weaker signature", "Live tools are off"]));
+    expect(findAll(Alert).find((a) => a.props.title === "Live tools are off")!.text).toBe(reason);
+  });
 });
 
 describe("fallback queue", () => {

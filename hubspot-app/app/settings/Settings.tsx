@@ -58,6 +58,8 @@ interface ConnectionView {
   lastDeliveryAt: string | null;
   lastError: string | null;
   weakSignature: boolean;
+  /** Why the live tools are off on this connection (its vendor does not sign the body), or null. */
+  toolsDisabledReason: string | null;
 }
 
 interface FallbackView {
@@ -257,7 +259,8 @@ export function Connections() {
           <Text>Tools URL: {c.toolsUrl}</Text>
           <Text>{c.lastDeliveryAt ? `Last delivery ${new Date(c.lastDeliveryAt).toLocaleString()}` : "No delivery yet"}</Text>
           {c.lastError && <Alert title="Last error" variant="warning">{c.lastError}</Alert>}
-          {c.weakSignature && <Alert title="Weaker signature" variant="info">Synthflow signs only the call id, not the payload: a copied delivery could be altered. Prefer a vendor or generic connection that signs the body.</Alert>}
+          {c.weakSignature && <Alert title="Weaker signature" variant="info">{c.vendorLabel} signs only the call id, not the payload: the first delivery of each call is kept, and a later one that differs is quarantined, not merged. Prefer a vendor or generic connection that signs the body.</Alert>}
+          {c.toolsDisabledReason && <Alert title="Live tools are off" variant="warning">{c.toolsDisabledReason}</Alert>}
           <Flex direction="row" gap="sm" align="end">
             <Button size="xs" variant="secondary" onClick={() => void copy(c.webhookUrl, "Webhook URL")} testId={`copy-webhook-${c.id}`}>Copy webhook URL</Button>
             <Button size="xs" variant="secondary" onClick={() => void copy(c.toolsUrl, "Tools URL")}>Copy tools URL</Button>

@@ -13,6 +13,8 @@ export function statusFor(outcome: IngestOutcome): number {
       return 202;
     case "duplicate":
     case "ignored":
+    // Kept aside and said so: a retry of the same body would be quarantined again, so none is asked for.
+    case "quarantined":
       return 200;
     case "unknown_connection":
       return 404;
@@ -41,6 +43,8 @@ function bodyFor(outcome: IngestOutcome): Record<string, unknown> {
       return { error: `signature rejected: ${outcome.reason}` };
     case "invalid":
       return { error: `payload rejected: ${outcome.reason}` };
+    case "quarantined":
+      return { status: "quarantined", callId: outcome.callId, reason: outcome.reason };
     default: {
       const unreachable: never = outcome;
       throw new Error(`unhandled outcome ${JSON.stringify(unreachable)}`);

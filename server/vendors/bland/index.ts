@@ -81,6 +81,7 @@ export const bland = {
   id: "bland",
   label: "Bland AI",
   secretHelp: "The webhook signing secret from Bland's dashboard.",
+  signatureCovers: "body",
   verify: verifyBland,
   parse: parseBland,
   sign: signBland,

@@ -48,6 +48,7 @@ export const generic = {
   id: "generic",
   label: "Generic (Standard Webhooks)",
   secretHelp: 'A Standard Webhooks secret ("whsec_" + base64). Sign each delivery as docs/generic-webhook.md shows.',
+  signatureCovers: "body",
   verify: verifyGeneric,
   parse: parseGeneric,
   sign: signGeneric,

@@ -6,6 +6,7 @@ export const retell = {
   id: "retell",
   label: "Retell AI",
   secretHelp: "Your Retell API key (the one with the webhook badge): Retell signs webhooks and custom function calls with it.",
+  signatureCovers: "body",
   verify: verifyRetell,
   parse: parseRetell,
   sign: signRetell,

@@ -5,8 +5,9 @@ import { clean, describeIssues, dispositionFor, escalationFor, isoTime, normalis
 import { digestMatches, hmacSha256 } from "../hmac.js";
 
 // Synthflow signs only the call id: base64 HMAC-SHA256(secret, call_id). The body itself is not
-// protected, so anyone who saw one signed delivery could alter its fields: the settings page says so,
-// and the header name is unverified in Synthflow's docs (we accept both names seen in the wild).
+// protected, so anyone who saw one signed delivery could alter its fields (signatureCovers: "call_id"):
+// the first accepted body of a call stands, live tools are off, and the settings page says so. The
+// header name is unverified in Synthflow's docs (we accept both names seen in the wild).
 export async function verifySynthflow(request: SignedRequest, secret: string): Promise<VerifyResult> {
   const signature = request.headers["x-synthflow-signature"] ?? request.headers["x-signature"];
   if (!signature) return { ok: false, reason: "missing x-synthflow-signature header" };
@@ -84,6 +85,7 @@ export const synthflow = {
   id: "synthflow",
   label: "Synthflow",
   secretHelp: "The webhook secret from Synthflow. Synthflow signs only the call id, not the body: treat its payloads as less protected.",
+  signatureCovers: "call_id",
   verify: verifySynthflow,
   parse: parseSynthflow,
   sign: signSynthflow,

@@ -112,6 +112,7 @@ export const vapi = {
   id: "vapi",
   label: "Vapi",
   secretHelp: "The secret of your Vapi Server URL credential: a bearer token, the legacy X-Vapi-Secret, or an HMAC secret.",
+  signatureCovers: "body",
   verify: verifyVapi,
   parse: parseVapi,
   sign: signVapi,
