@@ -6,6 +6,9 @@ const base64Key32 = z.string().refine((v) => Buffer.from(v, "base64").length ===
   message: "must be 32 bytes, base64-encoded (openssl rand -base64 32)",
 });
 
+// z.coerce.boolean() would read "false" as true; only the two words are accepted.
+const booleanFlag = z.enum(["true", "false"]).transform((v) => v === "true");
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   DATABASE_URL: z.string().url().refine((v) => v.startsWith("postgres"), "must be a postgresql:// URL"),
@@ -54,6 +57,11 @@ const envSchema = z.object({
   MICROSOFT_TOKEN_URL: z.string().url().optional(),
   /** Where Google and Microsoft post calendar change notifications; defaults to PUBLIC_BASE_URL. */
   CALENDAR_PUSH_BASE_URL: z.string().url().optional(),
+  /**
+   * Outside URLs (vendors' recording links, notification webhooks) may point at loopback and private
+   * addresses, over plain http too: for tests and local simulators only, never in production.
+   */
+  ALLOW_PRIVATE_NETWORK_FETCH: booleanFlag.default(false),
 });
 
 export type Env = z.infer<typeof envSchema>;
