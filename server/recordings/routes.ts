@@ -37,7 +37,7 @@ export function recordingRoutes(rt: Runtime): Router {
     const call = await rt.db.call.findUnique({ where: { id: callId } });
     const record = call?.record as unknown as CallRecord | undefined;
     let copy = await rt.db.recording.findUnique({ where: { callId } });
-    if (!copy && call && record?.recordingUrl && (await archiveRecording(rt.db, call, record.recordingUrl))) copy = await rt.db.recording.findUnique({ where: { callId } });
+    if (!copy && call && record?.recordingUrl && (await archiveRecording(rt, call, record.recordingUrl))) copy = await rt.db.recording.findUnique({ where: { callId } });
     if (!copy) {
       res.status(404).json({ error: "recording not available" });
       return;
