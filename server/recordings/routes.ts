@@ -6,13 +6,13 @@ import { archiveRecording } from "./store.js";
 import { verifyAudioLink, verifyPlayerLink } from "./links.js";
 import { audioExtension, audioType } from "./media.js";
 
+const PLAYER_CSP = "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors https://*.hubspot.com https://*.hubspotqa.com";
+
 /**
  * The recording player (opened by the contact card in an iframe modal, over a short-lived signed
  * link) and the audio itself (our copy; fetched from the vendor on first use if the worker has not
  * copied it yet). There is no audio component in HubSpot's UI kit, hence a page of our own.
  */
-const PLAYER_CSP = "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors https://*.hubspot.com https://*.hubspotqa.com";
-
 export function recordingRoutes(rt: Runtime): Router {
   const router = Router();
 
