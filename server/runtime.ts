@@ -14,6 +14,7 @@ import { audioUrl, extensionOf } from "./recordings/links.js";
 import { MEETING_QUEUE, type MeetingJobData } from "./booking/meetings.js";
 import { Calendars } from "./booking/calendars.js";
 import { Queue } from "bullmq";
+import { createOutboundFetch, type OutboundFetch } from "./net/outbound.js";
 
 /**
  * Everything a web or worker process shares, built once from the environment. `prefix` namespaces
@@ -36,6 +37,8 @@ export interface Runtime {
   tokens: PortalTokens;
   locks: CallerLocks;
   notifier: Notifier;
+  /** The one fetch for URLs from outside (vendors' recording links, admins' webhook URLs). */
+  outbound: OutboundFetch;
   sync: SyncDeps;
   close(): Promise<void>;
 }
@@ -56,9 +59,11 @@ export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?:
   const clients = new HubSpotClientFactory({ basePath: env.HUBSPOT_API_BASE_URL, limiter, perTenSeconds: env.HUBSPOT_RATE_LIMIT_PER_10S, timeoutMs: env.HUBSPOT_TIMEOUT_MS });
   const tokens = new PortalTokens(db, clients, { clientId: env.HUBSPOT_CLIENT_ID, clientSecret: env.HUBSPOT_CLIENT_SECRET, encryptionKey: env.ENCRYPTION_KEY });
   const locks = new CallerLocks(redis, prefix, env.WORKER_LOCK_MS);
-  const notifier = new Notifier({ smtpUrl: env.SMTP_URL, from: env.SMTP_FROM });
+  const outbound = createOutboundFetch({ allowPrivateNetwork: env.ALLOW_PRIVATE_NETWORK_FETCH });
+  const notifier = new Notifier({ smtpUrl: env.SMTP_URL, from: env.SMTP_FROM, outbound });
   const sync: SyncDeps = {
     db,
+    outbound,
     tokens,
     locks,
     dispositions: new DispositionCache(clients),
@@ -67,7 +72,7 @@ export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?:
     recordingUrl: (callId, record) => (record.recordingUrl ? audioUrl(env.PUBLIC_BASE_URL, env.ENCRYPTION_KEY, callId, extensionOf(record.recordingUrl)) : null),
   };
   return {
-    env, db, prefix, redis, workerRedis, queue, meetingQueue, calendars: new Calendars(db, env), clients, tokens, locks, notifier, sync,
+    env, db, prefix, redis, workerRedis, queue, meetingQueue, calendars: new Calendars(db, env), clients, tokens, locks, notifier, outbound, sync,
     async close() {
       // With Redis unreachable BullMQ's close waits for a connection: do not let that block shutdown.
       await Promise.race([Promise.all([queue.close().catch(() => undefined), meetingQueue.close().catch(() => undefined)]), new Promise((resolve) => setTimeout(resolve, 1_000))]);

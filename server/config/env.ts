@@ -23,6 +23,8 @@ const trustProxy = z
     ctx.addIssue({ code: "custom", message: "must be a number of proxies (e.g. 1), or addresses/CIDRs separated by commas; never true" });
     return z.NEVER;
   });
+// z.coerce.boolean() would read "false" as true; only the two words are accepted.
+const booleanFlag = z.enum(["true", "false"]).transform((v) => v === "true");
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -82,6 +84,11 @@ const envSchema = z.object({
   QUARANTINE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   /** Where Google and Microsoft post calendar change notifications; defaults to PUBLIC_BASE_URL. */
   CALENDAR_PUSH_BASE_URL: z.string().url().optional(),
+  /**
+   * Outside URLs (vendors' recording links, notification webhooks) may point at loopback and private
+   * addresses, over plain http too: for tests and local simulators only, never in production.
+   */
+  ALLOW_PRIVATE_NETWORK_FETCH: booleanFlag.default(false),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,4 +1,5 @@
 import express, { type ErrorRequestHandler, type Router } from "express";
+import helmet from "helmet";
 import type { Runtime } from "../runtime.js";
 import { logger } from "../config/logger.js";
 import { healthRoutes } from "./routes/health.js";
@@ -16,6 +17,10 @@ export function createApp(rt: Runtime, extraRouters: Router[] = []) {
   app.disable("x-powered-by");
   // X-Forwarded-* are believed only from the proxies TRUST_PROXY names (default: none).
   app.set("trust proxy", rt.env.TRUST_PROXY);
+  // Security headers on every response, helmet's defaults (the JSON API and our small HTML pages need
+  // nothing they forbid). The recording routes replace some per response: the player page is framed
+  // by HubSpot, and audio is loaded by HubSpot's own player from its origin.
+  app.use(helmet());
   app.use(healthRoutes(rt));
   app.use(oauthRoutes(rt));
   app.use(webhookRoutes(rt));

@@ -1,5 +1,6 @@
 import nodemailer from "nodemailer";
 import { logger } from "../config/logger.js";
+import { OutboundError, type OutboundFetch } from "../net/outbound.js";
 
 const log = logger("notify");
 
@@ -26,7 +27,7 @@ export interface NotifierTargets {
 export class Notifier {
   private readonly mailer;
 
-  constructor(private readonly options: { smtpUrl?: string; from: string }) {
+  constructor(private readonly options: { smtpUrl?: string; from: string; /** Webhook URLs are typed by admins: the guarded fetch. */ outbound: OutboundFetch }) {
     this.mailer = options.smtpUrl ? nodemailer.createTransport(options.smtpUrl) : null;
   }
 
@@ -35,16 +36,11 @@ export class Notifier {
     let delivered = false;
     if (targets.slackWebhookUrl) {
       try {
-        const response = await fetch(targets.slackWebhookUrl, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ text }),
-          signal: AbortSignal.timeout(5_000),
-        });
-        delivered ||= response.ok;
-        if (!response.ok) log.warn({ portalId: notice.portalId, status: response.status }, "fallback webhook notification refused");
+        await this.options.outbound(targets.slackWebhookUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text }), timeoutMs: 5_000, maxBytes: 64 * 1024 });
+        delivered = true;
       } catch (error) {
-        log.warn({ portalId: notice.portalId, err: (error as Error).message }, "fallback webhook notification failed");
+        const refusal = error instanceof OutboundError ? { code: error.code, status: error.status } : {};
+        log.warn({ portalId: notice.portalId, ...refusal, err: (error as Error).message }, "fallback webhook notification failed");
       }
     }
     if (targets.emailTo && this.mailer) {

@@ -4,6 +4,9 @@ import type { CallRecord } from "../calls/record.js";
 import { page } from "../http/page.js";
 import { archiveRecording } from "./store.js";
 import { verifyAudioLink, verifyPlayerLink } from "./links.js";
+import { audioExtension, audioType } from "./media.js";
+
+const PLAYER_CSP = "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors https://*.hubspot.com https://*.hubspotqa.com";
 
 /**
  * The recording player (opened by the contact card in an iframe modal, over a short-lived signed
@@ -14,6 +17,9 @@ export function recordingRoutes(rt: Runtime): Router {
   const router = Router();
 
   router.get("/recordings/:callId/player", async (req, res) => {
+    // Its own CSP instead of the app-wide one, error pages included: HubSpot frames the player (so
+    // no X-Frame-Options either).
+    res.set("content-security-policy", PLAYER_CSP).removeHeader("x-frame-options");
     const { callId } = req.params;
     if (!verifyPlayerLink(rt.env.ENCRYPTION_KEY, callId, req.query.exp as string | undefined, req.query.sig as string | undefined)) {
       res.status(403).type("html").send(page("This link has expired", "<p>Recording links last ten minutes. Open the recording again from the contact record.</p>"));
@@ -27,22 +33,29 @@ export function recordingRoutes(rt: Runtime): Router {
     }
     const src = `/recordings/${callId}/stream?exp=${encodeURIComponent(String(req.query.exp))}&sig=${encodeURIComponent(String(req.query.sig))}`;
     const when = record.startedAt ? new Date(record.startedAt).toUTCString() : "";
-    res
-      .type("html")
-      .set("content-security-policy", "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors https://*.hubspot.com https://*.hubspotqa.com")
-      .send(page("Call recording", `<p>${when}</p><audio id="player" controls preload="metadata" src="${src}" style="width:100%"></audio>`));
+    res.type("html").send(page("Call recording", `<p>${when}</p><audio id="player" controls preload="metadata" src="${src}" style="width:100%"></audio>`));
   });
 
   const sendAudio = async (callId: string, res: import("express").Response) => {
     const call = await rt.db.call.findUnique({ where: { id: callId } });
     const record = call?.record as unknown as CallRecord | undefined;
     let copy = await rt.db.recording.findUnique({ where: { callId } });
-    if (!copy && call && record?.recordingUrl && (await archiveRecording(rt.db, call, record.recordingUrl))) copy = await rt.db.recording.findUnique({ where: { callId } });
+    if (!copy && call && record?.recordingUrl && (await archiveRecording(rt, call, record.recordingUrl))) copy = await rt.db.recording.findUnique({ where: { callId } });
     if (!copy) {
       res.status(404).json({ error: "recording not available" });
       return;
     }
-    res.set("content-type", copy.contentType).set("cache-control", "private, max-age=600").send(Buffer.from(copy.audio));
+    // The bytes came from a vendor's host: served so that no browser treats them as a page of ours,
+    // whatever they contain. HubSpot's own call player loads the stable link from its origin.
+    const type = audioType(copy.contentType);
+    res
+      .set("content-type", type ?? "application/octet-stream")
+      .set("x-content-type-options", "nosniff")
+      .set("content-security-policy", "default-src 'none'; sandbox")
+      .set("content-disposition", `inline; filename="call-${copy.callId}.${audioExtension(type)}"`)
+      .set("cross-origin-resource-policy", "cross-origin")
+      .set("cache-control", "private, max-age=600")
+      .send(Buffer.from(copy.audio));
   };
 
   router.get("/recordings/:callId/stream", async (req, res) => {

@@ -16,6 +16,7 @@ import { CALL_TO_CONTACT, TASK_TO_CONTACT, callProperties, escalationTask, outco
 import type { DispositionCache } from "./dispositions.js";
 import { syncLatency } from "../metrics/metrics.js";
 import { archiveRecording } from "../recordings/store.js";
+import type { OutboundFetch } from "../net/outbound.js";
 
 const log = logger("sync");
 
@@ -25,6 +26,8 @@ export interface SyncDeps {
   locks: CallerLocks;
   dispositions: DispositionCache;
   defaultRegion: string;
+  /** The guarded fetch the recording copy goes through. */
+  outbound: OutboundFetch;
   /** The URL stored as the Call's recording (a stable, app-served URL outlives the vendor's link). */
   recordingUrl?: (callId: string, record: CallRecord) => string | null;
 }
@@ -121,7 +124,7 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
     if (synced.version > call.version) await deps.db.call.update({ where: { id: callId }, data: { status: "pending" } });
     syncLatency.observe((Date.now() - call.updatedAt.getTime()) / 1000);
     // Copy the recording while the vendor's link is fresh; best effort, off the sync's critical path.
-    if (record.recordingUrl) void archiveRecording(deps.db, call, record.recordingUrl);
+    if (record.recordingUrl) void archiveRecording(deps, call, record.recordingUrl);
     log.info({ portalId: call.portalId, callId, vendor: call.vendor, version: call.version }, "call synced to HubSpot");
     return "synced";
   });

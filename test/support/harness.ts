@@ -72,6 +72,9 @@ export function testEnv(simUrl: string, overrides: Record<string, string> = {}):
     SYNC_MAX_ATTEMPTS: "5",
     OUTBOX_SWEEP_MS: "250",
     WORKER_CONCURRENCY: "10",
+    // Vendors' recording hosts and Slack are simulated on 127.0.0.1 (the production setting is
+    // tested in test/integration/recordings.test.ts and test/unit/outbound.test.ts).
+    ALLOW_PRIVATE_NETWORK_FETCH: "true",
     ...overrides,
   });
 }
