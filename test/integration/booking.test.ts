@@ -108,7 +108,8 @@ describe("booking on the call (seed plan 05-07)", () => {
     const cancelled = await retellTool("cancel_appointment", { booking_id: reference, reason: "feeling better" }, newCallId());
     expect(cancelled.body.result).toMatch(/is cancelled/);
     expect((await stack.app.runtime.db.booking.findUniqueOrThrow({ where: { id: bookingId } })).status).toBe("cancelled");
-    await stack.waitFor(async () => stack.sim.portal(portalId).meetings()[0]?.properties.hs_meeting_outcome === "CANCELED", { what: "meeting cancelled" });
+    // The worker writes HubSpot first and then marks the version synced: wait for both.
+    await stack.waitFor(async () => stack.sim.portal(portalId).meetings()[0]?.properties.hs_meeting_outcome === "CANCELED" && (await stack.app.runtime.db.booking.findUniqueOrThrow({ where: { id: bookingId } })).meetingSyncedVersion >= 3, { what: "meeting cancelled" });
     expect(stack.sim.portal(portalId).meetings()).toHaveLength(1);
     expect((await stack.app.runtime.db.booking.findUniqueOrThrow({ where: { id: bookingId } })).meetingSyncedVersion).toBe(3);
   });

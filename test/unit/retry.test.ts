@@ -36,7 +36,7 @@ describe("backoffDelay", () => {
   });
 
   it("with the default settings, outlasts a two-minute HubSpot outage before the fallback", () => {
-    const env = parseEnv({ DATABASE_URL: "postgresql://x@localhost/db", REDIS_URL: "redis://localhost", PUBLIC_BASE_URL: "https://app.example.com", HUBSPOT_CLIENT_ID: "id", HUBSPOT_CLIENT_SECRET: "s", ENCRYPTION_KEY: Buffer.alloc(32).toString("base64") });
+    const env = parseEnv({ DATABASE_URL: "postgresql://x@localhost/db", REDIS_URL: "redis://localhost", PUBLIC_BASE_URL: "https://app.example.com", HUBSPOT_CLIENT_ID: "id", HUBSPOT_CLIENT_SECRET: "s", HUBSPOT_APP_ID: "1", ENCRYPTION_KEY: Buffer.alloc(32).toString("base64") });
     // Worst case (every delay at the bottom of its jitter range) over the retries before the last attempt.
     let minimumTotal = 0;
     for (let attempt = 1; attempt < env.SYNC_MAX_ATTEMPTS; attempt++) minimumTotal += (env.SYNC_BACKOFF_MS * 2 ** (attempt - 1)) / 2;
