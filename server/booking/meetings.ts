@@ -8,6 +8,7 @@ import { hubspotCall } from "../hubspot/call.js";
 import { ContactIndexStore } from "../contacts/index-store.js";
 import { normaliseEmail, normalisePhone } from "../contacts/phone.js";
 import { upsertCaller } from "../contacts/resolve.js";
+import { callerKey } from "../contacts/identity.js";
 import { loadMapping } from "../mapping/store.js";
 import { LEAD_SOURCE_VALUE } from "../mapping/fields.js";
 
@@ -120,7 +121,8 @@ async function logMeeting(rt: Runtime, bookingId: string, action: keyof typeof O
     if (firstName) values.set("firstName", firstName);
     if (rest.length) values.set("lastName", rest.join(" "));
     const mapping = await loadMapping(rt.db, booking.portalId);
-    const key = phone ? `phone:${phone.e164}` : email ? `email:${email}` : `booking:${booking.id}`;
+    // The sync's caller key: a Meeting and a call of one new caller never both create the contact.
+    const key = callerKey(rt.env.ENCRYPTION_KEY, booking.portalId, { phone, email }) ?? `booking:${booking.id}`;
     const resolved = await rt.locks.withLock(`${booking.portalId}:${key}`, () =>
       upsertCaller({ portalId: booking.portalId, client, index: new ContactIndexStore(rt.db), defaultRegion: portal.defaultRegion }, { phone, email, firstName, lastName: rest.join(" ") || null }, values, mapping),
     );

@@ -9,7 +9,8 @@ const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call(
  * Serialises work per caller across every worker process: ten calls from one new number that arrive at
  * once are synced one after the other, so the first creates the contact and the other nine find it in
  * the app-side index. The lock lives in Redis with a TTL (renewed while held) so a killed worker
- * cannot block a caller for longer than the TTL.
+ * cannot block a caller for longer than the TTL. Keys are `<portal>:<callerKey>` (a keyed hash,
+ * contacts/identity.ts) or `<portal>:<row id>`: never a phone number or an email.
  */
 export class CallerLocks {
   constructor(
