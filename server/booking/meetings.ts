@@ -1,7 +1,7 @@
 import { Worker, type Job, type Queue } from "bullmq";
 import type { Runtime } from "../runtime.js";
 import { logger } from "../config/logger.js";
-import { hubspotBackoffSettings, requeueUnlessLive } from "../queue/queues.js";
+import { FAILED_JOB_AGE_S, hubspotBackoffSettings, requeueUnlessLive } from "../queue/queues.js";
 import { PermanentSyncError } from "../hubspot/errors.js";
 import { HubSpotRequestError } from "../hubspot/call.js";
 import { hubspotCall } from "../hubspot/call.js";
@@ -23,10 +23,13 @@ export interface MeetingJobData {
 
 export const meetingJobId = (bookingId: string, version: number) => `meeting.${bookingId}.v${version}`;
 
+/** Every Meeting job id a booking can have had (one per version). */
+export const meetingJobIdsOf = (booking: { id: string; meetingVersion: number }) => Array.from({ length: booking.meetingVersion }, (_, i) => meetingJobId(booking.id, i + 1));
+
 /** Queue the Meeting update for the booking's latest change (the job id dedupes redelivery). */
 function meetingJob(booking: { id: string; meetingVersion: number }, attempts: number) {
   const data: MeetingJobData = { bookingId: booking.id, version: booking.meetingVersion };
-  const options = { jobId: meetingJobId(booking.id, booking.meetingVersion), attempts, backoff: { type: "hubspot" }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
+  const options = { jobId: meetingJobId(booking.id, booking.meetingVersion), attempts, backoff: { type: "hubspot" }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: FAILED_JOB_AGE_S } };
   return { data, options };
 }
 

@@ -32,6 +32,11 @@ export function callerIdentity(record: CallRecord, region: string): CallerIdenti
   };
 }
 
+/** Every phone number in the record that is the caller's (the caller id and the one they gave), normalised. */
+export function callerPhones(record: Pick<CallRecord, "direction" | "fromNumber" | "toNumber" | "caller">, region: string): NormalisedPhone[] {
+  return [callerNumber(record), record.caller?.phone].map((raw) => normalisePhone(raw, region)).filter((p): p is NormalisedPhone => p !== null);
+}
+
 const derivedKeys = new Map<string, Buffer>();
 function keyFor(encryptionKey: string): Buffer {
   let key = derivedKeys.get(encryptionKey);

@@ -1,44 +1,12 @@
 import express, { Router } from "express";
 import type { Runtime } from "../runtime.js";
-import type { Prisma } from "../db/client.js";
-import type { CallRecord } from "../calls/record.js";
 import { decrypt } from "../config/crypto.js";
 import { logger } from "../config/logger.js";
 import { ContactIndexStore } from "../contacts/index-store.js";
 import { verifyV3 } from "../ui/hubspot-signature.js";
+import { forgetContact } from "./forget.js";
 
 const log = logger("privacy");
-
-/** What stays of a call after its contact asked to be forgotten: times and outcome, nothing personal. */
-function scrub(record: CallRecord): CallRecord {
-  return {
-    ...record,
-    fromNumber: null,
-    toNumber: null,
-    caller: {},
-    summary: null,
-    transcript: null,
-    recordingUrl: null,
-    intent: null,
-    escalation: record.escalation ? { reason: "(removed on the contact's request)" } : null,
-    qualification: {},
-  };
-}
-
-/** contact.privacyDeletion: delete the contact's transcripts, recordings, index entries and booking details. */
-export async function forgetContact(rt: Runtime, portalId: string, contactId: string): Promise<number> {
-  const calls = await rt.db.call.findMany({ where: { portalId, hubspotContactId: contactId } });
-  for (const call of calls) {
-    await rt.db.call.update({ where: { id: call.id }, data: { record: scrub(call.record as unknown as CallRecord) as unknown as Prisma.InputJsonValue, callerKey: null } });
-  }
-  await rt.db.recording.deleteMany({ where: { callId: { in: calls.map((c) => c.id) } } });
-  await new ContactIndexStore(rt.db).forgetContact(portalId, contactId);
-  // Bookings keep their times (the calendar needs them) but not who the caller was.
-  await rt.db.booking.updateMany({ where: { portalId, contactId }, data: { callerName: null, callerEmail: null, callerPhone: null } });
-  // The log says that it happened, never whom it was about.
-  log.info({ portalId, calls: calls.length }, "privacy deletion processed");
-  return calls.length;
-}
 
 /**
  * Uninstall: stop calling HubSpot for the portal, revoke the refresh token, delete the tokens and
