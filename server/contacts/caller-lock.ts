@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { randomUUID } from "node:crypto";
 import { TransientSyncError } from "../hubspot/errors.js";
+import { deleteMatching, globEscape } from "../queue/redis.js";
 
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
@@ -19,6 +20,11 @@ export class CallerLocks {
     private readonly ttlMs = 30_000,
     private readonly waitMs = 60_000,
   ) {}
+
+  /** Uninstall: the portal's locks go (a sync still running for it fails on its uninstalled portal). */
+  async forgetPortal(portalId: string): Promise<void> {
+    await deleteMatching(this.redis, `${globEscape(this.prefix)}:caller-lock:${globEscape(portalId)}:*`);
+  }
 
   async withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
     const lockKey = `${this.prefix}:caller-lock:${key}`;

@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { startStack, TEST_CLIENT_SECRET, TEST_PUBLIC_BASE_URL, type Connection, type Stack } from "../support/harness.js";
 import { genericCall, newCallId, retellCall } from "../support/payloads.js";
-import { dumpDatabase, dumpRedis, linesWith, tracesIn } from "../support/leaks.js";
+import { dumpDatabase, dumpRedis, linesWith, rowCounts, tracesIn } from "../support/leaks.js";
 import { signV3 } from "../../server/ui/hubspot-signature.js";
 import { getVendor } from "../../server/vendors/registry.js";
 import { applyBookingSetup } from "../../server/booking/setup.js";
 import { addDays, localDate } from "../../server/booking/time.js";
 import { audioUrl } from "../../server/recordings/links.js";
 import { storeRecording } from "../../server/recordings/store.js";
+import { callerKey } from "../../server/contacts/identity.js";
 import { normalisePhone } from "../../server/contacts/phone.js";
 
 // A privacy deletion and an uninstall, checked where a leftover would actually be: one made-up
@@ -45,6 +46,17 @@ async function hubspotWebhook(stack: Stack, events: unknown[]) {
   const timestamp = Date.now();
   const signature = signV3(TEST_CLIENT_SECRET, "POST", `${TEST_PUBLIC_BASE_URL}/hubspot/webhooks`, body, timestamp);
   return fetch(`${stack.url}/hubspot/webhooks`, { method: "POST", headers: { "content-type": "application/json", "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": String(timestamp) }, body });
+}
+
+async function hubspotFetch(stack: Stack, portalId: string, method: string, path: string) {
+  const url = new URL(path, TEST_PUBLIC_BASE_URL);
+  url.searchParams.set("portalId", portalId);
+  url.searchParams.set("userId", "42");
+  url.searchParams.set("userEmail", "rep@example.com");
+  const timestamp = Date.now();
+  const signature = signV3(TEST_CLIENT_SECRET, method, url.toString(), "", timestamp);
+  const response = await fetch(url.toString().replace(TEST_PUBLIC_BASE_URL, stack.url), { method, headers: { "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": String(timestamp) } });
+  return { status: response.status, body: await response.json() };
 }
 
 async function genericTool(stack: Stack, connection: Connection, body: Record<string, unknown>) {
@@ -201,5 +213,48 @@ describe("contact.privacyDeletion", () => {
     } finally {
       await deletion.end();
     }
+  });
+});
+
+describe("uninstall", () => {
+  const otto = person("+1 415 555 0166", "otto.uninstall@example.com", "Otto", "Brennecke");
+  let stack: Stack;
+  let portalId: string;
+  let generic: Connection;
+
+  beforeAll(async () => {
+    stack = await startStack({ env: { GOOGLE_CLIENT_ID: "google-client-id.apps.example.com", GOOGLE_CLIENT_SECRET: "google-client-secret-for-tests" } });
+    portalId = await stack.install();
+    generic = await stack.connect(portalId, "generic");
+    await applyBookingSetup(stack.app.runtime.db, portalId, SETUP);
+  });
+  afterAll(async () => stack?.stop());
+
+  it("leaves nothing of the portal in any table or in Redis but the uninstalled marker", async () => {
+    const rt = stack.app.runtime;
+    const planted = await plantPerson(stack, portalId, generic, otto);
+    // A staff calendar being connected and what its sync saw.
+    const casey = await rt.db.staffMember.findFirstOrThrow({ where: { portalId, calendar: "google" } });
+    await rt.calendars.connectUrl(casey);
+    await rt.db.externalBusy.create({ data: { staffId: casey.id, eventId: "evt-1", startAt: new Date(), endAt: new Date(Date.now() + 3_600_000) } });
+    const ids = [portalId, ...(await rt.db.call.findMany({ where: { portalId } })).map((c) => c.id), ...(await rt.db.booking.findMany({ where: { portalId } })).map((b) => b.id)];
+
+    const before = rowCounts(await dumpDatabase(stack.databaseUrl));
+    for (const table of ["Call", "CallEvent", "Recording", "FallbackEntry", "QuarantinedPayload", "ContactIndex", "ContactSnapshot", "Booking", "ToolInvocation", "ExternalBusy", "CalendarOAuthState", "FieldMapping", "ProvisionedProperty", "StaffMember", "ServiceType", "BookingSettings", "Connection"]) {
+      expect(before[table], table).toBeGreaterThan(0);
+    }
+
+    const key = callerKey(rt.env.ENCRYPTION_KEY, portalId, { phone: normalisePhone(otto.phone, "US"), email: null })!;
+    await rt.locks.withLock(`${portalId}:${key}`, async () => {
+      expect(await hubspotFetch(stack, portalId, "DELETE", "/ui/v1/install")).toEqual({ status: 200, body: { uninstalled: true } });
+      const dump = await dumpDatabase(stack.databaseUrl);
+      const left = Object.entries(rowCounts(dump)).filter(([table, rows]) => rows > 0 && !["_prisma_migrations", "OAuthState"].includes(table));
+      expect(left).toEqual([["Portal", 1]]);
+      expect(await rt.db.portal.findUniqueOrThrow({ where: { id: portalId } })).toMatchObject({ status: "uninstalled", accessTokenEnc: null, refreshTokenEnc: null, notifyEmail: null, notifySlackUrl: null });
+      expect(linesWith(dump, otto.traces)).toEqual([]);
+      const redis = await dumpRedis(stack.prefix);
+      expect(linesWith(redis, otto.traces)).toEqual([]);
+      expect(redis.split("\n").filter((line) => ids.some((id) => line.includes(id)))).toEqual([]);
+    });
   });
 });
