@@ -1,13 +1,14 @@
 import { Worker, type Job, type Queue } from "bullmq";
 import type { Runtime } from "../runtime.js";
 import { logger } from "../config/logger.js";
-import { hubspotBackoffSettings, requeueUnlessLive } from "../queue/queues.js";
+import { FAILED_JOB_AGE_S, hubspotBackoffSettings, requeueUnlessLive } from "../queue/queues.js";
 import { PermanentSyncError } from "../hubspot/errors.js";
 import { HubSpotRequestError } from "../hubspot/call.js";
 import { hubspotCall } from "../hubspot/call.js";
 import { ContactIndexStore } from "../contacts/index-store.js";
 import { normaliseEmail, normalisePhone } from "../contacts/phone.js";
 import { upsertCaller } from "../contacts/resolve.js";
+import { callerKey } from "../contacts/identity.js";
 import { loadMapping } from "../mapping/store.js";
 import { LEAD_SOURCE_VALUE } from "../mapping/fields.js";
 import { escapeHtml } from "../http/page.js";
@@ -23,10 +24,13 @@ export interface MeetingJobData {
 
 export const meetingJobId = (bookingId: string, version: number) => `meeting.${bookingId}.v${version}`;
 
+/** Every Meeting job id a booking can have had (one per version). */
+export const meetingJobIdsOf = (booking: { id: string; meetingVersion: number }) => Array.from({ length: booking.meetingVersion }, (_, i) => meetingJobId(booking.id, i + 1));
+
 /** Queue the Meeting update for the booking's latest change (the job id dedupes redelivery). */
 function meetingJob(booking: { id: string; meetingVersion: number }, attempts: number) {
   const data: MeetingJobData = { bookingId: booking.id, version: booking.meetingVersion };
-  const options = { jobId: meetingJobId(booking.id, booking.meetingVersion), attempts, backoff: { type: "hubspot" }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
+  const options = { jobId: meetingJobId(booking.id, booking.meetingVersion), attempts, backoff: { type: "hubspot" }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: FAILED_JOB_AGE_S } };
   return { data, options };
 }
 
@@ -126,7 +130,8 @@ async function logMeeting(rt: Runtime, bookingId: string, action: keyof typeof O
     if (firstName) values.set("firstName", firstName);
     if (rest.length) values.set("lastName", rest.join(" "));
     const mapping = await loadMapping(rt.db, booking.portalId);
-    const key = phone ? `phone:${phone.e164}` : email ? `email:${email}` : `booking:${booking.id}`;
+    // The sync's caller key: a Meeting and a call of one new caller never both create the contact.
+    const key = callerKey(rt.env.ENCRYPTION_KEY, booking.portalId, { phone, email }) ?? `booking:${booking.id}`;
     const resolved = await rt.locks.withLock(`${booking.portalId}:${key}`, () =>
       upsertCaller({ portalId: booking.portalId, client, index: new ContactIndexStore(rt.db), defaultRegion: portal.defaultRegion }, { phone, email, firstName, lastName: rest.join(" ") || null }, values, mapping),
     );

@@ -8,6 +8,7 @@ import { logger } from "../config/logger.js";
 import { getVendor } from "../vendors/registry.js";
 import type { VendorAdapter } from "../vendors/types.js";
 import { normalisePhone } from "../contacts/phone.js";
+import { callerNumber } from "../contacts/identity.js";
 import { Scheduler, type BookingAnswer, type CallerContext, type ToolAnswer } from "./scheduler.js";
 import { enqueueMeeting } from "./meetings.js";
 import { toolDuration } from "../metrics/metrics.js";
@@ -70,7 +71,8 @@ export function parseToolRequest(vendor: VendorId, body: any): ParsedToolRequest
   if (vendor === "retell") {
     if (typeof body?.name !== "string") return "expected {name, call, args}";
     const { name, call, args, ...rest } = body;
-    return { vendorCallId: String(call?.call_id ?? ""), phone: call?.direction === "outbound" ? (call?.to_number ?? null) : (call?.from_number ?? null), calls: [{ id: null, name, args: args ? parseArguments(args) : rest }] };
+    const phone = callerNumber({ direction: call?.direction === "outbound" ? "outbound" : "inbound", fromNumber: call?.from_number, toNumber: call?.to_number });
+    return { vendorCallId: String(call?.call_id ?? ""), phone, calls: [{ id: null, name, args: args ? parseArguments(args) : rest }] };
   }
   if (typeof body?.name !== "string" || typeof body?.callId !== "string") return "expected {callId, name, args}";
   return { vendorCallId: body.callId, phone: body.callerPhone ?? null, calls: [{ id: body.toolCallId ? String(body.toolCallId) : null, name: body.name, args: parseArguments(body.args) }] };
@@ -173,7 +175,8 @@ export function bookingToolRoutes(rt: Runtime): Router {
     const request = parseToolRequest(vendor, body);
     if (typeof request === "string") return void res.status(400).json({ error: request });
     if (!request.vendorCallId) return void res.status(400).json({ error: "the call id is missing" });
-    const phone = normalisePhone(request.phone, rt.env.DEFAULT_PHONE_REGION)?.e164 ?? null;
+    // Read in the portal's region, as the sync reads the call, so a booking and its call name one caller.
+    const phone = normalisePhone(request.phone, connection.defaultRegion)?.e164 ?? null;
     const caller: CallerContext = { portalId: connection.portalId, connectionId: connection.id, vendorCallId: request.vendorCallId, phone };
     const answers = [];
     for (const call of request.calls) answers.push({ call, answer: await run(caller, call) });

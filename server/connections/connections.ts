@@ -48,12 +48,26 @@ export const connectionSecretSeal = (connectionId: string) => sealedFor("Connect
 
 export const connectionSecret = (connection: { id: string; secretEnc: string }, encryptionKey: string) => decrypt(connection.secretEnc, encryptionKey, connectionSecretSeal(connection.id));
 
+export interface TokenConnection {
+  id: string;
+  portalId: string;
+  vendor: string;
+  secretEnc: string;
+  /** The portal's phone region: national numbers of its callers are read in it. */
+  defaultRegion: string;
+}
+
 /**
- * The connection a vendor's webhook or tool request names by its URL token (the first query of every
- * delivery: plain SQL, see sql()). The secret stays encrypted here.
+ * The connection a vendor's webhook or tool request names by its URL token, with its portal's phone
+ * region (the first query of every delivery, so one statement: plain SQL, see sql()). The secret
+ * stays encrypted here.
  */
-export async function connectionByToken(db: Db, token: string): Promise<{ id: string; portalId: string; vendor: string; secretEnc: string } | undefined> {
-  const [connection] = await sql<{ id: string; portalId: string; vendor: string; secretEnc: string }>(db, `SELECT "id", "portalId", "vendor", "secretEnc" FROM "Connection" WHERE "webhookToken" = $1`, [token]);
+export async function connectionByToken(db: Db, token: string): Promise<TokenConnection | undefined> {
+  const [connection] = await sql<TokenConnection>(
+    db,
+    `SELECT c."id", c."portalId", c."vendor", c."secretEnc", p."defaultRegion" FROM "Connection" c JOIN "Portal" p ON p."id" = c."portalId" WHERE c."webhookToken" = $1`,
+    [token],
+  );
   return connection;
 }
 

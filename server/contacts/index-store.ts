@@ -4,7 +4,8 @@ export type IndexKey = { type: "phone" | "email"; value: string };
 
 /**
  * The app-side index of phone / email -> contact id. Written in the same breath as a contact is found
- * or created, read before HubSpot's search (which lags writes by seconds).
+ * or created, read before HubSpot's search (which lags writes by seconds). Merges and deletions in
+ * HubSpot are applied here too.
  */
 export class ContactIndexStore {
   constructor(private readonly db: Db) {}
@@ -32,10 +33,18 @@ export class ContactIndexStore {
     await this.db.contactSnapshot.deleteMany({ where: { portalId, contactId } });
   }
 
-  /** Merged in HubSpot: the keys of the merged-away contact now lead to the primary one. */
+  /**
+   * Merged in HubSpot: what the app holds under the merged-away contact (index keys, calls, bookings)
+   * now belongs to the primary one, so the primary's card shows them and a privacy deletion of the
+   * primary finds them. Both snapshots go: the merge changed which properties the primary has filled.
+   */
   async repoint(portalId: string, fromContactId: string, toContactId: string): Promise<void> {
-    await this.db.contactIndex.updateMany({ where: { portalId, contactId: fromContactId }, data: { contactId: toContactId } });
-    await this.db.contactSnapshot.deleteMany({ where: { portalId, contactId: { in: [fromContactId, toContactId] } } });
+    await this.db.$transaction([
+      this.db.contactIndex.updateMany({ where: { portalId, contactId: fromContactId }, data: { contactId: toContactId } }),
+      this.db.call.updateMany({ where: { portalId, hubspotContactId: fromContactId }, data: { hubspotContactId: toContactId } }),
+      this.db.booking.updateMany({ where: { portalId, contactId: fromContactId }, data: { contactId: toContactId } }),
+      this.db.contactSnapshot.deleteMany({ where: { portalId, contactId: { in: [fromContactId, toContactId] } } }),
+    ]);
   }
 
   async snapshot(portalId: string, contactId: string): Promise<{ filled: Set<string>; ownerId: string | null } | null> {

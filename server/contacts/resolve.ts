@@ -3,16 +3,9 @@ import { hubspotCall, HubSpotRequestError } from "../hubspot/call.js";
 import { TransientSyncError } from "../hubspot/errors.js";
 import { contactPatch, type Mapping } from "../mapping/store.js";
 import type { fieldValues } from "../mapping/fields.js";
-import { normaliseEmail, normalisePhone, type NormalisedPhone } from "./phone.js";
+import { normaliseEmail, normalisePhone } from "./phone.js";
 import type { ContactIndexStore, IndexKey } from "./index-store.js";
-
-export interface CallerIdentity {
-  phone: NormalisedPhone | null;
-  email: string | null;
-  firstName?: string | null;
-  lastName?: string | null;
-  zip?: string | null;
-}
+import type { CallerIdentity } from "./identity.js";
 
 export interface ContactContext {
   portalId: string;

@@ -2,8 +2,9 @@ import type { Queue } from "bullmq";
 import type { Db } from "../db/client.js";
 import { maskPhone, logger } from "../config/logger.js";
 import type { Notifier } from "../notify/notifier.js";
-import { syncJobOptions, type SyncJobData } from "../queue/queues.js";
+import { replayJobId, syncJobOptions, type SyncJobData } from "../queue/queues.js";
 import type { CallRecord } from "../calls/record.js";
+import { callerNumber } from "../contacts/identity.js";
 
 const log = logger("fallback");
 
@@ -25,7 +26,7 @@ export async function recordFallback(db: Db, notifier: Notifier, defaults: Fallb
   const record = call.record as unknown as CallRecord;
   const portal = call.connection.portal;
   const delivered = await notifier.fallback(
-    { portalId: call.portalId, fallbackId: entry.id, vendor: call.vendor, reason, caller: maskPhone(record.fromNumber) ?? "unknown number", summary: record.summary },
+    { portalId: call.portalId, fallbackId: entry.id, vendor: call.vendor, reason, caller: maskPhone(callerNumber(record)) ?? "unknown number", summary: record.summary },
     { slackWebhookUrl: portal.notifySlackUrl ?? defaults.slackWebhookUrl, emailTo: portal.notifyEmail ?? defaults.emailTo },
   );
   if (delivered) await db.fallbackEntry.update({ where: { id: entry.id }, data: { notifiedAt: new Date() } });
@@ -66,7 +67,7 @@ export async function listFallback(db: Db, options: { portalId?: string; include
     replayCount: row.replayCount,
     lastReplayAt: row.lastReplayAt?.toISOString() ?? null,
     resolvedAt: row.resolvedAt?.toISOString() ?? null,
-    caller: maskPhone((row.call.record as unknown as CallRecord).fromNumber) ?? null,
+    caller: maskPhone(callerNumber(row.call.record as unknown as CallRecord)) ?? null,
   }));
 }
 
@@ -86,8 +87,7 @@ export async function replayFallback(db: Db, queue: Queue<SyncJobData>, attempts
     const call = await db.call.update({ where: { id: entry.callId }, data: { status: "pending", attempts: 0 } });
     await db.fallbackEntry.update({ where: { id: entry.id }, data: { replayCount: { increment: 1 }, lastReplayAt: new Date() } });
     // A replay is a new attempt series for the same row version: the job id carries the replay count.
-    const options = syncJobOptions(call.id, call.version, attempts);
-    await queue.add("sync", { callId: call.id, version: call.version }, { ...options, jobId: `${options.jobId}.r${entry.replayCount + 1}` });
+    await queue.add("sync", { callId: call.id, version: call.version }, { ...syncJobOptions(call.id, call.version, attempts), jobId: replayJobId(call.id, call.version, entry.replayCount + 1) });
     replayed.push(entry.id);
   }
   return { replayed };

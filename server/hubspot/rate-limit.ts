@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { randomUUID } from "node:crypto";
+import { deleteMatching, globEscape } from "../queue/redis.js";
 
 // A rolling-window limiter shared by every web and worker process through Redis, one window per portal
 // (HubSpot counts about 100 requests per 10 s per portal, shared by all apps installed there, and
@@ -31,6 +32,12 @@ export interface RateLimit {
 
 export class SharedRateLimiter {
   constructor(private readonly redis: Redis, private readonly prefix: string) {}
+
+  /** Uninstall: the portal's windows (`<portal>` and `<portal>:<kind>`) go. */
+  async forgetPortal(portalId: string): Promise<void> {
+    await this.redis.del(`${this.prefix}:rl:${portalId}`);
+    await deleteMatching(this.redis, `${globEscape(this.prefix)}:rl:${globEscape(portalId)}:*`);
+  }
 
   /** Waits until a slot is free in `key`'s window, then takes it. */
   async acquire(key: string, { limit, windowMs }: RateLimit, signal?: AbortSignal): Promise<void> {

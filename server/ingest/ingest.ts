@@ -6,8 +6,8 @@ import { logger } from "../config/logger.js";
 import { callRecordSchema, mergeCallRecords, type CallRecord } from "../calls/record.js";
 import { getVendor } from "../vendors/registry.js";
 import { syncJobOptions, type SyncJobData } from "../queue/queues.js";
-import { callerKeyOf } from "../sync/sync-call.js";
-import { connectionByToken, connectionSecret } from "../connections/connections.js";
+import { callerIdentity, callerKey } from "../contacts/identity.js";
+import { connectionByToken, connectionSecret, type TokenConnection } from "../connections/connections.js";
 
 const log = logger("ingest");
 const ENQUEUE_TIMEOUT_MS = 1_000;
@@ -26,7 +26,6 @@ export interface IngestDeps {
   db: Db;
   queue: Queue<SyncJobData>;
   encryptionKey: string;
-  defaultRegion: string;
   maxAttempts: number;
 }
 
@@ -100,7 +99,7 @@ export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promi
 
 type Persisted = { kind: "stored"; callId: string; version: number } | { kind: "duplicate"; callId: string } | { kind: "second_body"; callId: string };
 
-async function persist(deps: IngestDeps, connection: { id: string; portalId: string; vendor: string }, record: CallRecord, bodySha256: string, options: { firstBodyStands: boolean }): Promise<Persisted> {
+async function persist(deps: IngestDeps, connection: TokenConnection, record: CallRecord, bodySha256: string, options: { firstBodyStands: boolean }): Promise<Persisted> {
   // A new call: the row and its first event in one statement. An existing one (redelivery, a later
   // event of the same call) returns nothing here and is merged below.
   const startedAt = record.startedAt ? new Date(record.startedAt).toISOString() : null;
@@ -113,7 +112,7 @@ async function persist(deps: IngestDeps, connection: { id: string; portalId: str
      event AS (
        INSERT INTO "CallEvent" ("id", "callId", "eventType", "bodySha256") SELECT $9, "id", $10, $11 FROM call)
      SELECT "id", "version" FROM call`,
-    [randomUUID(), connection.portalId, connection.id, connection.vendor, record.vendorCallId, JSON.stringify(record), callerKeyOf(record, deps.defaultRegion), startedAt, randomUUID(), record.eventType, bodySha256],
+    [randomUUID(), connection.portalId, connection.id, connection.vendor, record.vendorCallId, JSON.stringify(record), callerKey(deps.encryptionKey, connection.portalId, callerIdentity(record, connection.defaultRegion)), startedAt, randomUUID(), record.eventType, bodySha256],
   );
   if (created) return { kind: "stored", callId: created.id, version: created.version };
   // The call exists: merge this event into it, under a row lock so concurrent events serialise.

@@ -1,48 +1,20 @@
 import express, { Router } from "express";
 import type { Runtime } from "../runtime.js";
-import type { Prisma } from "../db/client.js";
-import type { CallRecord } from "../calls/record.js";
 import { decrypt, sealedFor } from "../config/crypto.js";
 import { logger } from "../config/logger.js";
 import { ContactIndexStore } from "../contacts/index-store.js";
 import { readWebhookDelivery } from "../hubspot/webhook-delivery.js";
+import { forgetContact } from "./forget.js";
+import { FAILED_JOB_AGE_S, forgetJobs, syncJobIdsOf } from "../queue/queues.js";
+import { meetingJobIdsOf } from "../booking/meetings.js";
 
 const log = logger("privacy");
 
-/** What stays of a call after its contact asked to be forgotten: times and outcome, nothing personal. */
-function scrub(record: CallRecord): CallRecord {
-  return {
-    ...record,
-    fromNumber: null,
-    toNumber: null,
-    caller: {},
-    summary: null,
-    transcript: null,
-    recordingUrl: null,
-    intent: null,
-    escalation: record.escalation ? { reason: "(removed on the contact's request)" } : null,
-    qualification: {},
-  };
-}
-
-/** contact.privacyDeletion: delete the contact's transcripts, recordings, index entries and booking details. */
-export async function forgetContact(rt: Runtime, portalId: string, contactId: string): Promise<number> {
-  const calls = await rt.db.call.findMany({ where: { portalId, hubspotContactId: contactId } });
-  for (const call of calls) {
-    await rt.db.call.update({ where: { id: call.id }, data: { record: scrub(call.record as unknown as CallRecord) as unknown as Prisma.InputJsonValue, callerKey: null } });
-  }
-  await rt.db.recording.deleteMany({ where: { callId: { in: calls.map((c) => c.id) } } });
-  await new ContactIndexStore(rt.db).forgetContact(portalId, contactId);
-  // Bookings keep their times (the calendar needs them) but not who the caller was.
-  await rt.db.booking.updateMany({ where: { portalId, contactId }, data: { callerName: null, callerEmail: null, callerPhone: null } });
-  // The log says that it happened, never whom it was about.
-  log.info({ portalId, calls: calls.length }, "privacy deletion processed");
-  return calls.length;
-}
-
 /**
  * Uninstall: stop calling HubSpot for the portal, revoke the refresh token, delete the tokens and
- * everything personal the app holds for the portal. Connections stop accepting webhooks (404).
+ * everything the app holds for the portal, in every table and in Redis. What stays is the portal row,
+ * marked uninstalled and without tokens or notification targets. Connections stop accepting webhooks
+ * (404).
  */
 export async function uninstallPortal(rt: Runtime, portalId: string): Promise<{ uninstalled: boolean }> {
   const portal = await rt.db.portal.findUnique({ where: { id: portalId } });
@@ -57,23 +29,38 @@ export async function uninstallPortal(rt: Runtime, portalId: string): Promise<{ 
   // Staff calendars: push channels stopped, tokens deleted, before the staff rows go.
   await rt.calendars.disconnect({ portalId }).catch((error: Error) => log.warn({ portalId, err: error.message }, "staff calendar disconnect failed (tokens are deleted anyway)"));
   const connectionIds = (await rt.db.connection.findMany({ where: { portalId }, select: { id: true } })).map((c) => c.id);
+  const staffIds = (await rt.db.staffMember.findMany({ where: { portalId }, select: { id: true } })).map((s) => s.id);
+  // Jobs still in Redis (a failed one stays at most FAILED_JOB_AGE_S) name these rows.
+  const recent = { portalId, updatedAt: { gt: new Date(Date.now() - FAILED_JOB_AGE_S * 1000) } };
+  const calls = await rt.db.call.findMany({ where: recent, select: { id: true, version: true, fallback: { select: { replayCount: true } } } });
+  const bookings = await rt.db.booking.findMany({ where: recent, select: { id: true, meetingVersion: true } });
   await rt.db.$transaction([
     ...connectionIds.map((id) => rt.db.toolInvocation.deleteMany({ where: { key: { startsWith: `${id}:` } } })),
     rt.db.calendarConnection.deleteMany({ where: { portalId } }),
+    rt.db.calendarOAuthState.deleteMany({ where: { staffId: { in: staffIds } } }),
+    rt.db.externalBusy.deleteMany({ where: { staffId: { in: staffIds } } }),
     rt.db.booking.deleteMany({ where: { portalId } }),
     rt.db.staffMember.deleteMany({ where: { portalId } }),
     rt.db.serviceType.deleteMany({ where: { portalId } }),
     rt.db.bookingSettings.deleteMany({ where: { portalId } }),
-    rt.db.recording.deleteMany({ where: { portalId } }),
+    // Events, fallback entries and recordings go with their calls (ON DELETE CASCADE).
     rt.db.call.deleteMany({ where: { portalId } }),
     rt.db.quarantinedPayload.deleteMany({ where: { portalId } }),
     rt.db.contactIndex.deleteMany({ where: { portalId } }),
     rt.db.contactSnapshot.deleteMany({ where: { portalId } }),
+    rt.db.fieldMapping.deleteMany({ where: { portalId } }),
+    rt.db.provisionedProperty.deleteMany({ where: { portalId } }),
     rt.db.connection.deleteMany({ where: { portalId } }),
     rt.db.auditEntry.deleteMany({ where: { portalId } }),
     rt.db.portal.update({ where: { id: portalId }, data: { accessTokenEnc: null, refreshTokenEnc: null, accessExpiresAt: null, notifySlackUrl: null, notifyEmail: null } }),
   ]);
-  log.info({ portalId }, "portal uninstalled; tokens and personal data deleted");
+  await Promise.all([
+    forgetJobs(rt.queue, rt.redis, calls.flatMap((call) => syncJobIdsOf(call, call.fallback?.replayCount ?? 0))),
+    forgetJobs(rt.meetingQueue, rt.redis, bookings.flatMap(meetingJobIdsOf)),
+    rt.locks.forgetPortal(portalId),
+    rt.limiter.forgetPortal(portalId),
+  ]).catch((error: Error) => log.warn({ portalId, err: error.message }, "Redis not cleared of the portal (locks and windows expire in seconds, jobs within 7 days)"));
+  log.info({ portalId }, "portal uninstalled; tokens and data deleted");
   return { uninstalled: true };
 }
 

@@ -29,6 +29,24 @@ export function syncJobId(callId: string, version: number): string {
   return `${callId}.v${version}`;
 }
 
+/** A replay from the fallback queue is a new attempt series for the same row version. */
+export function replayJobId(callId: string, version: number, replay: number): string {
+  return `${syncJobId(callId, version)}.r${replay}`;
+}
+
+/** Every job id a call can have had: one per version, and per replay of any version. */
+export function syncJobIdsOf(call: { id: string; version: number }, replays: number): string[] {
+  const ids: string[] = [];
+  for (let version = 1; version <= call.version; version++) {
+    ids.push(syncJobId(call.id, version));
+    for (let replay = 1; replay <= replays; replay++) ids.push(replayJobId(call.id, version, replay));
+  }
+  return ids;
+}
+
+/** How long a failed job stays in Redis (a finished one: an hour). Nothing older can be there. */
+export const FAILED_JOB_AGE_S = 7 * 24 * 3600;
+
 export function createSyncQueue(connection: Redis, prefix: string): Queue<SyncJobData> {
   return new Queue<SyncJobData>(SYNC_QUEUE, { connection, prefix });
 }
@@ -39,7 +57,7 @@ export function syncJobOptions(callId: string, version: number, attempts: number
     attempts,
     backoff: { type: "hubspot" },
     removeOnComplete: { age: 3600, count: 10_000 },
-    removeOnFail: { age: 7 * 24 * 3600 },
+    removeOnFail: { age: FAILED_JOB_AGE_S },
   };
 }
 
@@ -54,4 +72,25 @@ export async function requeueUnlessLive<T>(queue: Queue<T>, name: string, data: 
   if (job) await job.remove().catch(() => undefined);
   await (queue as Queue).add(name, data, options);
   return true;
+}
+
+/**
+ * Removes these jobs from Redis, and their lines in the queue's event stream: a failed attempt's
+ * message, kept in both, can quote what HubSpot said about a caller. A job running at this moment
+ * cannot be removed; its data is row ids only, and it finishes on rows with nothing left to send.
+ */
+export async function forgetJobs(queue: Queue, redis: Redis, jobIds: Iterable<string>): Promise<void> {
+  const ids = new Set(jobIds);
+  if (ids.size === 0) return;
+  const pending = [...ids];
+  while (pending.length) await Promise.all(pending.splice(0, 100).map((id) => queue.remove(id).catch(() => 0)));
+  const stream = queue.keys.events!;
+  let start = "-";
+  for (;;) {
+    const entries = await redis.xrange(stream, start, "+", "COUNT", 1000);
+    const lines = entries.filter(([, fields]) => fields.some((value, i) => i % 2 === 0 && value === "jobId" && ids.has(fields[i + 1]!))).map(([id]) => id);
+    if (lines.length) await redis.xdel(stream, ...lines);
+    if (entries.length < 1000) return;
+    start = `(${entries.at(-1)![0]}`;
+  }
 }

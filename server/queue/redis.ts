@@ -20,3 +20,18 @@ export function producerConnection(url: string, extra: RedisOptions = {}): Redis
     ...extra,
   });
 }
+
+/** Glob characters in a key part, escaped for SCAN MATCH. */
+export const globEscape = (text: string) => text.replace(/[*?[\]\\]/g, "\\$&");
+
+/** Deletes every key matching a SCAN pattern (uninstall: a portal's locks and rate-limit windows). */
+export async function deleteMatching(redis: Redis, pattern: string): Promise<number> {
+  let cursor = "0";
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    cursor = next;
+    if (keys.length) deleted += await redis.del(...keys);
+  } while (cursor !== "0");
+  return deleted;
+}

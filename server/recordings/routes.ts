@@ -39,7 +39,8 @@ export function recordingRoutes(rt: Runtime): Router {
   const sendAudio = async (callId: string, res: import("express").Response) => {
     const call = await rt.db.call.findUnique({ where: { id: callId } });
     const record = call?.record as unknown as CallRecord | undefined;
-    let copy = await rt.db.recording.findUnique({ where: { callId } });
+    // A call that is gone or scrubbed (privacy deletion) has no recording, whatever copy may exist.
+    let copy = call && record?.recordingUrl ? await rt.db.recording.findUnique({ where: { callId } }) : null;
     if (!copy && call && record?.recordingUrl && (await archiveRecording(rt, call, record.recordingUrl))) copy = await rt.db.recording.findUnique({ where: { callId } });
     if (!copy) {
       res.status(404).json({ error: "recording not available" });

@@ -8,8 +8,8 @@ import { PermanentSyncError, PortalNeedsReauthError, TransientSyncError } from "
 import { ensureProperties, provisionAppProperties } from "../hubspot/properties.js";
 import { ContactIndexStore } from "../contacts/index-store.js";
 import type { CallerLocks } from "../contacts/caller-lock.js";
-import { normaliseEmail, normalisePhone } from "../contacts/phone.js";
-import { upsertCaller, type CallerIdentity } from "../contacts/resolve.js";
+import { callerIdentity } from "../contacts/identity.js";
+import { upsertCaller } from "../contacts/resolve.js";
 import { fieldValues, qualificationDefinition, qualificationField, qualificationProperty } from "../mapping/fields.js";
 import { addQualificationRules, loadMapping } from "../mapping/store.js";
 import { CALL_TO_CONTACT, TASK_TO_CONTACT, callProperties, escalationTask, outcomeLabel } from "./call-activity.js";
@@ -33,26 +33,6 @@ export interface SyncDeps {
 }
 
 export type SyncOutcome = "synced" | "already_synced" | "waiting_auth";
-
-/** The per-caller serialisation key: phone first (the AI always has it), then email, else the call. */
-export function callerKeyOf(record: CallRecord, defaultRegion: string): string {
-  const phone = normalisePhone(record.direction === "outbound" ? record.toNumber : record.fromNumber, defaultRegion) ?? normalisePhone(record.caller.phone, defaultRegion);
-  if (phone) return `phone:${phone.e164}`;
-  const email = normaliseEmail(record.caller.email);
-  if (email) return `email:${email}`;
-  return `call:${record.vendor}:${record.vendorCallId}`;
-}
-
-export function callerIdentity(record: CallRecord, defaultRegion: string): CallerIdentity {
-  const split = record.caller.fullName?.trim().split(/\s+/) ?? [];
-  return {
-    phone: normalisePhone(record.direction === "outbound" ? record.toNumber : record.fromNumber, defaultRegion) ?? normalisePhone(record.caller.phone, defaultRegion),
-    email: normaliseEmail(record.caller.email),
-    firstName: record.caller.firstName ?? (split.length > 1 ? split.slice(0, -1).join(" ") : split[0]),
-    lastName: record.caller.lastName ?? (split.length > 1 ? split.at(-1) : null),
-    zip: record.caller.zip,
-  };
-}
 
 /**
  * Sync one call to HubSpot. Re-reads the row (the database, not Redis, is the lasting guard) and

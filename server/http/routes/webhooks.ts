@@ -61,7 +61,7 @@ export function webhookRoutes(rt: Runtime): Router {
     let outcome: IngestOutcome & { vendor?: string };
     try {
       outcome = await ingestWebhook(
-        { db: rt.db, queue: rt.queue, encryptionKey: rt.env.ENCRYPTION_KEY, defaultRegion: rt.env.DEFAULT_PHONE_REGION, maxAttempts: rt.env.SYNC_MAX_ATTEMPTS },
+        { db: rt.db, queue: rt.queue, encryptionKey: rt.env.ENCRYPTION_KEY, maxAttempts: rt.env.SYNC_MAX_ATTEMPTS },
         { token: String(req.params.token), rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), headers, now: Date.now() },
       );
     } catch (error) {

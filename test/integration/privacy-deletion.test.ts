@@ -1,0 +1,260 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { startStack, TEST_CLIENT_SECRET, TEST_PUBLIC_BASE_URL, type Connection, type Stack } from "../support/harness.js";
+import { genericCall, newCallId, retellCall } from "../support/payloads.js";
+import { dumpDatabase, dumpRedis, linesWith, rowCounts, tracesIn } from "../support/leaks.js";
+import { signV3 } from "../../server/ui/hubspot-signature.js";
+import { getVendor } from "../../server/vendors/registry.js";
+import { applyBookingSetup } from "../../server/booking/setup.js";
+import { addDays, localDate } from "../../server/booking/time.js";
+import { audioUrl } from "../../server/recordings/links.js";
+import { storeRecording } from "../../server/recordings/store.js";
+import { callerKey } from "../../server/contacts/identity.js";
+import { normalisePhone } from "../../server/contacts/phone.js";
+
+// A privacy deletion and an uninstall, checked where a leftover would actually be: one made-up
+// person planted in every table and in Redis through the app's own flows, then a full data dump of
+// the database and every Redis key and value searched for their phone digits, email and name.
+
+const TZ = "America/Los_Angeles";
+const EVERY_DAY = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, ["09:00", "17:00"]]));
+const SETUP = {
+  timezone: TZ,
+  services: [{ name: "Consultation", durationMinutes: 30 }],
+  staff: [
+    { name: "Alex Rivera", email: "alex@example.com", calendar: "builtin" as const, hours: EVERY_DAY },
+    { name: "Casey Lin", email: "casey@example.com", calendar: "google" as const, hours: EVERY_DAY },
+  ],
+};
+
+interface Person {
+  phone: string;
+  email: string;
+  first: string;
+  last: string;
+  /** What must not be found afterwards: phone digits (any formatting) and words (any case). */
+  traces: { phoneDigits: string[]; words: string[] };
+}
+
+function person(phone: string, email: string, first: string, last: string, otherPhones: string[] = []): Person {
+  const digits = (p: string) => normalisePhone(p, "US")!.national;
+  return { phone, email, first, last, traces: { phoneDigits: [phone, ...otherPhones].map(digits), words: [email, first, last] } };
+}
+
+async function hubspotWebhook(stack: Stack, events: unknown[]) {
+  const body = JSON.stringify(events);
+  const timestamp = Date.now();
+  const signature = signV3(TEST_CLIENT_SECRET, "POST", `${TEST_PUBLIC_BASE_URL}/hubspot/webhooks`, body, timestamp);
+  return fetch(`${stack.url}/hubspot/webhooks`, { method: "POST", headers: { "content-type": "application/json", "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": String(timestamp) }, body });
+}
+
+async function hubspotFetch(stack: Stack, portalId: string, method: string, path: string) {
+  const url = new URL(path, TEST_PUBLIC_BASE_URL);
+  url.searchParams.set("portalId", portalId);
+  url.searchParams.set("userId", "42");
+  url.searchParams.set("userEmail", "rep@example.com");
+  const timestamp = Date.now();
+  const signature = signV3(TEST_CLIENT_SECRET, method, url.toString(), "", timestamp);
+  const response = await fetch(url.toString().replace(TEST_PUBLIC_BASE_URL, stack.url), { method, headers: { "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": String(timestamp) } });
+  return { status: response.status, body: await response.json() };
+}
+
+async function genericTool(stack: Stack, connection: Connection, body: Record<string, unknown>) {
+  const raw = Buffer.from(JSON.stringify(body));
+  const headers = await getVendor("generic").sign(raw, connection.secret, Date.now());
+  const response = await fetch(`${stack.url}/tools/${connection.token}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: new Uint8Array(raw) });
+  return (await response.json()) as Record<string, any>;
+}
+
+/** Books the first slot offered the day after tomorrow on the caller's line. */
+async function book(stack: Stack, connection: Connection, vendorCallId: string, who: Person) {
+  const offer = await genericTool(stack, connection, { callId: vendorCallId, name: "check_availability", args: { service_type: "Consultation", date: addDays(localDate(new Date(), TZ), 2) }, callerPhone: who.phone });
+  const booked = await genericTool(stack, connection, { callId: vendorCallId, toolCallId: "tc-1", name: "book_appointment", args: { service_type: "Consultation", start: offer.slots[0].start, name: `${who.first} ${who.last}`, email: who.email }, callerPhone: who.phone });
+  expect(booked.result).toMatch(/You're booked/);
+  return booked.bookingId as string;
+}
+
+const waitForCall = (stack: Stack, vendorCallId: string, status: string) =>
+  stack.waitFor(() => stack.app.runtime.db.call.findFirst({ where: { vendorCallId, status } }), { what: `call ${vendorCallId} ${status}`, timeoutMs: 30_000 });
+
+/** A signed HubSpot 400 on the Call that quotes the caller, as HubSpot's validation messages do. */
+const quotingRejection = (who: Person) => ({ status: 400, body: { status: "error", category: "VALIDATION_ERROR", message: `Property values were not valid: "${who.first} ${who.last} <${who.email}>"` } });
+
+/**
+ * One person through every flow that stores something of them: synced calls (index, snapshot,
+ * recording), a call refused by HubSpot (fallback entry, last error), a call retried after a 503
+ * that quoted them (Redis job), a quarantined payload, a booking with its tool answer and Meeting.
+ */
+async function plantPerson(stack: Stack, portalId: string, generic: Connection, who: Person) {
+  const db = stack.app.runtime.db;
+  const full = { firstName: who.first, lastName: who.last, email: who.email };
+  const synced = genericCall({ fromNumber: who.phone, caller: full, summary: `${who.first} ${who.last} asked about a boiler service.`, transcript: `Agent: Your name?\nUser: ${who.first} ${who.last}, ${who.phone}.`, recordingUrl: "https://recordings.vendor.invalid/a.wav", escalation: { reason: `${who.first} wants the owner` } });
+  await stack.deliver(generic, synced);
+  const first = await waitForCall(stack, synced.vendorCallId, "synced");
+  // The worker's copy of the recording, as it lands (the vendor's host is not reachable from here).
+  await db.recording.create({ data: { callId: first.id, portalId, contentType: "audio/wav", audio: Buffer.from(`RIFF....WAVE ${who.first} ${who.last} ${who.phone}`) } });
+
+  stack.sim.failMatching((r) => r.method === "POST" && r.path === "/crm/v3/objects/calls", quotingRejection(who));
+  const refused = genericCall({ fromNumber: who.phone, caller: full, summary: `${who.first} called back.` });
+  await stack.deliver(generic, refused);
+  await waitForCall(stack, refused.vendorCallId, "fallback");
+  stack.sim.failMatching(null);
+
+  stack.sim.failNext(1, { status: 503, body: { status: "error", message: `upstream timeout for ${who.email}` } });
+  const retried = genericCall({ fromNumber: who.phone, caller: { email: who.email } });
+  await stack.deliver(generic, retried);
+  await waitForCall(stack, retried.vendorCallId, "synced");
+
+  const invalid = await stack.deliver(generic, genericCall({ fromNumber: who.phone, caller: { fullName: `${who.first} ${who.last}`, email: who.email }, urgency: "whenever" }));
+  expect(invalid.status).toBe(400);
+
+  const bookingCall = newCallId("gen");
+  const bookingId = await book(stack, generic, bookingCall, who);
+  await stack.waitFor(async () => (await db.booking.findUniqueOrThrow({ where: { id: bookingId } })).contactId, { what: "the booking's Meeting on the contact" });
+  return { firstCallId: first.id, bookingId, bookingCall, contactId: first.hubspotContactId! };
+}
+
+describe("contact.privacyDeletion", () => {
+  const zelda = person("+1 415 555 0199", "dana.privacy@example.com", "Zelda", "Quistorp", ["+1 415 555 0188"]);
+  const rowan = person("+1 415 555 0177", "rowan.keep@example.com", "Rowan", "Ellery");
+  let stack: Stack;
+  let portalId: string;
+  let generic: Connection;
+  let retell: Connection;
+
+  beforeAll(async () => {
+    stack = await startStack({ env: { HUBSPOT_TIMEOUT_MS: "30000" } });
+    portalId = await stack.install();
+    generic = await stack.connect(portalId, "generic");
+    retell = await stack.connect(portalId, "retell");
+    await applyBookingSetup(stack.app.runtime.db, portalId, SETUP);
+  });
+  afterAll(async () => stack?.stop());
+
+  it("removes everything of the person, found by contact id, merged contacts, phone and email; others keep theirs", async () => {
+    const db = stack.app.runtime.db;
+    const planted = await plantPerson(stack, portalId, generic, zelda);
+    const kept = genericCall({ fromNumber: rowan.phone, caller: { firstName: rowan.first, email: rowan.email }, transcript: `User: ${rowan.first} ${rowan.last} here.` });
+    await stack.deliver(generic, kept);
+    await waitForCall(stack, kept.vendorCallId, "synced");
+
+    // An earlier contact of Zelda's (another number, no email), merged in HubSpot into the one she has now.
+    const older = retellCall("call_analyzed", { from: "+14155550188", analysis: { first_name: "Zelda", last_name: "Quistorp" }, transcript: "User: Zelda Quistorp, calling from my work phone." });
+    await stack.deliver(retell, older);
+    const olderRow = await waitForCall(stack, older.call.call_id as string, "synced");
+    expect(olderRow.hubspotContactId).not.toBe(planted.contactId);
+    stack.sim.merge(portalId, planted.contactId, olderRow.hubspotContactId!);
+    const merge = { subscriptionType: "contact.merge", portalId: Number(portalId), objectId: Number(planted.contactId), primaryObjectId: Number(planted.contactId), mergedObjectIds: [Number(olderRow.hubspotContactId)], newObjectId: Number(planted.contactId) };
+    expect((await hubspotWebhook(stack, [merge])).status).toBe(204);
+    expect((await db.call.findUniqueOrThrow({ where: { id: olderRow.id } })).hubspotContactId).toBe(planted.contactId);
+
+    // A sync of hers in flight, holding her caller lock in Redis (HubSpot does not answer it yet).
+    let hung = false;
+    stack.sim.failMatching((r) => !hung && r.portalId === portalId && (hung = true), { mode: "hang" });
+    const inFlight = genericCall({ fromNumber: zelda.phone, caller: { firstName: zelda.first } });
+    await stack.deliver(generic, inFlight);
+    await stack.waitFor(async () => (await dumpRedis(stack.prefix)).includes(":caller-lock:"), { what: "her caller lock held" });
+
+    // HubSpot refuses the app's token: her next calls wait for re-authorisation, linked to no contact,
+    // one of them without a number (only her email), and her booking's Meeting cannot be written.
+    await stack.app.runtime.tokens.markNeedsReauth(portalId, "HubSpot refused the refresh token");
+    const waitingCalls = [genericCall({ fromNumber: "(415) 555-0199", transcript: `User: It's ${zelda.first} again.` }), genericCall({ fromNumber: null, caller: { fullName: "Zelda Quistorp", email: "Dana.Privacy@Example.com" } })];
+    for (const call of waitingCalls) await stack.deliver(generic, call);
+    for (const call of waitingCalls) expect((await waitForCall(stack, call.vendorCallId, "waiting_auth")).hubspotContactId).toBeNull();
+    const unlinkedBooking = await book(stack, generic, newCallId("gen"), zelda);
+    expect((await db.booking.findUniqueOrThrow({ where: { id: unlinkedBooking } })).contactId).toBeNull();
+
+    // Everything is planted: the dumps show each trace before the deletion.
+    expect(tracesIn(await dumpDatabase(stack.databaseUrl), zelda.traces).sort()).toEqual([...zelda.traces.phoneDigits, ...zelda.traces.words].sort());
+    expect(tracesIn(await dumpRedis(stack.prefix), zelda.traces)).toContain(zelda.email);
+
+    stack.sim.deleteContact(portalId, planted.contactId);
+    expect((await hubspotWebhook(stack, [{ subscriptionType: "contact.privacyDeletion", portalId: Number(portalId), objectId: Number(planted.contactId) }])).status).toBe(204);
+
+    // Her recording's download finishing now stores nothing, and her recording links play nothing.
+    expect(await storeRecording(db, planted.firstCallId, "audio/wav", Buffer.from(`late copy of ${zelda.first}`))).toBe(false);
+    const link = audioUrl(stack.env.PUBLIC_BASE_URL, stack.env.ENCRYPTION_KEY, planted.firstCallId, "wav").replace(TEST_PUBLIC_BASE_URL, stack.url);
+    expect((await fetch(link)).status).toBe(404);
+    expect(await db.toolInvocation.count({ where: { key: { contains: planted.bookingCall } } })).toBe(0);
+
+    const dump = await dumpDatabase(stack.databaseUrl);
+    const redis = await dumpRedis(stack.prefix);
+    expect(linesWith(dump, zelda.traces)).toEqual([]);
+    expect(linesWith(redis, zelda.traces)).toEqual([]);
+    expect(redis).toContain(":caller-lock:"); // still held by the sync in flight, under a key that says nothing
+    // Others keep theirs; her bookings keep their times for the calendar.
+    expect(tracesIn(dump, rowan.traces).sort()).toEqual([...rowan.traces.phoneDigits, ...rowan.traces.words].sort());
+    expect(await db.booking.count({ where: { id: { in: [planted.bookingId, unlinkedBooking] }, status: "confirmed" } })).toBe(2);
+    // None of her calls is sent to HubSpot after this, re-authorised or replayed.
+    const hers = await db.call.findMany({ where: { portalId, vendorCallId: { not: kept.vendorCallId } } });
+    expect(hers.every((c) => c.syncedVersion >= c.version)).toBe(true);
+    stack.sim.failMatching(null);
+  });
+
+  it("a recording download that finishes while a deletion holds the call stores nothing", async () => {
+    const db = stack.app.runtime.db;
+    const call = genericCall({ fromNumber: "+14155550155", recordingUrl: "https://recordings.vendor.invalid/b.wav" });
+    await stack.deliver(generic, call);
+    const row = await stack.waitFor(() => db.call.findFirst({ where: { vendorCallId: call.vendorCallId } }), { what: "the call stored" });
+    const deletion = new pg.Client({ connectionString: stack.databaseUrl });
+    await deletion.connect();
+    try {
+      // The deletion's transaction: the call row held FOR UPDATE, then scrubbed.
+      await deletion.query("BEGIN");
+      await deletion.query(`SELECT "id" FROM "Call" WHERE "id" = $1 FOR UPDATE`, [row.id]);
+      let settled = false;
+      const download = storeRecording(db, row.id, "audio/wav", Buffer.from("audio")).finally(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(settled).toBe(false);
+      await deletion.query(`UPDATE "Call" SET "record" = jsonb_set("record", '{recordingUrl}', 'null') WHERE "id" = $1`, [row.id]);
+      await deletion.query("COMMIT");
+      expect(await download).toBe(false);
+      expect(await db.recording.count({ where: { callId: row.id } })).toBe(0);
+    } finally {
+      await deletion.end();
+    }
+  });
+});
+
+describe("uninstall", () => {
+  const otto = person("+1 415 555 0166", "otto.uninstall@example.com", "Otto", "Brennecke");
+  let stack: Stack;
+  let portalId: string;
+  let generic: Connection;
+
+  beforeAll(async () => {
+    stack = await startStack({ env: { GOOGLE_CLIENT_ID: "google-client-id.apps.example.com", GOOGLE_CLIENT_SECRET: "google-client-secret-for-tests" } });
+    portalId = await stack.install();
+    generic = await stack.connect(portalId, "generic");
+    await applyBookingSetup(stack.app.runtime.db, portalId, SETUP);
+  });
+  afterAll(async () => stack?.stop());
+
+  it("leaves nothing of the portal in any table or in Redis but the uninstalled marker", async () => {
+    const rt = stack.app.runtime;
+    const planted = await plantPerson(stack, portalId, generic, otto);
+    // A staff calendar being connected and what its sync saw.
+    const casey = await rt.db.staffMember.findFirstOrThrow({ where: { portalId, calendar: "google" } });
+    await rt.calendars.connectUrl(casey);
+    await rt.db.externalBusy.create({ data: { staffId: casey.id, eventId: "evt-1", startAt: new Date(), endAt: new Date(Date.now() + 3_600_000) } });
+    const ids = [portalId, ...(await rt.db.call.findMany({ where: { portalId } })).map((c) => c.id), ...(await rt.db.booking.findMany({ where: { portalId } })).map((b) => b.id)];
+
+    const before = rowCounts(await dumpDatabase(stack.databaseUrl));
+    for (const table of ["Call", "CallEvent", "Recording", "FallbackEntry", "QuarantinedPayload", "ContactIndex", "ContactSnapshot", "Booking", "ToolInvocation", "ExternalBusy", "CalendarOAuthState", "FieldMapping", "ProvisionedProperty", "StaffMember", "ServiceType", "BookingSettings", "Connection"]) {
+      expect(before[table], table).toBeGreaterThan(0);
+    }
+
+    const key = callerKey(rt.env.ENCRYPTION_KEY, portalId, { phone: normalisePhone(otto.phone, "US"), email: null })!;
+    await rt.locks.withLock(`${portalId}:${key}`, async () => {
+      expect(await hubspotFetch(stack, portalId, "DELETE", "/ui/v1/install")).toEqual({ status: 200, body: { uninstalled: true } });
+      const dump = await dumpDatabase(stack.databaseUrl);
+      const left = Object.entries(rowCounts(dump)).filter(([table, rows]) => rows > 0 && !["_prisma_migrations", "OAuthState"].includes(table));
+      expect(left).toEqual([["Portal", 1]]);
+      expect(await rt.db.portal.findUniqueOrThrow({ where: { id: portalId } })).toMatchObject({ status: "uninstalled", accessTokenEnc: null, refreshTokenEnc: null, notifyEmail: null, notifySlackUrl: null });
+      expect(linesWith(dump, otto.traces)).toEqual([]);
+      const redis = await dumpRedis(stack.prefix);
+      expect(linesWith(redis, otto.traces)).toEqual([]);
+      expect(redis.split("\n").filter((line) => ids.some((id) => line.includes(id)))).toEqual([]);
+    });
+  });
+});
