@@ -41,18 +41,18 @@ function person(phone: string, email: string, first: string, last: string, other
   return { phone, email, first, last, traces: { phoneDigits: [phone, ...otherPhones].map(digits), words: [email, first, last] } };
 }
 
-async function hubspotWebhook(stack: Stack, events: unknown[]) {
-  const body = JSON.stringify(events);
-  const timestamp = Date.now();
-  const signature = signV3(TEST_CLIENT_SECRET, "POST", `${TEST_PUBLIC_BASE_URL}/hubspot/webhooks`, body, timestamp);
-  return fetch(`${stack.url}/hubspot/webhooks`, { method: "POST", headers: { "content-type": "application/json", "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": String(timestamp) }, body });
+/** HubSpot's own delivery of app webhook events (signed and shaped by the simulator as HubSpot does). */
+async function hubspotWebhook(stack: Stack, events: Record<string, unknown>[]) {
+  return stack.sim.deliverAppWebhook({ targetUrl: `${TEST_PUBLIC_BASE_URL}/hubspot/webhooks`, send: `${stack.url}/hubspot/webhooks`, events });
 }
 
+/** A settings-page request from a super admin of the portal (uninstall is a settings write). */
 async function hubspotFetch(stack: Stack, portalId: string, method: string, path: string) {
+  const userId = stack.sim.addUser(portalId, { email: "owner@example.com", superAdmin: true });
   const url = new URL(path, TEST_PUBLIC_BASE_URL);
   url.searchParams.set("portalId", portalId);
-  url.searchParams.set("userId", "42");
-  url.searchParams.set("userEmail", "rep@example.com");
+  url.searchParams.set("userId", String(userId));
+  url.searchParams.set("userEmail", "owner@example.com");
   const timestamp = Date.now();
   const signature = signV3(TEST_CLIENT_SECRET, method, url.toString(), "", timestamp);
   const response = await fetch(url.toString().replace(TEST_PUBLIC_BASE_URL, stack.url), { method, headers: { "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": String(timestamp) } });
