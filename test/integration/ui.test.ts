@@ -4,6 +4,7 @@ import pg from "pg";
 import { startStack, TEST_APP_ID, TEST_CLIENT_SECRET, TEST_PUBLIC_BASE_URL, type Connection, type Stack } from "../support/harness.js";
 import { retellCall } from "../support/payloads.js";
 import { signV3 } from "../../server/ui/hubspot-signature.js";
+import type { AuditEntryView } from "../../server/audit/audit.js";
 import { playerUrl } from "../../server/recordings/links.js";
 import { applyBookingSetup, type BookingSetup } from "../../server/booking/setup.js";
 import { REQUIRED_SCOPES } from "../../server/hubspot/scopes.js";
@@ -466,14 +467,7 @@ describe("who may change settings: super admins of the portal only", () => {
 
 describe("the audit log: who changed what, and when", () => {
   const db = () => stack.app.runtime.db;
-  interface AuditView {
-    id: string;
-    at: string;
-    actor: { source: string; userId: string | null; email: string | null };
-    action: string;
-    target: string | null;
-    summary: string;
-  }
+  type AuditView = AuditEntryView;
   const auditOf = async (portal: string, query = "", user: User = ADMIN) => {
     const response = await hubspotFetch(`/ui/v1/audit${query}`, { portal, user });
     expect(response.status).toBe(200);
