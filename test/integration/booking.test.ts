@@ -52,66 +52,70 @@ beforeAll(async () => {
 afterAll(async () => stack?.stop());
 
 describe("booking on the call (seed plan 05-07)", () => {
-  let bookingId: string;
-  let reference: string;
-  let meetingId: string;
-
-  it("05 booking call: 2-3 real slots of the right length, booked with the right organizer and reminders, meeting on the contact", async () => {
-    const callId = newCallId();
-    const offer = await retellTool("check_availability", { service_type: "consulta", date: dayAfterTomorrow(), time_window: "afternoon" }, callId);
-    expect(offer.status).toBe(200);
-    expect(offer.body.slots).toHaveLength(3);
-    expect(offer.body.result).toMatch(/^For a Consultation \(30 minutes\) I have .+ at 12 pm, .+ at 12:30 pm or .+ at 1 pm\. Which works best\?$/);
-    const chosen = offer.body.slots[1];
-    const booked = await retellTool("book_appointment", { service_type: "Consultation", start: chosen.start, name: "Dana Whitfield", email: "dana.w@example.com" }, callId);
-    expect(booked.body.result).toMatch(/You're booked for a Consultation .* with Alex Rivera/);
-    bookingId = booked.body.bookingId;
-    reference = booked.body.reference;
-    const [listed] = (await bookingList(stack.app.runtime, ["--portal", portalId])) as any[];
-    expect(listed).toMatchObject({ id: bookingId, status: "confirmed", start: chosen.start, staff: { email: "alex@example.com" } });
-    expect(Date.parse(listed.end) - Date.parse(listed.start)).toBe(30 * 60_000);
-    // The other offered slots were released.
-    expect(await stack.app.runtime.db.booking.count({ where: { portalId, status: "held", vendorCallId: callId } })).toBe(0);
-    const service = await stack.app.runtime.db.serviceType.findFirstOrThrow({ where: { portalId, name: "Consultation" } });
-    expect(service.reminderMinutes).toEqual([1440, 60]);
-    // The Meeting is written by the worker, within moments, off the caller's request path.
-    const meeting = await stack.waitFor(async () => stack.sim.portal(portalId).meetings()[0], { what: "meeting on the contact" });
-    meetingId = meeting.id;
-    expect(meeting.properties).toMatchObject({ hs_meeting_outcome: "SCHEDULED", hs_meeting_start_time: chosen.start, hubspot_owner_id: "9001", hs_meeting_title: "Consultation with Alex Rivera" });
-    const contact = stack.sim.portal(portalId).contacts().find((c) => c.id === meeting.associations[0]);
-    expect(contact?.properties).toMatchObject({ phone: "+14155550601", firstname: "Dana", email: "dana.w@example.com" });
-    // The Call of this conversation, when the post-call webhook arrives, records what was booked.
-    await stack.deliver(retell, { event: "call_analyzed", call: { call_id: callId, direction: "inbound", from_number: "+14155550601", start_timestamp: Date.now() - 120_000, end_timestamp: Date.now(), call_analysis: { call_summary: "Booked a consultation." } } });
-    const row = await stack.waitFor(() => stack.app.runtime.db.call.findFirst({ where: { vendorCallId: callId, status: "synced" } }), { what: "booking call synced" });
-    const logged = stack.sim.portal(portalId).calls().find((c) => c.id === row.hubspotCallId)!;
-    expect(logged.associations).toEqual([contact!.id]);
-    expect(logged.properties.hs_call_body).toContain("Booked: Consultation");
-    expect(stack.sim.portal(portalId).contacts().find((c) => c.id === contact!.id)!.properties.ai_disposition).toBe("booked");
-  });
-
-  it("06 reschedule call: the same booking and meeting are modified, not deleted and recreated", async () => {
-    const newStart = zonedInstant(addDays(dayAfterTomorrow(), 1), "10:00", TZ).toISOString();
-    const moved = await retellTool("reschedule_appointment", { new_start: newStart }, newCallId());
-    expect(moved.body.result).toMatch(/moved to .* at 10 am/);
-    expect(moved.body.bookingId).toBe(bookingId);
-    const rows = await stack.app.runtime.db.booking.findMany({ where: { portalId, status: "confirmed" } });
-    expect(rows).toHaveLength(1);
-    expect(rows[0]!.startAt.toISOString()).toBe(newStart);
-    expect((rows[0]!.history as { action: string }[]).map((h) => h.action)).toEqual(["booked", "rescheduled"]);
-    await stack.waitFor(async () => stack.sim.portal(portalId).meetings()[0]?.properties.hs_meeting_outcome === "RESCHEDULED", { what: "meeting rescheduled" });
-    const meetings = stack.sim.portal(portalId).meetings();
-    expect(meetings).toHaveLength(1);
-    expect(meetings[0]).toMatchObject({ id: meetingId, properties: { hs_meeting_outcome: "RESCHEDULED", hs_meeting_start_time: newStart } });
-  });
-
-  it("07 cancellation call: cancelled, the meeting marked CANCELED", async () => {
-    const cancelled = await retellTool("cancel_appointment", { booking_id: reference, reason: "feeling better" }, newCallId());
-    expect(cancelled.body.result).toMatch(/is cancelled/);
-    expect((await stack.app.runtime.db.booking.findUniqueOrThrow({ where: { id: bookingId } })).status).toBe("cancelled");
-    // The worker writes HubSpot first and then marks the version synced: wait for both.
-    await stack.waitFor(async () => stack.sim.portal(portalId).meetings()[0]?.properties.hs_meeting_outcome === "CANCELED" && (await stack.app.runtime.db.booking.findUniqueOrThrow({ where: { id: bookingId } })).meetingSyncedVersion >= 3, { what: "meeting cancelled" });
-    expect(stack.sim.portal(portalId).meetings()).toHaveLength(1);
-    expect((await stack.app.runtime.db.booking.findUniqueOrThrow({ where: { id: bookingId } })).meetingSyncedVersion).toBe(3);
+  // One caller's appointment through its life, as one test: 06 and 07 act on 05's booking, so as
+  // separate tests they passed or failed with the order they ran in.
+  it("05-07 one appointment: booked (05), moved (06), cancelled (07)", async () => {
+    let bookingId: string;
+    let reference: string;
+    let meetingId: string;
+    // 05 booking call: 2-3 real slots of the right length, booked with the right organizer and reminders, meeting on the contact
+    {
+      const callId = newCallId();
+      const offer = await retellTool("check_availability", { service_type: "consulta", date: dayAfterTomorrow(), time_window: "afternoon" }, callId);
+      expect(offer.status).toBe(200);
+      expect(offer.body.slots).toHaveLength(3);
+      expect(offer.body.result).toMatch(/^For a Consultation \(30 minutes\) I have .+ at 12 pm, .+ at 12:30 pm or .+ at 1 pm\. Which works best\?$/);
+      const chosen = offer.body.slots[1];
+      const booked = await retellTool("book_appointment", { service_type: "Consultation", start: chosen.start, name: "Dana Whitfield", email: "dana.w@example.com" }, callId);
+      expect(booked.body.result).toMatch(/You're booked for a Consultation .* with Alex Rivera/);
+      bookingId = booked.body.bookingId;
+      reference = booked.body.reference;
+      const [listed] = (await bookingList(stack.app.runtime, ["--portal", portalId])) as any[];
+      expect(listed).toMatchObject({ id: bookingId, status: "confirmed", start: chosen.start, staff: { email: "alex@example.com" } });
+      expect(Date.parse(listed.end) - Date.parse(listed.start)).toBe(30 * 60_000);
+      // The other offered slots were released.
+      expect(await stack.app.runtime.db.booking.count({ where: { portalId, status: "held", vendorCallId: callId } })).toBe(0);
+      const service = await stack.app.runtime.db.serviceType.findFirstOrThrow({ where: { portalId, name: "Consultation" } });
+      expect(service.reminderMinutes).toEqual([1440, 60]);
+      // The Meeting is written by the worker, within moments, off the caller's request path.
+      const meeting = await stack.waitFor(async () => stack.sim.portal(portalId).meetings()[0], { what: "meeting on the contact" });
+      meetingId = meeting.id;
+      expect(meeting.properties).toMatchObject({ hs_meeting_outcome: "SCHEDULED", hs_meeting_start_time: chosen.start, hubspot_owner_id: "9001", hs_meeting_title: "Consultation with Alex Rivera" });
+      const contact = stack.sim.portal(portalId).contacts().find((c) => c.id === meeting.associations[0]);
+      expect(contact?.properties).toMatchObject({ phone: "+14155550601", firstname: "Dana", email: "dana.w@example.com" });
+      // The Call of this conversation, when the post-call webhook arrives, records what was booked.
+      await stack.deliver(retell, { event: "call_analyzed", call: { call_id: callId, direction: "inbound", from_number: "+14155550601", start_timestamp: Date.now() - 120_000, end_timestamp: Date.now(), call_analysis: { call_summary: "Booked a consultation." } } });
+      const row = await stack.waitFor(() => stack.app.runtime.db.call.findFirst({ where: { vendorCallId: callId, status: "synced" } }), { what: "booking call synced" });
+      const logged = stack.sim.portal(portalId).calls().find((c) => c.id === row.hubspotCallId)!;
+      expect(logged.associations).toEqual([contact!.id]);
+      expect(logged.properties.hs_call_body).toContain("Booked: Consultation");
+      expect(stack.sim.portal(portalId).contacts().find((c) => c.id === contact!.id)!.properties.ai_disposition).toBe("booked");
+    }
+    // 06 reschedule call: the same booking and meeting are modified, not deleted and recreated
+    {
+      const newStart = zonedInstant(addDays(dayAfterTomorrow(), 1), "10:00", TZ).toISOString();
+      const moved = await retellTool("reschedule_appointment", { new_start: newStart }, newCallId());
+      expect(moved.body.result).toMatch(/moved to .* at 10 am/);
+      expect(moved.body.bookingId).toBe(bookingId);
+      const rows = await stack.app.runtime.db.booking.findMany({ where: { portalId, status: "confirmed" } });
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.startAt.toISOString()).toBe(newStart);
+      expect((rows[0]!.history as { action: string }[]).map((h) => h.action)).toEqual(["booked", "rescheduled"]);
+      await stack.waitFor(async () => stack.sim.portal(portalId).meetings()[0]?.properties.hs_meeting_outcome === "RESCHEDULED", { what: "meeting rescheduled" });
+      const meetings = stack.sim.portal(portalId).meetings();
+      expect(meetings).toHaveLength(1);
+      expect(meetings[0]).toMatchObject({ id: meetingId, properties: { hs_meeting_outcome: "RESCHEDULED", hs_meeting_start_time: newStart } });
+    }
+    // 07 cancellation call: cancelled, the meeting marked CANCELED
+    {
+      const cancelled = await retellTool("cancel_appointment", { booking_id: reference, reason: "feeling better" }, newCallId());
+      expect(cancelled.body.result).toMatch(/is cancelled/);
+      expect((await stack.app.runtime.db.booking.findUniqueOrThrow({ where: { id: bookingId } })).status).toBe("cancelled");
+      // The worker writes HubSpot first and then marks the version synced: wait for both.
+      await stack.waitFor(async () => stack.sim.portal(portalId).meetings()[0]?.properties.hs_meeting_outcome === "CANCELED" && (await stack.app.runtime.db.booking.findUniqueOrThrow({ where: { id: bookingId } })).meetingSyncedVersion >= 3, { what: "meeting cancelled" });
+      expect(stack.sim.portal(portalId).meetings()).toHaveLength(1);
+      expect((await stack.app.runtime.db.booking.findUniqueOrThrow({ where: { id: bookingId } })).meetingSyncedVersion).toBe(3);
+    }
   });
 });
 
@@ -162,8 +166,14 @@ describe("races, retries and bad input", () => {
     const date = addDays(dayAfterTomorrow(), 4);
     const first = await retellTool("check_availability", { service_type: "Consultation", date }, newCallId(), "+14155550621");
     const second = await retellTool("check_availability", { service_type: "Consultation", date }, newCallId(), "+14155550622");
+    // Both callers are offered slots (an empty offer would make "no overlap" true by itself).
+    expect(first.body.slots.length).toBeGreaterThanOrEqual(2);
+    expect(second.body.slots.length).toBeGreaterThanOrEqual(2);
     const overlap = first.body.slots.filter((s: { start: string }) => second.body.slots.some((t: { start: string }) => t.start === s.start));
     expect(overlap).toEqual([]);
+    // The first caller's slots are held for that call while the second is offered others.
+    const held = await stack.app.runtime.db.booking.findMany({ where: { portalId, status: "held", startAt: { in: first.body.slots.map((s: { start: string }) => new Date(s.start)) } } });
+    expect(held).toHaveLength(first.body.slots.length);
   });
 
   it("a retried tool call books once (Retell retries the same function; Vapi repeats the toolCallId)", async () => {

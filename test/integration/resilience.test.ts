@@ -125,7 +125,7 @@ describe("HubSpot failing", () => {
     expect(contacts().filter((c) => c.properties.phone === "+14155550208")).toHaveLength(1);
   });
 
-  it("5xx and timeouts are retried with backoff; a 400 is not retried and lands in the fallback queue with the reason", async () => {
+  it("a 502 is retried with backoff; a 400 is not retried and lands in the fallback queue with the reason (timeouts: outages.test.ts)", async () => {
     stack.sim.failNext(2, { status: 502 });
     const flaky = genericCall({ fromNumber: "+14155550209" });
     await stack.deliver(generic, flaky);
