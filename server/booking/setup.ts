@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db/client.js";
 import { isValidTimeZone } from "./time.js";
+import { describeIssues } from "../validation/issues.js";
 
 // A portal's booking set-up: time zone, service types with durations, staff with working hours.
 // Written by `npm run cli -- booking setup --file <json>`; the settings page edits the service types.
@@ -46,7 +47,7 @@ export class BookingSetupError extends Error {}
 /** Replace the portal's services and staff with the given set-up (existing bookings are kept). */
 export async function applyBookingSetup(db: Db, portalId: string, input: unknown): Promise<{ services: number; staff: number }> {
   const parsed = bookingSetupSchema.safeParse(input);
-  if (!parsed.success) throw new BookingSetupError(parsed.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`).join("; "));
+  if (!parsed.success) throw new BookingSetupError(describeIssues(parsed.error.issues, "(file)"));
   const setup = parsed.data;
   await db.$transaction(async (tx) => {
     const settings = { timezone: setup.timezone, holdMinutes: setup.holdMinutes, slotStepMinutes: setup.slotStepMinutes, leadMinutes: setup.leadMinutes };

@@ -13,6 +13,7 @@ import { Scheduler, type BookingAnswer, type CallerContext, type ToolAnswer } fr
 import { enqueueMeeting } from "./meetings.js";
 import { toolDuration } from "../metrics/metrics.js";
 import { connectionByToken, connectionSecret } from "../connections/connections.js";
+import { describeIssues } from "../validation/issues.js";
 
 // Live tool endpoints (each connection's toolsUrl), in each vendor's own format:
 //   Retell custom function: {name, call, args} (or args at the root), signed like its webhooks;
@@ -104,7 +105,7 @@ export function bookingToolRoutes(rt: Runtime): Router {
     if (!(TOOL_NAMES as readonly string[]).includes(call.name)) return { message: "Sorry, I can't do that on this line.", data: { error: "unknown_tool", tools: TOOL_NAMES } };
     const name = call.name as ToolName;
     const parsed = argsSchemas[name].safeParse(call.args);
-    if (!parsed.success) return { message: "Sorry, I didn't catch that. Could you say it again?", data: { error: "bad_arguments", reason: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") } };
+    if (!parsed.success) return { message: "Sorry, I didn't catch that. Could you say it again?", data: { error: "bad_arguments", reason: describeIssues(parsed.error.issues, "(arguments)") } };
     // Idempotency: Vapi names each tool call; Retell retries the same function with the same arguments.
     const key = `${caller.connectionId}:${caller.vendorCallId}:${call.id ?? sha256Hex(`${name}:${JSON.stringify(parsed.data)}`)}`;
     if (name !== "check_availability") {

@@ -2,6 +2,7 @@ import type { Queue } from "bullmq";
 import { randomUUID } from "node:crypto";
 import { Prisma, sql, type Db } from "../db/client.js";
 import { sha256Hex } from "../config/crypto.js";
+import { describeIssues } from "../validation/issues.js";
 import { logger } from "../config/logger.js";
 import { callRecordSchema, mergeCallRecords, type CallRecord } from "../calls/record.js";
 import { getVendor } from "../vendors/registry.js";
@@ -69,7 +70,7 @@ export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promi
   if (parsed.kind === "invalid") return { ...(await quarantine(deps.db, connection, parsed.reason, delivery.rawBody)), vendor: vendor.id };
   const checked = callRecordSchema.safeParse(parsed.record);
   if (!checked.success) {
-    const reason = checked.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
+    const reason = describeIssues(checked.error.issues);
     return { ...(await quarantine(deps.db, connection, reason, delivery.rawBody)), vendor: vendor.id };
   }
   const record = checked.data;

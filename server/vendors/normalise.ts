@@ -178,11 +178,6 @@ export function url(value: unknown): string | undefined {
   }
 }
 
-/** Readable zod issues: "call.call_id: Required; ...". */
-export function describeIssues(issues: { path: PropertyKey[]; message: string }[]): string {
-  return issues.map((i) => `${i.path.map(String).join(".") || "(body)"}: ${i.message}`).join("; ");
-}
-
 /**
  * The disposition every adapter derives the same way from the call's status and what happened on it.
  * `analyzed: false` (an event before the analysis, like Retell's call_ended) leaves it open unless

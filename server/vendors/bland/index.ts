@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { CallRecordInput } from "../../calls/record.js";
 import type { ParseResult, SignedRequest, VendorAdapter, VerifyResult } from "../types.js";
-import { clean, describeIssues, dispositionFor, escalationFor, isoTime, splitExtraction, url } from "../normalise.js";
+import { clean, dispositionFor, escalationFor, isoTime, splitExtraction, url } from "../normalise.js";
+import { describeIssues } from "../../validation/issues.js";
 import { digestMatches, hmacSha256 } from "../hmac.js";
 
 // Bland's post-call webhook is the call object, signed `X-Webhook-Signature: hex HMAC-SHA256(secret,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { callRecordSchema } from "../../calls/record.js";
 import type { ParseResult, SignedRequest, VendorAdapter, VerifyResult } from "../types.js";
-import { describeIssues } from "../normalise.js";
+import { describeIssues } from "../../validation/issues.js";
 import { digestMatches, hmacSha256 } from "../hmac.js";
 
 // Any other vendor, n8n, Make or Zapier: the canonical call record itself (docs/generic-webhook.md,

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { CallRecordInput } from "../../calls/record.js";
 import type { ParseResult } from "../types.js";
-import { clean, describeIssues, dispositionFor, escalationFor, isoTime, normaliseLanguage, normaliseSentiment, splitExtraction, url } from "../normalise.js";
+import { clean, dispositionFor, escalationFor, isoTime, normaliseLanguage, normaliseSentiment, splitExtraction, url } from "../normalise.js";
+import { describeIssues } from "../../validation/issues.js";
 
 // Retell post-call webhooks: {event | event_type, call}. `call_ended` has everything but the analysis,
 // `call_analyzed` adds `call_analysis`; they can arrive in either order and are merged into one call.

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { CallRecordInput } from "../../calls/record.js";
 import type { ParseResult, SignedRequest, VendorAdapter, VerifyResult } from "../types.js";
-import { clean, describeIssues, dispositionFor, escalationFor, isoTime, normaliseSentiment, splitExtraction, url } from "../normalise.js";
+import { clean, dispositionFor, escalationFor, isoTime, normaliseSentiment, splitExtraction, url } from "../normalise.js";
+import { describeIssues } from "../../validation/issues.js";
 import { digestMatches, hmacSha256 } from "../hmac.js";
 
 // Synthflow signs only the call id: base64 HMAC-SHA256(secret, call_id). The body itself is not
