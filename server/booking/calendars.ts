@@ -1,6 +1,7 @@
 import type { Env } from "../config/env.js";
 import type { Db } from "../db/client.js";
 import { decrypt, encrypt, randomToken, safeEqual, sealedFor } from "../config/crypto.js";
+import { SingleFlight } from "../concurrency/single-flight.js";
 import { logger } from "../config/logger.js";
 import { builtinProvider } from "./providers/builtin/index.js";
 import { createGoogleCalendar } from "./providers/google/index.js";
@@ -53,7 +54,7 @@ export function providerConfigs(env: Env) {
 
 export class Calendars {
   private readonly external: Record<ExternalProviderId, CalendarProvider & CalendarOAuth>;
-  private readonly refreshing = new Map<string, Promise<string>>();
+  private readonly refreshes = new SingleFlight<string>();
 
   constructor(
     private readonly db: Db,
@@ -94,12 +95,7 @@ export class Calendars {
   private async accessToken(staffId: string): Promise<string> {
     const connection = await this.db.calendarConnection.findUniqueOrThrow({ where: { staffId } });
     if (connection.expiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS) return decrypt(connection.accessTokenEnc, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "accessTokenEnc", connection.staffId));
-    let pending = this.refreshing.get(staffId);
-    if (!pending) {
-      pending = this.refresh(staffId).finally(() => this.refreshing.delete(staffId));
-      this.refreshing.set(staffId, pending);
-    }
-    return pending;
+    return this.refreshes.run(staffId, () => this.refresh(staffId));
   }
 
   private async refresh(staffId: string): Promise<string> {

@@ -1,5 +1,6 @@
 import type { Db } from "../db/client.js";
 import { decrypt, encrypt, sealedFor } from "../config/crypto.js";
+import { SingleFlight } from "../concurrency/single-flight.js";
 import { logger } from "../config/logger.js";
 import { classifyHubSpotError, PermanentSyncError, PortalNeedsReauthError, TransientSyncError } from "./errors.js";
 import type { HubSpotClient, HubSpotClientFactory } from "./client.js";
@@ -29,7 +30,7 @@ export interface OAuthAppCredentials {
  * whoever waited finds the fresh token and does not spend the refresh token again).
  */
 export class PortalTokens {
-  private readonly inflight = new Map<string, Promise<string>>();
+  private readonly refreshes = new SingleFlight<string>();
 
   constructor(
     private readonly db: Db,
@@ -74,12 +75,7 @@ export class PortalTokens {
 
   /** Refresh now (also after a 401 on a token we believed valid). */
   refresh(portalId: string): Promise<string> {
-    let pending = this.inflight.get(portalId);
-    if (!pending) {
-      pending = this.refreshAcrossProcesses(portalId).finally(() => this.inflight.delete(portalId));
-      this.inflight.set(portalId, pending);
-    }
-    return pending;
+    return this.refreshes.run(portalId, () => this.refreshAcrossProcesses(portalId));
   }
 
   private async refreshAcrossProcesses(portalId: string): Promise<string> {
