@@ -196,3 +196,21 @@ export function escalationFor(transferred: boolean, reason: string | undefined, 
   if (!transferred && !reason) return undefined;
   return { reason: reason ?? "Transferred to a person", ...(transferredTo ? { transferredTo } : {}) };
 }
+
+/**
+ * The part of a call record every vendor derives the same way from the AI's extraction and what
+ * happened on the call: intent, urgency, disposition, escalation and qualification answers.
+ */
+export function outcomeOf(
+  extraction: Extraction,
+  status: CallRecordInput["status"],
+  happened: { transferred: boolean; booked?: boolean; analyzed?: boolean; transferredTo?: string },
+): Pick<CallRecordInput, "intent" | "urgency" | "disposition" | "escalation" | "qualification"> {
+  return {
+    intent: extraction.intent,
+    urgency: extraction.urgency,
+    disposition: dispositionFor(status, happened),
+    escalation: escalationFor(happened.transferred, extraction.escalationReason, happened.transferredTo),
+    qualification: extraction.qualification,
+  };
+}

@@ -1,4 +1,4 @@
-import type { CallRecord, VendorId } from "../calls/record.js";
+import type { CallRecordInput, VendorId } from "../calls/record.js";
 
 /** The parts of an HTTP request a vendor signs. Header names are lower-case. */
 export interface SignedRequest {
@@ -12,7 +12,7 @@ export type VerifyResult = { ok: true } | { ok: false; reason: string };
 
 /** What one delivery means: a call event to store, or something to acknowledge and ignore. */
 export type ParseResult =
-  | { kind: "call"; record: CallRecord }
+  | { kind: "call"; record: CallRecordInput } // validated by ingest with callRecordSchema
   | { kind: "ignored"; reason: string } // e.g. transcript_updated, status-update: nothing to sync
   | { kind: "invalid"; reason: string }; // signed but not a payload we can read: quarantined
 

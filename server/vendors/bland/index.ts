@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { CallRecordInput } from "../../calls/record.js";
 import type { ParseResult, SignedRequest, VendorAdapter, VerifyResult } from "../types.js";
-import { clean, dispositionFor, escalationFor, isoTime, splitExtraction, url } from "../normalise.js";
+import { clean, isoTime, splitExtraction, url, outcomeOf } from "../normalise.js";
 import { describeIssues } from "../../validation/issues.js";
 import { digestMatches, hmacSha256 } from "../hmac.js";
 
@@ -68,14 +68,10 @@ export function parseBland(body: unknown): ParseResult {
     transcript: clean(c.concatenated_transcript),
     recordingUrl: url(c.recording_url),
     language: extraction.language,
-    intent: extraction.intent,
-    urgency: extraction.urgency,
     sentiment: extraction.sentiment,
-    disposition: dispositionFor(status, { transferred }),
-    escalation: escalationFor(transferred, extraction.escalationReason, clean(c.transferred_to)),
-    qualification: extraction.qualification,
+    ...outcomeOf(extraction, status, { transferred, transferredTo: clean(c.transferred_to) }),
   };
-  return { kind: "call", record: record as never };
+  return { kind: "call", record };
 }
 
 export const bland = {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { CallRecordInput } from "../../calls/record.js";
 import type { ParseResult } from "../types.js";
-import { clean, dispositionFor, escalationFor, isoTime, normaliseLanguage, normaliseSentiment, splitExtraction, url } from "../normalise.js";
+import { clean, isoTime, normaliseLanguage, normaliseSentiment, splitExtraction, url, outcomeOf } from "../normalise.js";
 import { describeIssues } from "../../validation/issues.js";
 
 // Retell post-call webhooks: {event | event_type, call}. `call_ended` has everything but the analysis,
@@ -72,12 +72,8 @@ export function parseRetell(body: unknown): ParseResult {
     transcript: clean(call.transcript),
     recordingUrl: url(call.recording_url),
     language: extraction.language ?? normaliseLanguage(call.retell_llm_dynamic_variables?.language),
-    intent: extraction.intent,
-    urgency: extraction.urgency,
     sentiment: normaliseSentiment(analysis?.user_sentiment) ?? extraction.sentiment,
-    disposition: dispositionFor(status, { transferred, analyzed: !!analysis }),
-    escalation: escalationFor(transferred, extraction.escalationReason, clean(call.transfer_destination)),
-    qualification: extraction.qualification,
+    ...outcomeOf(extraction, status, { transferred, analyzed: !!analysis, transferredTo: clean(call.transfer_destination) }),
   };
-  return { kind: "call", record: record as never };
+  return { kind: "call", record };
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { CallRecordInput } from "../../calls/record.js";
 import type { ParseResult, SignedRequest, VendorAdapter, VerifyResult } from "../types.js";
-import { clean, dispositionFor, escalationFor, isoTime, normaliseSentiment, splitExtraction, url } from "../normalise.js";
+import { clean, isoTime, normaliseSentiment, splitExtraction, url, outcomeOf } from "../normalise.js";
 import { describeIssues } from "../../validation/issues.js";
 import { digestMatches, hmacSha256 } from "../hmac.js";
 
@@ -72,14 +72,10 @@ export function parseSynthflow(body: unknown): ParseResult {
     transcript: clean(s.call.transcript),
     recordingUrl: url(s.call.recording_url),
     language: extraction.language,
-    intent: extraction.intent,
-    urgency: extraction.urgency,
     sentiment: normaliseSentiment(s.analysis?.user_sentiment) ?? extraction.sentiment,
-    disposition: dispositionFor(status, { transferred, booked }),
-    escalation: escalationFor(transferred, extraction.escalationReason),
-    qualification: extraction.qualification,
+    ...outcomeOf(extraction, status, { transferred, booked }),
   };
-  return { kind: "call", record: record as never };
+  return { kind: "call", record };
 }
 
 export const synthflow = {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { CallRecordInput } from "../../calls/record.js";
 import type { ParseResult, SignedRequest, VendorAdapter, VerifyResult } from "../types.js";
-import { clean, dispositionFor, escalationFor, isoTime, normaliseLanguage, splitExtraction, url } from "../normalise.js";
+import { clean, isoTime, normaliseLanguage, splitExtraction, url, outcomeOf } from "../normalise.js";
 import { describeIssues } from "../../validation/issues.js";
 import { digestMatches, hmacSha256 } from "../hmac.js";
 import { safeEqual } from "../../config/crypto.js";
@@ -99,14 +99,10 @@ export function parseVapi(body: unknown): ParseResult {
     transcript: clean(m.artifact?.transcript) ?? clean(m.transcript),
     recordingUrl: url(m.artifact?.recording?.mono?.combinedUrl) ?? url(m.artifact?.recordingUrl) ?? url(m.recordingUrl),
     language: extraction.language ?? normaliseLanguage(m.artifact?.variableValues?.language),
-    intent: extraction.intent,
-    urgency: extraction.urgency,
     sentiment: extraction.sentiment,
-    disposition: dispositionFor(status, { transferred }),
-    escalation: escalationFor(transferred, extraction.escalationReason),
-    qualification: extraction.qualification,
+    ...outcomeOf(extraction, status, { transferred }),
   };
-  return { kind: "call", record: record as never };
+  return { kind: "call", record };
 }
 
 export const vapi = {

@@ -3,12 +3,14 @@ import { readFileSync } from "node:fs";
 import { vendors } from "../../../server/vendors/registry.js";
 import type { VendorId } from "../../../server/calls/record.js";
 import { normaliseLanguage, normaliseSentiment, normaliseUrgency, questionKey, splitExtraction } from "../../../server/vendors/normalise.js";
+import { callRecordSchema } from "../../../server/calls/record.js";
 
 const fixture = (vendor: VendorId, name: string) => JSON.parse(readFileSync(`server/vendors/${vendor}/fixtures/${name}.json`, "utf8"));
 const call = (vendor: VendorId, name: string) => {
   const result = vendors[vendor].parse(fixture(vendor, name));
   if (result.kind !== "call") throw new Error(`${vendor}/${name}: ${result.kind} ${"reason" in result ? result.reason : ""}`);
-  return result.record;
+  // As ingest stores it: the vendor's record through the canonical schema.
+  return callRecordSchema.parse(result.record);
 };
 const PLACEHOLDERS = ["", "unknown", "n/a", "desconocido"];
 const noPlaceholders = (value: unknown): void => {
