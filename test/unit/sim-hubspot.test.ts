@@ -486,7 +486,16 @@ describe("faults on demand", () => {
     expect((await failure(client.crm.contacts.basicApi.getPage())).code).toBe(503);
     const headers = { authorization: `Bearer ${tokens.accessToken}` };
     sim.setDown(true, { mode: "timeout" });
-    await expect(fetch(`${sim.url}/crm/v3/objects/contacts`, { headers, signal: AbortSignal.timeout(200) })).rejects.toThrow(/aborted|timeout/i);
+    // The client gives up once the simulator holds the request (a fixed 200 ms could abort before the
+    // request even arrived on a busy machine, and then nothing would have hung).
+    const arrived = sim.requests.length;
+    const giveUp = new AbortController();
+    const hanging = fetch(`${sim.url}/crm/v3/objects/contacts`, { headers, signal: giveUp.signal });
+    hanging.catch(() => undefined);
+    for (let waited = 0; sim.requests.length === arrived && waited < 30_000; waited += 10) await sleep(10);
+    await sleep(100); // it stays unanswered
+    giveUp.abort();
+    await expect(hanging).rejects.toThrow(/aborted|timeout/i);
     sim.setDown(true, { mode: "reset" });
     await expect(fetch(`${sim.url}/crm/v3/objects/contacts`, { headers })).rejects.toThrow(/fetch failed/);
     sim.setDown(false);
