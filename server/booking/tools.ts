@@ -7,38 +7,23 @@ import { sql } from "../db/client.js";
 import { logger } from "../config/logger.js";
 import { getVendor } from "../vendors/registry.js";
 import type { VendorAdapter } from "../vendors/types.js";
+import type { ToolCall } from "../vendors/tool-calls.js";
 import { normalisePhone } from "../contacts/phone.js";
-import { callerNumber } from "../contacts/identity.js";
 import { Scheduler, type BookingAnswer, type CallerContext, type ToolAnswer } from "./scheduler.js";
 import { enqueueMeeting } from "./meetings.js";
 import { toolDuration } from "../metrics/metrics.js";
 import { connectionByToken, connectionSecret } from "../connections/connections.js";
 import { describeIssues } from "../validation/issues.js";
 
-// Live tool endpoints (each connection's toolsUrl), in each vendor's own format:
-//   Retell custom function: {name, call, args} (or args at the root), signed like its webhooks;
-//   Vapi: {message: {type: "tool-calls", toolCallList: [{id, name, parameters | function.arguments}]}}
-//         answered {"results": [{"toolCallId", "result"}]};
-//   generic (docs/booking-tools.md): {callId, toolCallId?, name, args, callerPhone?};
-//   a vendor whose signature does not cover the body (Synthflow): refused, see toolsDisabledReason.
+// Live tool endpoints (each connection's toolsUrl), in each vendor's own format (vendors/<name>/tools.ts:
+// Retell's custom functions, Vapi's tool-calls, the generic format); a vendor whose signature does not
+// cover the body (Synthflow) is refused, see toolsDisabledReason.
 // Every write is idempotent on the vendor's call id + tool call: a retried call gets the first answer.
 
 const log = logger("booking.tools");
 
 export const TOOL_NAMES = ["check_availability", "book_appointment", "reschedule_appointment", "cancel_appointment"] as const;
 type ToolName = (typeof TOOL_NAMES)[number];
-
-interface ToolCall {
-  id: string | null;
-  name: string;
-  args: Record<string, unknown>;
-}
-
-interface ParsedToolRequest {
-  vendorCallId: string;
-  phone: string | null;
-  calls: ToolCall[];
-}
 
 const argsSchemas = {
   check_availability: z.object({ service_type: z.string().optional(), date: z.string().optional(), time_window: z.string().optional(), timezone: z.string().optional() }),
@@ -47,47 +32,15 @@ const argsSchemas = {
   cancel_appointment: z.object({ booking_id: z.string().optional(), reason: z.string().optional() }),
 } satisfies Record<ToolName, z.ZodType>;
 
-function parseArguments(raw: unknown): Record<string, unknown> {
-  if (typeof raw === "string") {
-    try {
-      return JSON.parse(raw) as Record<string, unknown>;
-    } catch {
-      return {};
-    }
-  }
-  return raw && typeof raw === "object" ? (raw as Record<string, unknown>) : {};
-}
-
-export function parseToolRequest(vendor: VendorId, body: any): ParsedToolRequest | string {
-  if (vendor === "vapi") {
-    const message = body?.message;
-    if (message?.type !== "tool-calls") return `expected message.type "tool-calls", got ${JSON.stringify(message?.type ?? null)}`;
-    const list: any[] = message.toolCallList ?? message.toolCalls ?? [];
-    return {
-      vendorCallId: String(message.call?.id ?? ""),
-      phone: message.customer?.number ?? message.call?.customer?.number ?? null,
-      calls: list.map((c) => ({ id: String(c.id), name: String(c.name ?? c.function?.name ?? ""), args: parseArguments(c.parameters ?? c.arguments ?? c.function?.arguments) })),
-    };
-  }
-  if (vendor === "retell") {
-    if (typeof body?.name !== "string") return "expected {name, call, args}";
-    const { name, call, args, ...rest } = body;
-    const phone = callerNumber({ direction: call?.direction === "outbound" ? "outbound" : "inbound", fromNumber: call?.from_number, toNumber: call?.to_number });
-    return { vendorCallId: String(call?.call_id ?? ""), phone, calls: [{ id: null, name, args: args ? parseArguments(args) : rest }] };
-  }
-  if (typeof body?.name !== "string" || typeof body?.callId !== "string") return "expected {callId, name, args}";
-  return { vendorCallId: body.callId, phone: body.callerPhone ?? null, calls: [{ id: body.toolCallId ? String(body.toolCallId) : null, name: body.name, args: parseArguments(body.args) }] };
-}
-
 /**
  * Why live tools are off for a vendor's connections, or null when they are on. A tool call books or
  * cancels for whoever it names, so it must be signed over its body: with a signature over the call id
  * alone, one captured request could be replayed with any arguments and any caller for that call.
  */
-export function toolsDisabledReason(vendor: Pick<VendorAdapter, "label" | "signatureCovers">): string | null {
+export function toolsDisabledReason(vendor: Pick<VendorAdapter, "label" | "signatureCovers" | "tools">): string | null {
   switch (vendor.signatureCovers) {
     case "body":
-      return null;
+      return vendor.tools ? null : `${vendor.label} has no live tool format here: use the generic format (docs/booking-tools.md).`;
     case "call_id":
       return `Live tools are off for ${vendor.label} connections: ${vendor.label} signs only the call id, so a captured request could book or cancel for any caller. Use a vendor or the generic format that signs the body.`;
     default: {
@@ -161,11 +114,11 @@ export function bookingToolRoutes(rt: Runtime): Router {
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const connection = await connectionByToken(rt.db, String(req.params.token));
     if (!connection) return void res.status(404).json({ error: "unknown connection: check the tools URL" });
-    const vendor = connection.vendor as VendorId;
-    const disabled = toolsDisabledReason(getVendor(vendor));
-    if (disabled) return void res.status(403).json({ error: disabled });
+    const vendor = getVendor(connection.vendor as VendorId);
+    const disabled = toolsDisabledReason(vendor);
+    if (disabled || !vendor.tools) return void res.status(403).json({ error: disabled });
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(",") : v]));
-    const verified = await getVendor(vendor).verify({ rawBody, headers, now: Date.now() }, connectionSecret(connection, rt.env.ENCRYPTION_KEY));
+    const verified = await vendor.verify({ rawBody, headers, now: Date.now() }, connectionSecret(connection, rt.env.ENCRYPTION_KEY));
     if (!verified.ok) return void res.status(401).json({ error: `signature rejected: ${verified.reason}` });
     let body: unknown;
     try {
@@ -173,7 +126,7 @@ export function bookingToolRoutes(rt: Runtime): Router {
     } catch {
       return void res.status(400).json({ error: "body is not JSON" });
     }
-    const request = parseToolRequest(vendor, body);
+    const request = vendor.tools.parse(body);
     if (typeof request === "string") return void res.status(400).json({ error: request });
     if (!request.vendorCallId) return void res.status(400).json({ error: "the call id is missing" });
     // Read in the portal's region, as the sync reads the call, so a booking and its call name one caller.
@@ -185,12 +138,7 @@ export function bookingToolRoutes(rt: Runtime): Router {
     const seconds = (performance.now() - started) / 1000;
     for (const { call } of answers) toolDuration.observe({ tool: (TOOL_NAMES as readonly string[]).includes(call.name) ? call.name : "unknown" }, seconds / answers.length);
     res.setHeader("server-timing", `app;dur=${(seconds * 1000).toFixed(1)}`);
-    if (vendor === "vapi") {
-      // Vapi wants one single-line string per tool call.
-      return void res.json({ results: answers.map(({ call, answer }) => ({ toolCallId: call.id, result: JSON.stringify({ message: answer.message, ...answer.data }) })) });
-    }
-    const [only] = answers;
-    res.json({ result: only!.answer.message, ...only!.answer.data });
+    res.json(vendor.tools.reply(answers));
   });
   return router;
 }

@@ -1,3 +1,4 @@
+import type { LiveToolFormat } from "./tool-calls.js";
 import type { CallRecordInput, VendorId } from "../calls/record.js";
 
 /** The parts of an HTTP request a vendor signs. Header names are lower-case. */
@@ -32,6 +33,11 @@ export interface VendorAdapter {
   verify(request: SignedRequest, secret: string): Promise<VerifyResult>;
   /** Parse the vendor's native JSON into the canonical record (validated with callRecordSchema). */
   parse(body: unknown): ParseResult;
+  /**
+   * The live tool calls' request and answer format (server/booking/tools.ts serves them); null where
+   * the vendor's tool calls cannot be trusted (a signature that does not cover the body).
+   */
+  tools: LiveToolFormat | null;
   /** Produce headers that `verify` accepts: used by tests, the demo and the benchmark. */
   sign(rawBody: Buffer, secret: string, now: number): Promise<Record<string, string>>;
 }

@@ -4,6 +4,7 @@ import type { ParseResult, SignedRequest, VendorAdapter, VerifyResult } from "..
 import { clean, isoTime, splitExtraction, url, outcomeOf } from "../normalise.js";
 import { describeIssues } from "../../validation/issues.js";
 import { digestMatches, hmacSha256 } from "../hmac.js";
+import { genericTools } from "../generic/tools.js";
 
 // Bland's post-call webhook is the call object, signed `X-Webhook-Signature: hex HMAC-SHA256(secret,
 // raw body)`. There is no timestamp, so no replay window: the unique (connection, call_id) row and the
@@ -79,6 +80,7 @@ export const bland = {
   label: "Bland AI",
   secretHelp: "The webhook signing secret from Bland's dashboard.",
   signatureCovers: "body",
+  tools: genericTools,
   verify: verifyBland,
   parse: parseBland,
   sign: signBland,

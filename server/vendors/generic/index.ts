@@ -3,6 +3,7 @@ import { callRecordSchema } from "../../calls/record.js";
 import type { ParseResult, SignedRequest, VendorAdapter, VerifyResult } from "../types.js";
 import { describeIssues } from "../../validation/issues.js";
 import { digestMatches, hmacSha256 } from "../hmac.js";
+import { genericTools } from "./tools.js";
 
 // Any other vendor, n8n, Make or Zapier: the canonical call record itself (docs/generic-webhook.md,
 // docs/generic-webhook.schema.json), signed per the Standard Webhooks spec:
@@ -49,6 +50,7 @@ export const generic = {
   label: "Generic (Standard Webhooks)",
   secretHelp: 'A Standard Webhooks secret ("whsec_" + base64). Sign each delivery as docs/generic-webhook.md shows.',
   signatureCovers: "body",
+  tools: genericTools,
   verify: verifyGeneric,
   parse: parseGeneric,
   sign: signGeneric,

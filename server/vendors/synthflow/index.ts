@@ -83,6 +83,7 @@ export const synthflow = {
   label: "Synthflow",
   secretHelp: "The webhook secret from Synthflow. Synthflow signs only the call id, not the body: treat its payloads as less protected.",
   signatureCovers: "call_id",
+  tools: null, // its signature does not cover the body: see toolsDisabledReason
   verify: verifySynthflow,
   parse: parseSynthflow,
   sign: signSynthflow,

@@ -5,6 +5,7 @@ import { clean, isoTime, normaliseLanguage, splitExtraction, url, outcomeOf } fr
 import { describeIssues } from "../../validation/issues.js";
 import { digestMatches, hmacSha256 } from "../hmac.js";
 import { safeEqual } from "../../config/crypto.js";
+import { vapiTools } from "./tools.js";
 
 // Vapi server messages {message: {type, ...}}; only the end-of-call-report is a call to sync. Vapi's
 // server SDK has no verify helper and its authentication is configurable, so the connection secret is
@@ -110,6 +111,7 @@ export const vapi = {
   label: "Vapi",
   secretHelp: "The secret of your Vapi Server URL credential: a bearer token, the legacy X-Vapi-Secret, or an HMAC secret.",
   signatureCovers: "body",
+  tools: vapiTools,
   verify: verifyVapi,
   parse: parseVapi,
   sign: signVapi,
