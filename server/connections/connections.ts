@@ -2,6 +2,7 @@ import { sql, type Db } from "../db/client.js";
 import { randomUUID } from "node:crypto";
 import { decrypt, encrypt, randomToken, sealedFor } from "../config/crypto.js";
 import { VENDOR_IDS, type VendorId } from "../calls/record.js";
+import { getVendor } from "../vendors/registry.js";
 
 export interface ConnectionView {
   id: string;
@@ -75,9 +76,8 @@ export async function connectionByToken(db: Db, token: string): Promise<TokenCon
 export async function createConnection(db: Db, options: { portalId: string; vendor: string; secret: string; label?: string; encryptionKey: string; publicBaseUrl: string }): Promise<ConnectionView> {
   if (!isVendorId(options.vendor)) throw new ConnectionError(`unknown vendor "${options.vendor}": use one of ${VENDOR_IDS.join(", ")}`);
   if (!options.secret || options.secret.trim().length < 8) throw new ConnectionError("the secret must be at least 8 characters (the value the vendor signs with)");
-  if (options.vendor === "generic" && !/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(options.secret.trim())) {
-    throw new ConnectionError('a generic connection takes a Standard Webhooks secret: "whsec_" followed by at least 24 random bytes in base64');
-  }
+  const problem = getVendor(options.vendor).secretProblem?.(options.secret.trim());
+  if (problem) throw new ConnectionError(problem);
   const portal = await db.portal.findUnique({ where: { id: options.portalId } });
   if (!portal) throw new ConnectionError(`portal ${options.portalId} has not installed the app (open /oauth/install first)`);
   const id = randomUUID();

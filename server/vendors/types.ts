@@ -29,6 +29,8 @@ export interface VendorAdapter {
    * live tools are off.
    */
   signatureCovers: "body" | "call_id";
+  /** Why a connection secret cannot be this vendor's, or null when it can (its format, beyond the 8-character minimum). */
+  secretProblem?(secret: string): string | null;
   /** Verify (async: Retell's SDK helper is) the vendor's own signature scheme over the raw bytes, in constant time, with its replay window. */
   verify(request: SignedRequest, secret: string): Promise<VerifyResult>;
   /** Parse the vendor's native JSON into the canonical record (validated with callRecordSchema). */

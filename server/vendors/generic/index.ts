@@ -50,6 +50,7 @@ export const generic = {
   label: "Generic (Standard Webhooks)",
   secretHelp: 'A Standard Webhooks secret ("whsec_" + base64). Sign each delivery as docs/generic-webhook.md shows.',
   signatureCovers: "body",
+  secretProblem: (secret: string) => (/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(secret) ? null : 'a generic connection takes a Standard Webhooks secret: "whsec_" followed by at least 24 random bytes in base64'),
   tools: genericTools,
   verify: verifyGeneric,
   parse: parseGeneric,
