@@ -1,7 +1,8 @@
 import express, { Router } from "express";
 import type { Runtime } from "../runtime.js";
 import { logger } from "../config/logger.js";
-import { escapeHtml, page } from "../http/page.js";
+import { page } from "../http/page.js";
+import { escapeHtml } from "../text/html.js";
 import { EXTERNAL_PROVIDERS, type ExternalProviderId } from "./calendars.js";
 
 // Staff calendar connection and change notifications:

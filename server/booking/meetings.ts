@@ -11,7 +11,7 @@ import { upsertCaller } from "../contacts/resolve.js";
 import { callerKey } from "../contacts/identity.js";
 import { loadMapping } from "../mapping/store.js";
 import { LEAD_SOURCE_VALUE } from "../mapping/fields.js";
-import { escapeHtml } from "../http/page.js";
+import { escapeHtml } from "../text/html.js";
 
 const log = logger("booking.meetings");
 const MEETING_TO_CONTACT = 200;

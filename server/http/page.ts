@@ -1,5 +1,4 @@
-/** Text made safe for HTML (element content and quoted attributes). */
-export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+import { escapeHtml } from "../text/html.js";
 
 /** A minimal, self-contained HTML page (install result, errors). `bodyHtml` must already be safe. */
 export function page(title: string, bodyHtml: string): string {

@@ -1,5 +1,5 @@
 import type { CallRecord } from "../calls/record.js";
-import { escapeHtml } from "../http/page.js";
+import { escapeHtml } from "../text/html.js";
 
 // How a canonical call becomes a HubSpot Call engagement (hubspot.md: calls, association type 194).
 

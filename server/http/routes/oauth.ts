@@ -1,7 +1,8 @@
 import { Router } from "express";
 import type { Runtime } from "../../runtime.js";
 import { completeInstall, installUrl } from "../../hubspot/oauth.js";
-import { escapeHtml, page } from "../page.js";
+import { page } from "../page.js";
+import { escapeHtml } from "../../text/html.js";
 
 /** The page a failed install ends on; the reason may quote HubSpot's error message. */
 export function installFailedPage(reason: string): string {
