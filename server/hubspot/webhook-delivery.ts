@@ -1,4 +1,4 @@
-import { verifyV3 } from "../ui/hubspot-signature.js";
+import { verifyV3 } from "./signature.js";
 
 // What makes a request at /hubspot/webhooks one of HubSpot's app webhook deliveries, and not a
 // hubspot.fetch request from a card or settings page: both carry the same v3 signature (same client

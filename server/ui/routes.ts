@@ -12,7 +12,7 @@ import { hubspotCall, HubSpotRequestError } from "../hubspot/call.js";
 import { PermanentSyncError, PortalNeedsReauthError, TransientSyncError } from "../hubspot/errors.js";
 import { vendors } from "../vendors/registry.js";
 import { playerUrl } from "../recordings/links.js";
-import { verifyV3 } from "./hubspot-signature.js";
+import { verifyV3 } from "../hubspot/signature.js";
 import { uninstallPortal } from "../privacy/privacy.js";
 import { replaceServices, serviceListSchema } from "../booking/setup.js";
 import { requireSuperAdmin, SuperAdminCache, type AdminLocals, type SignedLocals } from "./super-admin.js";

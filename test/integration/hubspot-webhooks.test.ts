@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, TEST_APP_ID, TEST_CLIENT_SECRET, TEST_PUBLIC_BASE_URL, newPortalId, type Connection, type Stack } from "../support/harness.js";
 import { retellCall } from "../support/payloads.js";
-import { signV3 } from "../../server/ui/hubspot-signature.js";
+import { signV3 } from "../../server/hubspot/signature.js";
 
 // /hubspot/webhooks takes HubSpot's app webhook deliveries only. hubspot.fetch requests from the card
 // or settings page carry the same v3 signature (same client secret), so a user of any portal could

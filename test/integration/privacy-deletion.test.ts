@@ -3,7 +3,7 @@ import pg from "pg";
 import { startStack, TEST_CLIENT_SECRET, TEST_PUBLIC_BASE_URL, type Connection, type Stack } from "../support/harness.js";
 import { genericCall, newCallId, retellCall } from "../support/payloads.js";
 import { dumpDatabase, dumpRedis, linesWith, rowCounts, tracesIn } from "../support/leaks.js";
-import { signV3 } from "../../server/ui/hubspot-signature.js";
+import { signV3 } from "../../server/hubspot/signature.js";
 import { getVendor } from "../../server/vendors/registry.js";
 import { applyBookingSetup } from "../../server/booking/setup.js";
 import { addDays, localDate } from "../../server/booking/time.js";
