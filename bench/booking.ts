@@ -6,8 +6,8 @@ import { applyBookingSetup } from "../server/booking/setup.js";
 import { Calendars } from "../server/booking/calendars.js";
 import { addDays, localDate, zonedInstant } from "../server/booking/time.js";
 import { getVendor } from "../server/vendors/registry.js";
-import { startHubSpotSim, type HubSpotSim } from "../test/sim/hubspot/index.js";
-import { startGoogleSim } from "../test/sim/google/index.js";
+import { startHubSpotSim, type HubSpotSim } from "../simulators/hubspot/index.js";
+import { startGoogleSim } from "../simulators/google/index.js";
 import { benchDatabase, benchEnv, percentile, printTable, startDeployment } from "./support.js";
 
 // Booking on the call, through the live tool endpoint (Retell format, signed), with web and worker in

@@ -3,7 +3,7 @@ import { createDb } from "../server/db/client.js";
 import { createConnection } from "../server/connections/connections.js";
 import { getVendor } from "../server/vendors/registry.js";
 import { normalisePhone } from "../server/contacts/phone.js";
-import { startHubSpotSim } from "../test/sim/hubspot/index.js";
+import { startHubSpotSim } from "../simulators/hubspot/index.js";
 import { benchDatabase, benchEnv, printTable, startDeployment } from "./support.js";
 
 // Sync under HubSpot's rate limit: 1,000 calls from 600 distinct callers with mixed number formats,

@@ -6,7 +6,7 @@ import { createConnection, type ConnectionView } from "../connections/connection
 import { getVendor } from "../vendors/registry.js";
 import { listFallback, replayFallback } from "../fallback/fallback.js";
 import type { VendorId } from "../calls/record.js";
-import { startHubSpotSim } from "../../test/sim/hubspot/index.js";
+import { startHubSpotSim } from "../../simulators/hubspot/index.js";
 import { demoCalls } from "./calls.js";
 
 // `npm run demo`: the whole pipeline on this machine. A HubSpot simulator stands in for HubSpot; the

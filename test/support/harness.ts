@@ -6,7 +6,7 @@ import { start, type Started } from "../../server/main.js";
 import { createConnection, type ConnectionView } from "../../server/connections/connections.js";
 import { getVendor } from "../../server/vendors/registry.js";
 import type { VendorId } from "../../server/calls/record.js";
-import { startHubSpotSim, type HubSpotSim } from "../sim/hubspot/index.js";
+import { startHubSpotSim, type HubSpotSim } from "../../simulators/hubspot/index.js";
 
 // A whole deployment in one test process, over real HTTP and real PostgreSQL + Redis: the HubSpot
 // simulator, the web app and the worker (or either alone), with their own Redis prefix so test files

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import { createGoogleCalendar, GoogleCalendarError, GoogleOAuthError } from "../../server/booking/providers/google/index.js";
 import type { CalendarAccount, CalendarEvent } from "../../server/booking/providers/types.js";
-import { startGoogleSim, type GoogleSim, type GoogleSimOptions } from "../sim/google/index.js";
+import { startGoogleSim, type GoogleSim, type GoogleSimOptions } from "../../simulators/google/index.js";
 
 // The Google Calendar provider against the Google simulator, over real HTTP through the real
 // @googleapis/calendar client: each test checks what the simulated calendar ends up holding, which

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createMicrosoftCalendar } from "../../server/booking/providers/microsoft/index.js";
 import type { CalendarAccount, CalendarEvent, PushNotice } from "../../server/booking/providers/types.js";
-import { startMicrosoftSim, type MicrosoftSim, type MicrosoftSimOptions } from "../sim/microsoft/index.js";
+import { startMicrosoftSim, type MicrosoftSim, type MicrosoftSimOptions } from "../../simulators/microsoft/index.js";
 
 // The Outlook calendar provider, driven against the Graph simulator over real HTTP through the real
 // @microsoft/microsoft-graph-client: every assertion reads what the simulator holds or was sent.

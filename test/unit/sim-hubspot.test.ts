@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Client } from "@hubspot/api-client";
 import { FilterOperatorEnum as Op } from "@hubspot/api-client/lib/codegen/crm/contacts/index.js";
 import { AssociationSpecAssociationCategoryEnum, FilterOperatorEnum as ObjectOp } from "@hubspot/api-client/lib/codegen/crm/objects/index.js";
-import { DEFAULT_DISPOSITIONS, startHubSpotSim, type HubSpotSim, type SimOptions } from "../sim/hubspot/index.js";
+import { DEFAULT_DISPOSITIONS, startHubSpotSim, type HubSpotSim, type SimOptions } from "../../simulators/hubspot/index.js";
 
 // The HubSpot simulator, driven through the real @hubspot/api-client as the app drives it: these
 // tests pin the HubSpot behaviours the app must survive (STYLE.md, "Tests").

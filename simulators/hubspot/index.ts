@@ -14,6 +14,11 @@ import type { ObjectType } from "./properties.js";
 // a policyName, tokens expire, scopes are enforced, and 5xx / hangs / resets come on demand. The app
 // reaches it through the real @hubspot/api-client (`basePath: sim.url`).
 //
+// `startHubSpotSim(options)` listens on a free loopback port and returns the handle; point
+// HUBSPOT_API_BASE_URL at `sim.url`. Tests get one per stack from `startStack` (test/support/harness.ts),
+// bench/sync.ts and bench/booking.ts start their own, and so does the demo (server/demo/run.ts, the only
+// server/ file allowed to import simulators/, test/unit/layout.test.ts).
+//
 //   auth.ts        OAuth apps, codes, tokens, and the scope each endpoint needs
 //   properties.ts  the built-in property catalog per object type
 //   store.ts       one portal's objects, write validation, merges, associations, search

@@ -14,6 +14,11 @@ import { Subscriptions, type LifecycleEvent, type PushRecord, type SimSubscripti
 // in its answer, delta tokens die (410 syncStateNotFound), subscriptions demand the validation echo,
 // and 429 / 503 come on demand. The app reaches it through the real @microsoft/microsoft-graph-client.
 //
+// `startMicrosoftSim(options)` listens on free loopback ports (Graph and login); `sim.config` gives the
+// client id and secret and the MICROSOFT_GRAPH_BASE_URL, MICROSOFT_AUTH_BASE_URL and MICROSOFT_TOKEN_URL
+// to give the app. Used by test/unit/microsoft-calendar.test.ts and
+// test/integration/booking-calendars.test.ts.
+//
 //   identity.ts       users, the app, codes, access / refresh / id tokens
 //   calendar.ts       per-user events, attendee mails, calendarView and delta
 //   subscriptions.ts  change notification subscriptions, validation handshake, deliveries

@@ -16,6 +16,10 @@ import { createApp, type RequestRecord } from "./server.js";
 // header, access tokens expire and refresh tokens get revoked (invalid_grant), and 429/5xx come on
 // demand. The app reaches it through the real @googleapis/calendar client (`rootUrl: sim.url + "/"`).
 //
+// `startGoogleSim(options)` listens on a free loopback port; `sim.config()` gives the client id and
+// secret and the GOOGLE_API_BASE_URL, GOOGLE_AUTH_BASE_URL and GOOGLE_TOKEN_URL to give the app. Used
+// by test/unit/google-calendar.test.ts, test/integration/booking-calendars.test.ts and bench/booking.ts.
+//
 //   auth.ts      OAuth: consent, codes, tokens, id_tokens, the scopes each endpoint accepts
 //   calendar.ts  each user's primary calendar: validation, patch semantics, lists, sync tokens, free/busy
 //   push.ts      watch channels and the push messages

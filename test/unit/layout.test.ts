@@ -1,0 +1,51 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+// The layout is the architecture (STYLE.md): the simulators are tooling that tests, benchmarks and the
+// demo share, so none of those reaches into test/, and the product itself never depends on a
+// simulator. A move that breaks this compiles fine, so it is checked here.
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+// `import … from "x"`, `export … from "x"`, `import "x"` and `import("x")`.
+const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*)["']([^"']+)["']/g;
+
+interface Import {
+  /** The importing file, relative to the repository root. */
+  file: string;
+  /** What it imports, resolved relative to the repository root. */
+  target: string;
+}
+
+const toPosix = (path: string) => path.split(sep).join("/");
+
+function relativeImportsIn(folder: string): Import[] {
+  const files = readdirSync(join(root, folder), { recursive: true, encoding: "utf8" }).filter((name) => /\.tsx?$/.test(name));
+  return files.flatMap((name) => {
+    const file = join(folder, name);
+    return [...readFileSync(join(root, file), "utf8").matchAll(SPECIFIER)]
+      .map((match) => match[1])
+      // Bare specifiers are packages; only relative ones can cross our own folders.
+      .filter((specifier) => specifier.startsWith("."))
+      .map((specifier) => ({ file: toPosix(file), target: toPosix(relative(root, resolve(root, dirname(file), specifier))) }));
+  });
+}
+
+const into = (folder: string) => (i: Import) => i.target === folder || i.target.startsWith(`${folder}/`);
+const named = (i: Import) => `${i.file} imports ${i.target}`;
+
+describe("layout", () => {
+  it("nothing in server/, bench/ or simulators/ imports from test/", () => {
+    const offenders = ["server", "bench", "simulators"].flatMap(relativeImportsIn).filter(into("test"));
+    expect(offenders.map(named)).toEqual([]);
+  });
+
+  it("in server/, only the demo imports simulators/", () => {
+    const fromServer = relativeImportsIn("server").filter(into("simulators"));
+    expect(fromServer.filter((i) => !i.file.startsWith("server/demo/")).map(named)).toEqual([]);
+    // The scanner sees the demo's own import, so the empty lists above mean something.
+    expect(fromServer.map((i) => i.file)).toContain("server/demo/run.ts");
+  });
+});
