@@ -17,4 +17,6 @@ psql -h "$PGHOST" -U postgres -tAc "SELECT datname FROM pg_database WHERE datnam
   [ -n "$db" ] && psql -h "$PGHOST" -U postgres -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" postgres || true
 done
 npx tsc -p .
+# No import cycles in the product, its extensions, benchmarks or simulators (madge).
+npm run --silent check:cycles
 npx vitest run "$@"

@@ -1,7 +1,7 @@
 import { Worker, type Job, type Queue } from "bullmq";
 import type { Runtime } from "../runtime.js";
 import { logger } from "../config/logger.js";
-import { FAILED_JOB_AGE_S, hubspotBackoffSettings, requeueUnlessLive } from "../queue/queues.js";
+import { FAILED_JOB_AGE_S, hubspotBackoffSettings, MEETING_QUEUE, meetingJobId, requeueUnlessLive, type MeetingJobData } from "../queue/queues.js";
 import { PermanentSyncError } from "../hubspot/errors.js";
 import { HubSpotRequestError } from "../hubspot/call.js";
 import { hubspotCall } from "../hubspot/call.js";
@@ -15,17 +15,6 @@ import { escapeHtml } from "../text/html.js";
 
 const log = logger("booking.meetings");
 const MEETING_TO_CONTACT = 200;
-export const MEETING_QUEUE = "meeting-sync";
-
-export interface MeetingJobData {
-  bookingId: string;
-  version: number;
-}
-
-export const meetingJobId = (bookingId: string, version: number) => `meeting.${bookingId}.v${version}`;
-
-/** Every Meeting job id a booking can have had (one per version). */
-export const meetingJobIdsOf = (booking: { id: string; meetingVersion: number }) => Array.from({ length: booking.meetingVersion }, (_, i) => meetingJobId(booking.id, i + 1));
 
 /** Queue the Meeting update for the booking's latest change (the job id dedupes redelivery). */
 function meetingJob(booking: { id: string; meetingVersion: number }, attempts: number) {

@@ -4,8 +4,7 @@ import type { CallRecord } from "../calls/record.js";
 import { logger } from "../config/logger.js";
 import { callerIdentity, callerKeys, callerPhones } from "../contacts/identity.js";
 import { normaliseEmail, normalisePhone } from "../contacts/phone.js";
-import { forgetJobs, syncJobIdsOf } from "../queue/queues.js";
-import { meetingJobIdsOf } from "../booking/meetings.js";
+import { forgetJobs, meetingJobIdsOf, syncJobIdsOf } from "../queue/queues.js";
 
 const log = logger("privacy");
 const REMOVED = "(removed on the contact's request)";

@@ -5,8 +5,7 @@ import { logger } from "../config/logger.js";
 import { ContactIndexStore } from "../contacts/index-store.js";
 import { readWebhookDelivery } from "../hubspot/webhook-delivery.js";
 import { forgetContact } from "./forget.js";
-import { FAILED_JOB_AGE_S, forgetJobs, syncJobIdsOf } from "../queue/queues.js";
-import { meetingJobIdsOf } from "../booking/meetings.js";
+import { FAILED_JOB_AGE_S, forgetJobs, meetingJobIdsOf, syncJobIdsOf } from "../queue/queues.js";
 
 const log = logger("privacy");
 

@@ -3,6 +3,18 @@ import type { Redis } from "ioredis";
 import { TransientSyncError } from "../hubspot/errors.js";
 
 export const SYNC_QUEUE = "call-sync";
+/** HubSpot Meetings of bookings (server/booking/meetings.ts), off the caller's request path. */
+export const MEETING_QUEUE = "meeting-sync";
+
+export interface MeetingJobData {
+  bookingId: string;
+  version: number;
+}
+
+export const meetingJobId = (bookingId: string, version: number) => `meeting.${bookingId}.v${version}`;
+
+/** Every Meeting job id a booking can have had (one per version). */
+export const meetingJobIdsOf = (booking: { id: string; meetingVersion: number }) => Array.from({ length: booking.meetingVersion }, (_, i) => meetingJobId(booking.id, i + 1));
 
 export interface SyncJobData {
   callId: string;
