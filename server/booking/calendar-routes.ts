@@ -1,6 +1,7 @@
 import express, { Router } from "express";
 import type { Runtime } from "../runtime.js";
 import { logger } from "../config/logger.js";
+import { flatHeaders } from "../http/headers.js";
 import { page } from "../http/page.js";
 import { escapeHtml } from "../text/html.js";
 import { EXTERNAL_PROVIDERS, type ExternalProviderId } from "./calendars.js";
@@ -31,7 +32,7 @@ export function calendarRoutes(rt: Runtime): Router {
   router.post("/calendar/push/:provider", express.json({ limit: "256kb", type: () => true }), async (req, res) => {
     const provider = String(req.params.provider) as ExternalProviderId;
     if (!EXTERNAL_PROVIDERS.includes(provider)) return void res.status(404).json({ error: `unknown calendar provider "${provider}"` });
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(",") : v]));
+    const headers = flatHeaders(req.headers);
     const query = Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, typeof v === "string" ? v : undefined]));
     const result = await rt.calendars.handlePush(provider, { headers, query, body: req.body ?? null });
     // Graph's validation handshake: echo the token as text/plain.

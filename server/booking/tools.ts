@@ -5,6 +5,7 @@ import type { VendorId } from "../calls/record.js";
 import { sha256Hex } from "../config/crypto.js";
 import { sql } from "../db/client.js";
 import { logger } from "../config/logger.js";
+import { flatHeaders } from "../http/headers.js";
 import { getVendor } from "../vendors/registry.js";
 import type { VendorAdapter } from "../vendors/types.js";
 import type { ToolCall } from "../vendors/tool-calls.js";
@@ -117,7 +118,7 @@ export function bookingToolRoutes(rt: Runtime): Router {
     const vendor = getVendor(connection.vendor as VendorId);
     const disabled = toolsDisabledReason(vendor);
     if (disabled || !vendor.tools) return void res.status(403).json({ error: disabled });
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(",") : v]));
+    const headers = flatHeaders(req.headers);
     const verified = await vendor.verify({ rawBody, headers, now: Date.now() }, connectionSecret(connection, rt.env.ENCRYPTION_KEY));
     if (!verified.ok) return void res.status(401).json({ error: `signature rejected: ${verified.reason}` });
     let body: unknown;

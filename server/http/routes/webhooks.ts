@@ -3,6 +3,7 @@ import type { Runtime } from "../../runtime.js";
 import { ingestWebhook, type IngestOutcome } from "../../ingest/ingest.js";
 import { webhookDuration, webhooksTotal } from "../../metrics/metrics.js";
 import { logger } from "../../config/logger.js";
+import { flatHeaders } from "../headers.js";
 
 const log = logger("http.webhooks");
 
@@ -57,7 +58,7 @@ export function webhookRoutes(rt: Runtime): Router {
   // The raw bytes are what vendors sign: never re-serialise before verifying.
   router.post("/webhooks/:token", express.raw({ type: () => true, limit: rt.env.MAX_WEBHOOK_BYTES }), async (req, res) => {
     const started = process.hrtime.bigint();
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(",") : v]));
+    const headers = flatHeaders(req.headers);
     let outcome: IngestOutcome & { vendor?: string };
     try {
       outcome = await ingestWebhook(
