@@ -1,4 +1,5 @@
 import type { Db, Prisma } from "../db/client.js";
+import type { AuditEntryView, AuditPage } from "../../hubspot-app/app/shared/api.js";
 
 // The audit log of a portal's settings: who changed what, and when. Written after each change
 // succeeds (by the settings page's write routes and the operator CLI), read newest first by the
@@ -75,21 +76,6 @@ export function describeChange(change: AuditChange): string {
   }
 }
 
-export interface AuditEntryView {
-  id: string;
-  at: string;
-  actor: { source: string; userId: string | null; email: string | null };
-  action: string;
-  target: string | null;
-  summary: string;
-}
-
-export interface AuditPage {
-  entries: AuditEntryView[];
-  /** Pass as `before` for the next (older) page; null on the last one. */
-  nextBefore: string | null;
-}
-
 /**
  * One page of a portal's log, newest first. `before` is the id of the last entry of the previous
  * page; an id from another portal (or none) is treated as the start, so it reveals nothing.
@@ -101,7 +87,7 @@ export async function listAudit(db: Db, portalId: string, options: { limit: numb
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: options.limit + 1,
   });
-  const entries = rows.slice(0, options.limit).map((row) => ({
+  const entries = rows.slice(0, options.limit).map((row): AuditEntryView => ({
     id: row.id,
     at: row.createdAt.toISOString(),
     actor: { source: row.source, userId: row.actorUserId, email: row.actorEmail },

@@ -3,19 +3,10 @@ import { randomUUID } from "node:crypto";
 import { decrypt, encrypt, randomToken, sealedFor } from "../config/crypto.js";
 import { VENDOR_IDS, type VendorId } from "../calls/record.js";
 import { getVendor } from "../vendors/registry.js";
+import type { ConnectionView } from "../../hubspot-app/app/shared/api.js";
 
-export interface ConnectionView {
-  id: string;
-  portalId: string;
-  vendor: string;
-  label: string | null;
-  webhookUrl: string;
-  toolsUrl: string;
-  createdAt: string;
-  lastDeliveryAt: string | null;
-  lastError: string | null;
-  lastErrorAt: string | null;
-}
+// The settings page shows a connection as this module views it: the view is part of the /ui/v1 API.
+export type { ConnectionView };
 
 export const webhookUrlFor = (publicBaseUrl: string, token: string) => new URL(`/webhooks/${token}`, publicBaseUrl).toString();
 export const toolsUrlFor = (publicBaseUrl: string, token: string) => new URL(`/tools/${token}`, publicBaseUrl).toString();

@@ -5,6 +5,7 @@ import type { Notifier } from "../notify/notifier.js";
 import { replayJobId, syncJobOptions, type SyncJobData } from "../queue/queues.js";
 import type { CallRecord } from "../calls/record.js";
 import { callerNumber } from "../contacts/identity.js";
+import type { FallbackView } from "../../hubspot-app/app/shared/api.js";
 
 const log = logger("fallback");
 
@@ -30,22 +31,6 @@ export async function recordFallback(db: Db, notifier: Notifier, defaults: Fallb
     { slackWebhookUrl: portal.notifySlackUrl ?? defaults.slackWebhookUrl, emailTo: portal.notifyEmail ?? defaults.emailTo },
   );
   if (delivered) await db.fallbackEntry.update({ where: { id: entry.id }, data: { notifiedAt: new Date() } });
-}
-
-export interface FallbackView {
-  id: string;
-  portalId: string;
-  callId: string;
-  vendor: string;
-  vendorCallId: string;
-  reason: string;
-  permanent: boolean;
-  createdAt: string;
-  ageSeconds: number;
-  replayCount: number;
-  lastReplayAt: string | null;
-  resolvedAt: string | null;
-  caller: string | null;
 }
 
 export async function listFallback(db: Db, options: { portalId?: string; includeResolved?: boolean } = {}): Promise<FallbackView[]> {

@@ -18,6 +18,32 @@ import { replaceServices, serviceListSchema } from "../booking/setup.js";
 import { requireSuperAdmin, SuperAdminCache, type AdminLocals, type SignedLocals } from "./super-admin.js";
 import { listAudit, type AuditChange, type MappingChange } from "../audit/audit.js";
 import { toolsDisabledReason } from "../booking/tools.js";
+import type {
+  ApiError,
+  AuditPage,
+  BookingOverview,
+  CalendarKind,
+  CalendarStatus,
+  CallsPage,
+  CallSummary,
+  ConnectionCreated,
+  ConnectionsResponse,
+  ConnectLinkResponse,
+  FallbackResponse,
+  MappingRefusal,
+  MappingResponse,
+  MappingSaved,
+  PortalProperty,
+  PropertiesResponse,
+  PropertyCreated,
+  ReplayResponse,
+  SecretRotated,
+  ServiceProblem,
+  ServicesRefusal,
+  ServicesSaved,
+  StatusResponse,
+  UninstallResponse,
+} from "../../hubspot-app/app/shared/api.js";
 
 const log = logger("ui");
 export const UI_PREFIX = "/ui/v1";
@@ -51,12 +77,12 @@ export function verifyHubSpotRequest(rt: Runtime) {
       now: Date.now(),
     });
     if (!check.ok) {
-      res.status(401).json({ error: `request not signed by HubSpot: ${check.reason}` });
+      res.status(401).json({ error: `request not signed by HubSpot: ${check.reason}` } satisfies ApiError);
       return;
     }
     const portalId = typeof req.query.portalId === "string" && /^\d+$/.test(req.query.portalId) ? req.query.portalId : null;
     if (!portalId) {
-      res.status(400).json({ error: "portalId missing from the signed URL" });
+      res.status(400).json({ error: "portalId missing from the signed URL" } satisfies ApiError);
       return;
     }
     const userId = typeof req.query.userId === "string" && /^\d+$/.test(req.query.userId) ? req.query.userId : null;
@@ -65,7 +91,7 @@ export function verifyHubSpotRequest(rt: Runtime) {
     try {
       req.body = rawBody ? JSON.parse(rawBody) : {};
     } catch {
-      res.status(400).json({ error: "body is not JSON" });
+      res.status(400).json({ error: "body is not JSON" } satisfies ApiError);
       return;
     }
     next();
@@ -87,15 +113,6 @@ const mappingUpdateSchema = z.object({
 
 const connectionSchema = z.object({ vendor: z.enum(Object.keys(vendors) as [string, ...string[]]), secret: z.string().min(8, "the secret must be at least 8 characters"), label: z.string().max(100).optional() });
 const secretSchema = z.object({ secret: z.string().min(8, "the secret must be at least 8 characters") });
-
-interface PortalProperty {
-  name: string;
-  label: string;
-  type: string;
-  fieldType: string;
-  readOnly: boolean;
-  options: string[];
-}
 
 /** Which HubSpot property types can hold a canonical field's values. */
 const COMPATIBLE: Record<PropertyType, string[]> = {
@@ -123,7 +140,8 @@ export function mappingProblem(field: string, property: PortalProperty | undefin
   return null;
 }
 
-type CalendarStatus = "builtin" | "not_connected" | "connected" | "needs_reauth";
+/** The calendar a staff member books on (stored as text; anything else is the built-in one, as calendarStatus reads it). */
+const calendarKind = (calendar: string): CalendarKind => (calendar === "google" || calendar === "microsoft" ? calendar : "builtin");
 
 /** Where a staff member's calendar stands; a connection made for another provider than the one chosen now does not count. */
 function calendarStatus(calendar: string, connection: { provider: string; status: string } | null): CalendarStatus {
@@ -135,7 +153,7 @@ function calendarStatus(calendar: string, connection: { provider: string; status
 const SERVICE_FIELDS: Record<string, string> = { name: "name", durationMinutes: "duration", bufferMinutes: "buffer", aliases: "aliases", reminderMinutes: "reminders" };
 
 /** One readable reason per bad field of a service list, naming the row as the page shows it. */
-function serviceProblems(issues: { path: PropertyKey[]; message: string }[], input: unknown): { index: number | null; field: string | null; error: string }[] {
+function serviceProblems(issues: { path: PropertyKey[]; message: string }[], input: unknown): ServiceProblem[] {
   const rows = Array.isArray((input as { services?: unknown })?.services) ? ((input as { services: unknown[] }).services as { name?: unknown }[]) : [];
   return issues.map((issue) => {
     const [, index, field] = issue.path;
@@ -166,7 +184,7 @@ export function uiRoutes(rt: Runtime): Router {
 
   router.get(`${UI_PREFIX}/status`, async (_req, res) => {
     const portal = await rt.db.portal.findUnique({ where: { id: portalOf(res) } });
-    res.json({ installed: !!portal && portal.status !== "uninstalled", needsReconnect: portal?.status === "needs_reauth", reason: portal?.statusReason ?? null, reconnectUrl: new URL("/oauth/install", rt.env.PUBLIC_BASE_URL).toString() });
+    res.json({ installed: !!portal && portal.status !== "uninstalled", needsReconnect: portal?.status === "needs_reauth", reason: portal?.statusReason ?? null, reconnectUrl: new URL("/oauth/install", rt.env.PUBLIC_BASE_URL).toString() } satisfies StatusResponse);
   });
 
   router.get(`${UI_PREFIX}/contacts/:contactId/calls`, async (req, res) => {
@@ -179,7 +197,7 @@ export function uiRoutes(rt: Runtime): Router {
       orderBy: { createdAt: "desc" },
       take: limit + 1,
     });
-    const calls = rows.slice(0, limit).map((row) => {
+    const calls = rows.slice(0, limit).map((row): CallSummary => {
       const r = row.record as unknown as CallRecord;
       return {
         id: row.id,
@@ -198,11 +216,11 @@ export function uiRoutes(rt: Runtime): Router {
         syncStatus: row.status,
       };
     });
-    res.json({ calls, nextBefore: rows.length > limit ? rows[limit - 1]!.createdAt.toISOString() : null, needsReconnect: portal?.status === "needs_reauth" });
+    res.json({ calls, nextBefore: rows.length > limit ? rows[limit - 1]!.createdAt.toISOString() : null, needsReconnect: portal?.status === "needs_reauth" } satisfies CallsPage);
   });
 
   router.get(`${UI_PREFIX}/properties`, async (_req, res) => {
-    res.json({ properties: await portalProperties(portalOf(res)) });
+    res.json({ properties: await portalProperties(portalOf(res)) } satisfies PropertiesResponse);
   });
 
   router.get(`${UI_PREFIX}/mapping`, async (_req, res) => {
@@ -216,19 +234,19 @@ export function uiRoutes(rt: Runtime): Router {
       enabled: rule.enabled,
       type: rule.type,
     }));
-    res.json({ rules });
+    res.json({ rules } satisfies MappingResponse);
   });
 
   router.put(`${UI_PREFIX}/mapping`, async (req, res) => {
     const portalId = portalOf(res);
     const parsed = mappingUpdateSchema.safeParse(req.body);
     if (!parsed.success) {
-      res.status(400).json({ error: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+      res.status(400).json({ error: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") } satisfies ApiError);
       return;
     }
     const mapping = await loadMapping(rt.db, portalId);
     const properties = new Map((await portalProperties(portalId)).map((p) => [p.name, p]));
-    const problems: { field: string; error: string }[] = [];
+    const problems: MappingRefusal["problems"] = [];
     for (const rule of parsed.data.rules) {
       if (!mapping.has(rule.field)) problems.push({ field: rule.field, error: `unknown field ${rule.field}` });
       else if (rule.enabled) {
@@ -237,7 +255,7 @@ export function uiRoutes(rt: Runtime): Router {
       }
     }
     if (problems.length) {
-      res.status(422).json({ error: "Some fields cannot be mapped as asked; nothing was saved.", problems });
+      res.status(422).json({ error: "Some fields cannot be mapped as asked; nothing was saved.", problems } satisfies MappingRefusal);
       return;
     }
     await rt.db.$transaction(parsed.data.rules.map((rule) => rt.db.fieldMapping.update({ where: { portalId_field: { portalId, field: rule.field } }, data: { property: rule.property, policy: rule.policy, enabled: rule.enabled } })));
@@ -247,26 +265,26 @@ export function uiRoutes(rt: Runtime): Router {
       return before.property === property && before.policy === policy && before.enabled === enabled ? [] : [{ field, from: { property: before.property, policy: before.policy, enabled: before.enabled }, to: { property, policy, enabled } }];
     });
     await audit(res, { action: "mapping.saved", details: { changed } });
-    res.json({ saved: parsed.data.rules.length });
+    res.json({ saved: parsed.data.rules.length } satisfies MappingSaved);
   });
 
   router.post(`${UI_PREFIX}/properties`, async (req, res) => {
     const portalId = portalOf(res);
     const field = z.object({ field: z.string().min(1) }).safeParse(req.body);
     if (!field.success) {
-      res.status(400).json({ error: "field is required" });
+      res.status(400).json({ error: "field is required" } satisfies ApiError);
       return;
     }
     const name = field.data.field;
     const definition = name.startsWith("q:") ? qualificationDefinition(name.slice(2)) : APP_PROPERTIES.find((p) => p.name === (CANONICAL_FIELDS as Record<string, { defaultProperty: string }>)[name]?.defaultProperty);
     if (!definition) {
-      res.status(400).json({ error: `${name} maps to a built-in HubSpot property; nothing to create` });
+      res.status(400).json({ error: `${name} maps to a built-in HubSpot property; nothing to create` } satisfies ApiError);
       return;
     }
     await rt.db.provisionedProperty.deleteMany({ where: { portalId, name: definition.name } });
     await ensureProperties(rt.db, await rt.tokens.client(portalId), portalId, [definition]);
     await audit(res, { action: "property.created", target: definition.name, details: { field: name } });
-    res.status(201).json({ created: definition.name });
+    res.status(201).json({ created: definition.name } satisfies PropertyCreated);
   });
 
   router.get(`${UI_PREFIX}/connections`, async (_req, res) => {
@@ -277,54 +295,54 @@ export function uiRoutes(rt: Runtime): Router {
         return { ...c, vendorLabel: vendor.label, weakSignature: vendor.signatureCovers !== "body", toolsDisabledReason: toolsDisabledReason(vendor) };
       }),
       vendors: Object.values(vendors).map((v) => ({ id: v.id, label: v.label, secretHelp: v.secretHelp })),
-    });
+    } satisfies ConnectionsResponse);
   });
 
   router.post(`${UI_PREFIX}/connections`, async (req, res) => {
     const parsed = connectionSchema.safeParse(req.body);
     if (!parsed.success) {
-      res.status(400).json({ error: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+      res.status(400).json({ error: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") } satisfies ApiError);
       return;
     }
     const view = await createConnection(rt.db, { portalId: portalOf(res), ...parsed.data, encryptionKey: rt.env.ENCRYPTION_KEY, publicBaseUrl: rt.env.PUBLIC_BASE_URL });
     await audit(res, { action: "connection.created", target: view.id, details: { vendor: view.vendor, label: parsed.data.label ?? null } });
-    res.status(201).json({ connection: view });
+    res.status(201).json({ connection: view } satisfies ConnectionCreated);
   });
 
   router.post(`${UI_PREFIX}/connections/:id/secret`, async (req, res) => {
     const parsed = secretSchema.safeParse(req.body);
     if (!parsed.success) {
-      res.status(400).json({ error: parsed.error.issues[0]!.message });
+      res.status(400).json({ error: parsed.error.issues[0]!.message } satisfies ApiError);
       return;
     }
     const connectionId = String(req.params.id);
     await rotateSecret(rt.db, { portalId: portalOf(res), connectionId, secret: parsed.data.secret, encryptionKey: rt.env.ENCRYPTION_KEY });
     const { vendor } = await rt.db.connection.findUniqueOrThrow({ where: { id: connectionId }, select: { vendor: true } });
     await audit(res, { action: "connection.secret_rotated", target: connectionId, details: { vendor } });
-    res.json({ rotated: true });
+    res.json({ rotated: true } satisfies SecretRotated);
   });
 
   router.get(`${UI_PREFIX}/fallback`, async (_req, res) => {
-    res.json({ entries: await listFallback(rt.db, { portalId: portalOf(res) }) });
+    res.json({ entries: await listFallback(rt.db, { portalId: portalOf(res) }) } satisfies FallbackResponse);
   });
 
   router.post(`${UI_PREFIX}/fallback/replay`, async (req, res) => {
     const portalId = portalOf(res);
     const body = z.object({ id: z.string().optional(), all: z.boolean().optional() }).safeParse(req.body);
     if (!body.success || !body.data.id === !body.data.all) {
-      res.status(400).json({ error: "send either {id} or {all: true}" });
+      res.status(400).json({ error: "send either {id} or {all: true}" } satisfies ApiError);
       return;
     }
     if (body.data.id) {
       const entry = await rt.db.fallbackEntry.findFirst({ where: { id: body.data.id, portalId } });
       if (!entry) {
-        res.status(404).json({ error: "no such fallback entry in this portal" });
+        res.status(404).json({ error: "no such fallback entry in this portal" } satisfies ApiError);
         return;
       }
     }
     const result = await replayFallback(rt.db, rt.queue, rt.env.SYNC_MAX_ATTEMPTS, body.data.id ? { id: body.data.id } : { all: true, portalId });
     await audit(res, { action: "fallback.replayed", target: body.data.id ?? null, details: { replayed: result.replayed.length } });
-    res.json(result);
+    res.json(result satisfies ReplayResponse);
   });
 
   router.get(`${UI_PREFIX}/booking`, async (_req, res) => {
@@ -346,7 +364,7 @@ export function uiRoutes(rt: Runtime): Router {
           id: m.id,
           name: m.name,
           email: m.email,
-          calendar: m.calendar,
+          calendar: calendarKind(m.calendar),
           timezone: m.timezone,
           calendarStatus: status,
           calendarAccount: connection?.accountEmail ?? null,
@@ -355,7 +373,7 @@ export function uiRoutes(rt: Runtime): Router {
         };
       }),
       upcoming,
-    });
+    } satisfies BookingOverview);
   });
 
   router.put(`${UI_PREFIX}/booking/services`, async (req, res) => {
@@ -363,7 +381,7 @@ export function uiRoutes(rt: Runtime): Router {
     const parsed = serviceListSchema.safeParse(req.body);
     if (!parsed.success) {
       const problems = serviceProblems(parsed.error.issues, req.body);
-      res.status(400).json({ error: `Nothing was saved. ${problems.map((p) => p.error).join("; ")}`, problems });
+      res.status(400).json({ error: `Nothing was saved. ${problems.map((p) => p.error).join("; ")}`, problems } satisfies ServicesRefusal);
       return;
     }
     const result = await replaceServices(rt.db, portalId, parsed.data.services);
@@ -371,16 +389,16 @@ export function uiRoutes(rt: Runtime): Router {
       case "saved":
         log.info({ portalId, created: result.created, updated: result.updated, deleted: result.deleted }, "service types saved");
         await audit(res, { action: "booking.services_saved", details: { services: parsed.data.services.map((s) => s.name), created: result.created, updated: result.updated, deleted: result.deleted } });
-        res.json({ saved: parsed.data.services.length, created: result.created, updated: result.updated, deleted: result.deleted });
+        res.json({ saved: parsed.data.services.length, created: result.created, updated: result.updated, deleted: result.deleted } satisfies ServicesSaved);
         return;
       case "not_set_up":
-        res.status(409).json({ error: "Set up booking first (time zone and staff): npm run cli -- booking setup." });
+        res.status(409).json({ error: "Set up booking first (time zone and staff): npm run cli -- booking setup." } satisfies ApiError);
         return;
       case "in_use": {
         const why = result.confirmed
           ? `it has ${result.confirmed} upcoming booking${result.confirmed === 1 ? "" : "s"}; cancel or move ${result.confirmed === 1 ? "it" : "them"} first`
           : "a caller is booking it right now; try again in a few minutes";
-        res.status(409).json({ error: `Nothing was saved: "${result.service}" cannot be removed, ${why}.`, service: result.service });
+        res.status(409).json({ error: `Nothing was saved: "${result.service}" cannot be removed, ${why}.`, service: result.service } satisfies ApiError);
         return;
       }
       default: {
@@ -394,12 +412,12 @@ export function uiRoutes(rt: Runtime): Router {
     const portalId = portalOf(res);
     const member = await rt.db.staffMember.findFirst({ where: { id: String(req.params.staffId), portalId } });
     if (!member) {
-      res.status(404).json({ error: "no such staff member in this portal" });
+      res.status(404).json({ error: "no such staff member in this portal" } satisfies ApiError);
       return;
     }
     const provider = member.calendar;
     if (provider !== "google" && provider !== "microsoft") {
-      res.status(400).json({ error: `${member.name} uses the built-in calendar: there is nothing to connect.` });
+      res.status(400).json({ error: `${member.name} uses the built-in calendar: there is nothing to connect.` } satisfies ApiError);
       return;
     }
     try {
@@ -407,10 +425,10 @@ export function uiRoutes(rt: Runtime): Router {
       // The link carries a single-use OAuth state: it is for the staff member, not for the logs.
       log.info({ portalId, staffId: member.id, provider }, "calendar connect link created");
       await audit(res, { action: "booking.connect_link_created", target: member.id, details: { staff: member.name, provider } });
-      res.json({ connectUrl });
+      res.json({ connectUrl } satisfies ConnectLinkResponse);
     } catch (error) {
       if (rt.calendars.configured(provider)) throw error;
-      res.status(400).json({ error: (error as Error).message });
+      res.status(400).json({ error: (error as Error).message } satisfies ApiError);
     }
   });
 
@@ -419,20 +437,20 @@ export function uiRoutes(rt: Runtime): Router {
     // keeps who did it.
     const { actor } = res.locals as AdminLocals;
     log.info({ portalId: portalOf(res), userId: actor.userId }, "uninstall asked from the settings page");
-    res.json(await uninstallPortal(rt, portalOf(res)));
+    res.json((await uninstallPortal(rt, portalOf(res))) satisfies UninstallResponse);
   });
 
   router.get(`${UI_PREFIX}/audit`, async (req, res) => {
     const limit = Math.max(1, Math.min(Math.trunc(Number(req.query.limit ?? 20)) || 20, 100));
     const before = typeof req.query.before === "string" && req.query.before ? req.query.before : undefined;
-    res.json(await listAudit(rt.db, portalOf(res), { limit, before }));
+    res.json((await listAudit(rt.db, portalOf(res), { limit, before })) satisfies AuditPage);
   });
 
   router.use(UI_PREFIX, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (error instanceof ConnectionError) return void res.status(400).json({ error: error.message });
-    if (error instanceof PortalNeedsReauthError) return void res.status(409).json({ error: "Reconnect the app: HubSpot no longer accepts its authorisation.", needsReconnect: true });
-    if (error instanceof PermanentSyncError || error instanceof HubSpotRequestError) return void res.status(502).json({ error: error.message });
-    if (error instanceof TransientSyncError) return void res.status(503).json({ error: "HubSpot is not answering right now; try again in a minute." });
+    if (error instanceof ConnectionError) return void res.status(400).json({ error: error.message } satisfies ApiError);
+    if (error instanceof PortalNeedsReauthError) return void res.status(409).json({ error: "Reconnect the app: HubSpot no longer accepts its authorisation.", needsReconnect: true } satisfies ApiError);
+    if (error instanceof PermanentSyncError || error instanceof HubSpotRequestError) return void res.status(502).json({ error: error.message } satisfies ApiError);
+    if (error instanceof TransientSyncError) return void res.status(503).json({ error: "HubSpot is not answering right now; try again in a minute." } satisfies ApiError);
     next(error);
   });
   return router;

@@ -6,6 +6,7 @@ import { PermanentSyncError, TransientSyncError } from "../hubspot/errors.js";
 import { USERS_SCOPE } from "../hubspot/scopes.js";
 import { findPortalUser } from "../hubspot/users.js";
 import { recordAudit, type AuditChange } from "../audit/audit.js";
+import type { ApiError, GuardRefusalCode } from "../../hubspot-app/app/shared/api.js";
 
 // Who may change a portal's settings: its super admins, as HubSpot's user provisioning API says. Every
 // signed request proves its portal and user (hubspot.fetch appends both before signing), so reads stay
@@ -35,7 +36,7 @@ export interface AdminLocals extends SignedLocals {
   audit(change: AuditChange): Promise<void>;
 }
 
-export type GuardRefusal = { status: 403 | 409 | 503; body: { error: string; code: string; needsReconnect?: true; reconnectUrl?: string } };
+export type GuardRefusal = { status: 403 | 409 | 503; body: ApiError & { code: GuardRefusalCode } };
 
 /** HubSpot's answer about one user of one portal (email null when the portal has no such user). */
 export interface UserAnswer {

@@ -4,7 +4,7 @@ import pg from "pg";
 import { startStack, TEST_APP_ID, TEST_CLIENT_SECRET, TEST_PUBLIC_BASE_URL, type Connection, type Stack } from "../support/harness.js";
 import { retellCall } from "../support/payloads.js";
 import { signV3 } from "../../server/hubspot/signature.js";
-import type { AuditEntryView } from "../../server/audit/audit.js";
+import type { AuditEntryView } from "../../hubspot-app/app/shared/api.js";
 import { playerUrl } from "../../server/recordings/links.js";
 import { applyBookingSetup, type BookingSetup } from "../../server/booking/setup.js";
 import { REQUIRED_SCOPES } from "../../server/hubspot/scopes.js";

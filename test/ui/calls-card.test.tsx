@@ -2,27 +2,31 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import React from "react";
 import { Accordion, Button, DescriptionListItem, EmptyState, ErrorState, LoadingSpinner, Tag, Text, hubspot } from "@hubspot/ui-extensions";
 import { createRenderer } from "@hubspot/ui-extensions/testing";
-import { CallsCard, type CallSummary } from "../../hubspot-app/app/cards/CallsCard.js";
+import type { ApiError, CallsPage, CallSummary } from "../../hubspot-app/app/shared/api.js";
+import { CallsCard } from "../../hubspot-app/app/cards/CallsCard.js";
 
 // The contact-record sidebar card, rendered with HubSpot's test renderer; hubspot.fetch answered
-// from fixtures.
+// from fixtures typed by the /ui/v1 API module, so they keep the shape the server sends.
 
 const call = (overrides: Partial<CallSummary> = {}): CallSummary => ({
   id: "c1",
+  vendor: "retell",
   startedAt: "2026-11-20T16:00:00.000Z",
   durationMs: 184_000,
   disposition: "escalated",
   sentiment: "negative",
   intent: "billing dispute",
   urgency: "high",
+  language: "en",
   summary: "Caller disputes last month's invoice.",
   transcript: "Agent: Hello\nCaller: My bill is wrong.",
   escalationReason: "Asked for a manager",
   recordingUrl: "https://api.ai-receptionist.example.com/recordings/c1/player?exp=1&sig=x",
+  syncStatus: "synced",
   ...overrides,
 });
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const json = (status: number, body: CallsPage | ApiError) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 function answer(...responses: (Response | Promise<Response>)[]) {
   const spy = vi.spyOn(hubspot, "fetch");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { translate } from "@hubspot/project-parsing-lib/translate";
 import { isKnownPlatformVersion } from "@hubspot/project-parsing-lib/projects";
 import { validateUid } from "@hubspot/project-parsing-lib/uid";
@@ -32,7 +32,9 @@ describe("hubspot-app project", () => {
     // Extensions may only reach the UI backend and the player page, never the webhook or tool endpoints.
     expect(app.config.permittedUrls.fetch).toEqual([`${BACKEND_URL}/ui/v1/`]);
     expect(app.config.permittedUrls.iframe).toEqual([`${BACKEND_URL}/recordings/`]);
-    const sources = ["cards/CallsCard.tsx", "settings/Settings.tsx"].map((file) => readFileSync(`hubspot-app/app/${file}`, "utf8")).join("\n");
+    const extensions = (readdirSync("hubspot-app/app", { recursive: true }) as string[]).filter((file) => file.endsWith(".tsx"));
+    expect(extensions).toEqual(expect.arrayContaining(["cards/CallsCard.tsx", "settings/Settings.tsx"]));
+    const sources = extensions.map((file) => readFileSync(`hubspot-app/app/${file}`, "utf8")).join("\n");
     const paths = [...sources.matchAll(/backend(?:<[^>]*>)?\(\s*[`"]([^`"$]*)/g)].map((m) => m[1]!);
     expect(paths.length).toBeGreaterThan(5);
     for (const path of paths) expect(path.startsWith("/ui/v1/")).toBe(true);

@@ -2,22 +2,74 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import React from "react";
 import { Alert, Button, Input, Select, StatusTag, TableCell, TableRow, Text, hubspot } from "@hubspot/ui-extensions";
 import { createRenderer } from "@hubspot/ui-extensions/testing";
-import { Booking, Connections, FallbackQueue, MappingEditor, type BookingOverview, type MappingRule } from "../../hubspot-app/app/settings/Settings.js";
-import { AuditLog, type AuditEntryView } from "../../hubspot-app/app/settings/AuditLog.js";
+import type {
+  ApiError,
+  AuditEntryView,
+  AuditPage,
+  BookingOverview,
+  ConnectionListItem,
+  ConnectionsResponse,
+  ConnectLinkResponse,
+  FallbackResponse,
+  FallbackView,
+  MappingRefusal,
+  MappingResponse,
+  MappingRule,
+  MappingSaved,
+  PortalProperty,
+  PropertiesResponse,
+  PropertyCreated,
+  ReplayResponse,
+  SecretRotated,
+  ServicesRefusal,
+  ServicesSaved,
+} from "../../hubspot-app/app/shared/api.js";
+import { MappingEditor } from "../../hubspot-app/app/settings/MappingTab.js";
+import { Connections } from "../../hubspot-app/app/settings/ConnectionsTab.js";
+import { FallbackQueue } from "../../hubspot-app/app/settings/FallbackTab.js";
+import { Booking } from "../../hubspot-app/app/settings/BookingTab.js";
+import { AuditLog } from "../../hubspot-app/app/settings/AuditLog.js";
 
+// Every fixture below is typed by the /ui/v1 API module the server's routes satisfy, so a change to a
+// response shape fails type-checking here instead of leaving the tests on an old shape.
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+/** A connection as GET /ui/v1/connections lists it; the tests name only what they are about. */
+const connection = (fields: Pick<ConnectionListItem, "id" | "vendor" | "vendorLabel" | "webhookUrl" | "toolsUrl" | "lastError" | "weakSignature"> & Partial<ConnectionListItem>): ConnectionListItem => ({
+  portalId: "123",
+  label: null,
+  createdAt: "2030-01-01T00:00:00.000Z",
+  lastDeliveryAt: null,
+  lastErrorAt: null,
+  toolsDisabledReason: null,
+  ...fields,
+});
+
+/** A fallback entry as GET /ui/v1/fallback lists it. */
+const fallbackEntry = (fields: Pick<FallbackView, "id" | "vendor" | "reason" | "ageSeconds" | "caller" | "permanent">): FallbackView => ({
+  portalId: "123",
+  callId: `call-${fields.id}`,
+  vendorCallId: `vendor-call-${fields.id}`,
+  createdAt: "2030-01-01T00:00:00.000Z",
+  replayCount: 0,
+  lastReplayAt: null,
+  resolvedAt: null,
+  ...fields,
+});
 
 const RULES: MappingRule[] = [
   { field: "firstName", label: "First name", kind: "canonical", property: "firstname", policy: "fill_if_empty", enabled: true, type: "string" },
   { field: "urgency", label: "Urgency", kind: "canonical", property: "ai_urgency", policy: "overwrite", enabled: true, type: "enumeration" },
   { field: "q:budget_range", label: "Question: budget range", kind: "qualification", property: "ai_budget_range", policy: "overwrite", enabled: true, type: "string" },
 ];
-const PROPERTIES = [
-  { name: "firstname", label: "First name", type: "string", readOnly: false },
-  { name: "ai_urgency", label: "AI call urgency", type: "enumeration", readOnly: false },
-  { name: "jobtitle", label: "Job title", type: "string", readOnly: false },
-  { name: "hs_calculated_phone_number", label: "Calculated phone", type: "string", readOnly: true },
+const PROPERTIES: PortalProperty[] = [
+  { name: "firstname", label: "First name", type: "string", fieldType: "text", readOnly: false, options: [] },
+  { name: "ai_urgency", label: "AI call urgency", type: "enumeration", fieldType: "select", readOnly: false, options: ["low", "normal", "high", "emergency"] },
+  { name: "jobtitle", label: "Job title", type: "string", fieldType: "text", readOnly: false, options: [] },
+  { name: "hs_calculated_phone_number", label: "Calculated phone", type: "string", fieldType: "text", readOnly: true, options: [] },
 ];
+const MAPPING: MappingResponse = { rules: RULES };
+const PORTAL_PROPERTIES: PropertiesResponse = { properties: PROPERTIES };
 
 /** Answers hubspot.fetch by method and path, recording what was sent. */
 function backendFixture(routes: Record<string, (body: Record<string, unknown> | undefined) => Response>) {
@@ -38,9 +90,9 @@ afterEach(() => vi.restoreAllMocks());
 describe("field mapping editor", () => {
   it("lists every field with the portal's writable properties, and saves an edit", async () => {
     const sent = backendFixture({
-      "GET /ui/v1/mapping": () => json(200, { rules: RULES }),
-      "GET /ui/v1/properties": () => json(200, { properties: PROPERTIES }),
-      "PUT /ui/v1/mapping": () => json(200, { saved: 3 }),
+      "GET /ui/v1/mapping": () => json(200, MAPPING),
+      "GET /ui/v1/properties": () => json(200, PORTAL_PROPERTIES),
+      "PUT /ui/v1/mapping": () => json(200, { saved: 3 } satisfies MappingSaved),
     });
     const { render, find, findAll, waitFor, mocks } = createRenderer("settings");
     render(<MappingEditor />);
@@ -58,9 +110,9 @@ describe("field mapping editor", () => {
 
   it("shows the server's refusal of a type mismatch next to the field, and saves nothing", async () => {
     backendFixture({
-      "GET /ui/v1/mapping": () => json(200, { rules: RULES }),
-      "GET /ui/v1/properties": () => json(200, { properties: PROPERTIES }),
-      "PUT /ui/v1/mapping": () => json(422, { error: "Some fields cannot be mapped as asked; nothing was saved.", problems: [{ field: "urgency", error: "First name (firstname) is a string property; urgency needs enumeration" }] }),
+      "GET /ui/v1/mapping": () => json(200, MAPPING),
+      "GET /ui/v1/properties": () => json(200, PORTAL_PROPERTIES),
+      "PUT /ui/v1/mapping": () => json(422, { error: "Some fields cannot be mapped as asked; nothing was saved.", problems: [{ field: "urgency", error: "First name (firstname) is a string property; urgency needs enumeration" }] } satisfies MappingRefusal),
     });
     const { render, find, findAll, waitFor, mocks } = createRenderer("settings");
     render(<MappingEditor />);
@@ -75,9 +127,9 @@ describe("field mapping editor", () => {
 
   it("offers to create a missing custom property", async () => {
     const sent = backendFixture({
-      "GET /ui/v1/mapping": () => json(200, { rules: RULES }),
-      "GET /ui/v1/properties": () => json(200, { properties: PROPERTIES }),
-      "POST /ui/v1/properties": () => json(201, { created: "ai_budget_range" }),
+      "GET /ui/v1/mapping": () => json(200, MAPPING),
+      "GET /ui/v1/properties": () => json(200, PORTAL_PROPERTIES),
+      "POST /ui/v1/properties": () => json(201, { created: "ai_budget_range" } satisfies PropertyCreated),
     });
     const { render, findByTestId, waitFor } = createRenderer("settings");
     render(<MappingEditor />);
@@ -92,10 +144,10 @@ describe("vendor connections", () => {
     const sent = backendFixture({
       "GET /ui/v1/connections": () =>
         json(200, {
-          connections: [{ id: "k1", vendor: "synthflow", vendorLabel: "Synthflow", webhookUrl: "https://api.example/webhooks/abc", toolsUrl: "https://api.example/tools/abc", lastDeliveryAt: null, lastError: "signature rejected: signature mismatch", weakSignature: true }],
+          connections: [connection({ id: "k1", vendor: "synthflow", vendorLabel: "Synthflow", webhookUrl: "https://api.example/webhooks/abc", toolsUrl: "https://api.example/tools/abc", lastDeliveryAt: null, lastError: "signature rejected: signature mismatch", weakSignature: true })],
           vendors: [{ id: "retell", label: "Retell AI", secretHelp: "Your Retell API key" }],
-        }),
-      "POST /ui/v1/connections/k1/secret": () => json(200, { rotated: true }),
+        } satisfies ConnectionsResponse),
+      "POST /ui/v1/connections/k1/secret": () => json(200, { rotated: true } satisfies SecretRotated),
     });
     const { render, find, findAll, findByTestId, waitFor, mocks } = createRenderer("settings");
     render(<Connections />);
@@ -113,9 +165,9 @@ describe("vendor connections", () => {
     backendFixture({
       "GET /ui/v1/connections": () =>
         json(200, {
-          connections: [{ id: "k2", vendor: "synthflow", vendorLabel: "Synthflow", webhookUrl: "https://api.example/webhooks/def", toolsUrl: "https://api.example/tools/def", lastDeliveryAt: null, lastError: null, weakSignature: true, toolsDisabledReason: reason }],
+          connections: [connection({ id: "k2", vendor: "synthflow", vendorLabel: "Synthflow", webhookUrl: "https://api.example/webhooks/def", toolsUrl: "https://api.example/tools/def", lastDeliveryAt: null, lastError: null, weakSignature: true, toolsDisabledReason: reason })],
           vendors: [{ id: "synthflow", label: "Synthflow", secretHelp: "The webhook secret from Synthflow." }],
-        }),
+        } satisfies ConnectionsResponse),
     });
     const { render, findAll, waitFor } = createRenderer("settings");
     render(<Connections />);
@@ -126,12 +178,12 @@ describe("vendor connections", () => {
 
 describe("fallback queue", () => {
   it("lists entries with reason and age, and replays one", async () => {
-    let entries = [{ id: "f1", vendor: "retell", reason: "retries exhausted after 8 attempts: HubSpot 503", ageSeconds: 7200, caller: "+1******0155", permanent: false }];
+    let entries: FallbackView[] = [fallbackEntry({ id: "f1", vendor: "retell", reason: "retries exhausted after 8 attempts: HubSpot 503", ageSeconds: 7200, caller: "+1******0155", permanent: false })];
     const sent = backendFixture({
-      "GET /ui/v1/fallback": () => json(200, { entries }),
+      "GET /ui/v1/fallback": () => json(200, { entries } satisfies FallbackResponse),
       "POST /ui/v1/fallback/replay": (body) => {
         entries = [];
-        return json(200, { replayed: [String(body?.id)] });
+        return json(200, { replayed: [String(body?.id)] } satisfies ReplayResponse);
       },
     });
     const { render, findAll, findByTestId, waitFor, mocks } = createRenderer("settings");
@@ -177,7 +229,7 @@ async function renderBooking(routes: Record<string, (body: Record<string, unknow
 
 describe("booking tab: service types", () => {
   it("edits, removes and adds service types and saves exactly the table, keeping reminders", async () => {
-    const { sent, type, save, find, findByTestId, waitFor, mocks } = await renderBooking({ "PUT /ui/v1/booking/services": () => json(200, { saved: 2, created: 1, updated: 1, deleted: 1 }) });
+    const { sent, type, save, find, findByTestId, waitFor, mocks } = await renderBooking({ "PUT /ui/v1/booking/services": () => json(200, { saved: 2, created: 1, updated: 1, deleted: 1 } satisfies ServicesSaved) });
     expect(find(Input, { name: "service-duration-1" }).props.value).toBe("120");
     type("service-duration-0", "45");
     type("service-aliases-0", "consulta,  first visit , ");
@@ -202,7 +254,7 @@ describe("booking tab: service types", () => {
   it("shows the server's 400 reason in an Alert and on the field", async () => {
     const reason = 'Nothing was saved. "Consultation", duration: a service lasts at least 5 minutes';
     const { type, save, find, waitFor } = await renderBooking({
-      "PUT /ui/v1/booking/services": () => json(400, { error: reason, problems: [{ index: 0, field: "durationMinutes", error: '"Consultation", duration: a service lasts at least 5 minutes' }] }),
+      "PUT /ui/v1/booking/services": () => json(400, { error: reason, problems: [{ index: 0, field: "durationMinutes", error: '"Consultation", duration: a service lasts at least 5 minutes' }] } satisfies ServicesRefusal),
     });
     type("service-duration-0", "3");
     save();
@@ -214,7 +266,7 @@ describe("booking tab: service types", () => {
 
   it("shows the server's 409 when a removed service still has bookings", async () => {
     const reason = 'Nothing was saved: "Full service" cannot be removed, it has 2 upcoming bookings; cancel or move them first.';
-    const { save, find, findByTestId, waitFor } = await renderBooking({ "PUT /ui/v1/booking/services": () => json(409, { error: reason, service: "Full service" }) });
+    const { save, find, findByTestId, waitFor } = await renderBooking({ "PUT /ui/v1/booking/services": () => json(409, { error: reason, service: "Full service" } satisfies ApiError) });
     findByTestId(Button, "remove-service-1").trigger("onClick");
     save();
     await waitFor(() => expect(find(Alert).text).toBe(reason));
@@ -235,7 +287,7 @@ describe("booking tab: service types", () => {
 
 describe("booking tab: staff calendars", () => {
   it("shows each person's calendar and status, and a connect link to send only for Google / Microsoft staff", async () => {
-    const { sent, find, findAll, findByTestId, waitFor, mocks } = await renderBooking({ "POST /ui/v1/booking/staff/s-casey/connect-link": () => json(200, { connectUrl: CONNECT_URL }) });
+    const { sent, find, findAll, findByTestId, waitFor, mocks } = await renderBooking({ "POST /ui/v1/booking/staff/s-casey/connect-link": () => json(200, { connectUrl: CONNECT_URL } satisfies ConnectLinkResponse) });
     const staffRows = findAll(TableRow).slice(-4).map((row) => row.findAll(TableCell).slice(0, 2).map((c) => c.text));
     expect(staffRows).toEqual([["Alex Rivera (alex@example.com)", "Built-in"], ["Blair Chen (blair@example.com)", "Google Calendar: blair@example.com"], ["Casey Morgan (casey@example.com)", "Google Calendar"], ["Devon Park (devon@example.com)", "Microsoft 365: devon.park@example.com"]]);
     expect(findAll(StatusTag).map((t) => [t.text, t.props.variant])).toEqual([["Built-in", "default"], ["Must reconnect", "warning"], ["Not connected", "info"], ["Connected", "success"]]);
@@ -258,7 +310,7 @@ describe("booking tab: staff calendars", () => {
 
   it("shows why no link could be made (provider not configured)", async () => {
     const reason = "microsoft calendars are not configured: set MICROSOFT_CLIENT_ID and MICROSOFT_CLIENT_SECRET";
-    const { find, findAll, findByTestId, waitFor } = await renderBooking({ "POST /ui/v1/booking/staff/s-devon/connect-link": () => json(400, { error: reason }) });
+    const { find, findAll, findByTestId, waitFor } = await renderBooking({ "POST /ui/v1/booking/staff/s-devon/connect-link": () => json(400, { error: reason } satisfies ApiError) });
     findByTestId(Button, "connect-link-s-devon").trigger("onClick");
     await waitFor(() => expect(find(Alert, (a) => a.props.title === "No connect link").text).toBe(reason));
     expect(findAll(Input, (i) => i.props.name.startsWith("connect-link-"))).toEqual([]);
@@ -266,12 +318,12 @@ describe("booking tab: staff calendars", () => {
 });
 
 describe("only super admins can change settings", () => {
-  const NOT_SUPER_ADMIN = () => json(403, { error: "Only a super admin can change this.", code: "not_super_admin" });
+  const NOT_SUPER_ADMIN = () => json(403, { error: "Only a super admin can change this.", code: "not_super_admin" } satisfies ApiError);
 
   it("a user who is not a super admin sees the server's sentence after saving the mapping", async () => {
     backendFixture({
-      "GET /ui/v1/mapping": () => json(200, { rules: RULES }),
-      "GET /ui/v1/properties": () => json(200, { properties: PROPERTIES }),
+      "GET /ui/v1/mapping": () => json(200, MAPPING),
+      "GET /ui/v1/properties": () => json(200, PORTAL_PROPERTIES),
       "PUT /ui/v1/mapping": NOT_SUPER_ADMIN,
     });
     const { render, find, findAll, waitFor, mocks } = createRenderer("settings");
@@ -290,9 +342,9 @@ describe("only super admins can change settings", () => {
     vi.restoreAllMocks();
 
     backendFixture({
-      "GET /ui/v1/connections": () => json(200, { connections: [{ id: "k1", vendor: "retell", vendorLabel: "Retell AI", webhookUrl: "https://api.example/webhooks/abc", toolsUrl: "https://api.example/tools/abc", lastDeliveryAt: null, lastError: null, weakSignature: false }], vendors: [] }),
+      "GET /ui/v1/connections": () => json(200, { connections: [connection({ id: "k1", vendor: "retell", vendorLabel: "Retell AI", webhookUrl: "https://api.example/webhooks/abc", toolsUrl: "https://api.example/tools/abc", lastDeliveryAt: null, lastError: null, weakSignature: false })], vendors: [] } satisfies ConnectionsResponse),
       "POST /ui/v1/connections/k1/secret": NOT_SUPER_ADMIN,
-      "GET /ui/v1/fallback": () => json(200, { entries: [{ id: "f1", vendor: "retell", reason: "HubSpot 503", ageSeconds: 60, caller: null, permanent: false }] }),
+      "GET /ui/v1/fallback": () => json(200, { entries: [fallbackEntry({ id: "f1", vendor: "retell", reason: "HubSpot 503", ageSeconds: 60, caller: null, permanent: false })] } satisfies FallbackResponse),
       "POST /ui/v1/fallback/replay": NOT_SUPER_ADMIN,
     });
     const connections = createRenderer("settings");
@@ -312,7 +364,7 @@ describe("activity (audit log)", () => {
   const entry = (id: string, at: string, summary: string, actor: AuditEntryView["actor"] = { source: "settings_page", userId: "42", email: "admin@example.com" }): AuditEntryView => ({ id, at, actor, action: "mapping.saved", target: null, summary });
 
   it("lists who changed what and when, newest first, and pages back to older changes", async () => {
-    const pages = [
+    const pages: AuditPage[] = [
       { entries: [entry("a3", "2030-01-07T16:00:00.000Z", "Signing secret rotated for the retell connection"), entry("a2", "2030-01-07T15:00:00.000Z", "Connected vapi", { source: "cli", userId: null, email: null })], nextBefore: "a2" },
       { entries: [entry("a1", "2030-01-06T09:30:00.000Z", "Field mapping saved: intent → company (fill if empty)")], nextBefore: null },
     ];
@@ -334,12 +386,12 @@ describe("activity (audit log)", () => {
   });
 
   it("says so when nothing was changed yet, and shows why the log could not load", async () => {
-    backendFixture({ "GET /ui/v1/audit": () => json(200, { entries: [], nextBefore: null }) });
+    backendFixture({ "GET /ui/v1/audit": () => json(200, { entries: [], nextBefore: null } satisfies AuditPage) });
     const empty = createRenderer("settings");
     empty.render(<AuditLog />);
     await empty.waitFor(() => expect(empty.findAll(Text).map((t) => t.text).join(" ")).toContain("No settings were changed yet"));
     vi.restoreAllMocks();
-    backendFixture({ "GET /ui/v1/audit": () => json(503, { error: "temporarily unavailable, retry later" }) });
+    backendFixture({ "GET /ui/v1/audit": () => json(503, { error: "temporarily unavailable, retry later" } satisfies ApiError) });
     const failed = createRenderer("settings");
     failed.render(<AuditLog />);
     await failed.waitFor(() => expect(failed.findAll(Text).map((t) => t.text)).toContain("temporarily unavailable, retry later"));

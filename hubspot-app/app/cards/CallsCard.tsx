@@ -16,28 +16,10 @@ import {
   useExtensionActions,
   useExtensionContext,
 } from "@hubspot/ui-extensions";
+import type { CallsPage, CallSummary } from "../shared/api.js";
 import { backend, BackendError } from "../shared/backend.js";
 import { duration, humanise, when } from "../shared/format.js";
-
-export interface CallSummary {
-  id: string;
-  startedAt: string;
-  durationMs: number | null;
-  disposition: string | null;
-  sentiment: string | null;
-  intent: string | null;
-  urgency: string | null;
-  summary: string | null;
-  transcript: string | null;
-  escalationReason: string | null;
-  recordingUrl: string | null;
-}
-
-interface CallsPage {
-  calls: CallSummary[];
-  nextBefore: string | null;
-  needsReconnect: boolean;
-}
+import { LoadError } from "../shared/LoadError.js";
 
 const PAGE_SIZE = 5;
 const SENTIMENT_VARIANT = { positive: "success", neutral: "default", negative: "error" } as const;
@@ -85,12 +67,11 @@ export function CallsCard() {
     );
   }
   if (state.kind === "error") {
-    return (
-      <ErrorState title="Couldn't load AI receptionist calls">
-        <Text>{state.message}</Text>
-        <Button onClick={() => { setState({ kind: "loading" }); void load(); }}>Try again</Button>
-      </ErrorState>
-    );
+    const retry = () => {
+      setState({ kind: "loading" });
+      void load();
+    };
+    return <LoadError what="AI receptionist calls" message={state.message} onRetry={retry} />;
   }
   if (state.calls.length === 0) {
     return (

@@ -1,25 +1,12 @@
 import React, { useCallback, useEffect, useState } from "react";
-import { Button, ErrorState, Flex, LoadingSpinner, Table, TableBody, TableCell, TableHead, TableHeader, TableRow, Text } from "@hubspot/ui-extensions";
+import { Button, Flex, LoadingSpinner, Table, TableBody, TableCell, TableHead, TableHeader, TableRow, Text } from "@hubspot/ui-extensions";
+import type { AuditEntryView, AuditPage } from "../shared/api.js";
 import { backend } from "../shared/backend.js";
 import { when } from "../shared/format.js";
+import { LoadError } from "../shared/LoadError.js";
 
 // The settings page's Activity tab: every change to these settings, who made it and when, newest
 // first (GET /ui/v1/audit). Every user of the portal may read it; only super admins change settings.
-
-/** One entry as GET /ui/v1/audit answers it (server/audit/audit.ts, AuditEntryView). */
-export interface AuditEntryView {
-  id: string;
-  at: string;
-  actor: { source: string; userId: string | null; email: string | null };
-  action: string;
-  target: string | null;
-  summary: string;
-}
-
-interface AuditPage {
-  entries: AuditEntryView[];
-  nextBefore: string | null;
-}
 
 const PAGE_SIZE = 20;
 
@@ -53,14 +40,7 @@ export function AuditLog() {
     setLoadingOlder(false);
   };
 
-  if (error) {
-    return (
-      <ErrorState title="Couldn't load the activity">
-        <Text>{error}</Text>
-        <Button onClick={() => void load()}>Try again</Button>
-      </ErrorState>
-    );
-  }
+  if (error) return <LoadError what="the activity" message={error} onRetry={() => void load()} />;
   if (!entries) return <LoadingSpinner label="Loading the activity" />;
   return (
     <Flex direction="column" gap="sm">

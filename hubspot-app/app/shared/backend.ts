@@ -1,4 +1,5 @@
 import { hubspot } from "@hubspot/ui-extensions";
+import type { ApiError } from "./api.js";
 
 // The app's backend, reached through hubspot.fetch: HubSpot signs every request (v3) and appends the
 // portal and user ids, which is how the backend knows who is asking. Change BACKEND_URL together with
@@ -10,7 +11,8 @@ export class BackendError extends Error {
     message: string,
     readonly status: number,
     readonly needsReconnect = false,
-    readonly body: Record<string, unknown> = {},
+    /** The server's error body (api.ts), or as much of it as arrived. */
+    readonly body: Partial<ApiError> = {},
   ) {
     super(message);
   }
@@ -23,9 +25,10 @@ export async function backend<T>(path: string, options: { method?: "GET" | "POST
   } catch {
     throw new BackendError("The AI receptionist service did not answer. Try again in a moment.", 0);
   }
-  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  const body: unknown = await response.json().catch(() => ({}));
   if (!response.ok) {
-    throw new BackendError(String(body.error ?? `Request failed (${response.status})`), response.status, body.needsReconnect === true || response.status === 409, body);
+    const refusal = body as Partial<ApiError>;
+    throw new BackendError(String(refusal.error ?? `Request failed (${response.status})`), response.status, refusal.needsReconnect === true || response.status === 409, refusal);
   }
   return body as T;
 }

@@ -1,0 +1,246 @@
+import React, { useCallback, useEffect, useState } from "react";
+import { Alert, Button, Divider, Flex, Heading, Input, LoadingSpinner, StatusTag, Table, TableBody, TableCell, TableHead, TableHeader, TableRow, Text, useExtensionActions } from "@hubspot/ui-extensions";
+import type { BookingOverview, CalendarKind, CalendarStatus, ConnectLinkResponse, ServiceInput, ServicesRefusal, ServicesSaved, ServicesUpdateRequest, ServiceView, StaffView } from "../shared/api.js";
+import { backend, BackendError } from "../shared/backend.js";
+import { when } from "../shared/format.js";
+import { LoadError } from "../shared/LoadError.js";
+
+// The Booking tab: the service types callers can book (edited here, checked again by the server) and
+// each staff member's calendar connection (a single-use connect link to send them).
+
+/** A service type as typed: minutes stay text until saved, so a typo can be pointed at. */
+interface ServiceRow {
+  key: number;
+  name: string;
+  duration: string;
+  buffer: string;
+  aliases: string;
+  /** Not edited here; sent back unchanged so a save keeps them (new rows get the server's default). */
+  reminderMinutes?: number[];
+}
+type ServiceField = "name" | "duration" | "buffer" | "aliases";
+
+const SERVER_FIELDS: Record<string, ServiceField> = { name: "name", durationMinutes: "duration", bufferMinutes: "buffer", aliases: "aliases" };
+const WHOLE_MINUTES = /^\d+$/;
+const fieldKey = (row: number, field: ServiceField) => `${row}:${field}`;
+
+let nextRowKey = 0;
+const toRow = (s: ServiceView): ServiceRow => ({ key: nextRowKey++, name: s.name, duration: String(s.durationMinutes), buffer: String(s.bufferMinutes), aliases: s.aliases.join(", "), reminderMinutes: s.reminderMinutes });
+
+function toService(row: ServiceRow): ServiceInput {
+  return {
+    name: row.name.trim(),
+    durationMinutes: Number(row.duration.trim()),
+    bufferMinutes: row.buffer.trim() === "" ? 0 : Number(row.buffer.trim()),
+    aliases: row.aliases.split(",").map((a) => a.trim()).filter(Boolean),
+    ...(row.reminderMinutes ? { reminderMinutes: row.reminderMinutes } : {}),
+  };
+}
+
+/** Obvious mistakes, caught before asking the server (which checks ranges and duplicate names). */
+function rowMistakes(rows: ServiceRow[]): Record<string, string> {
+  const mistakes: Record<string, string> = {};
+  for (const row of rows) {
+    if (!row.name.trim()) mistakes[fieldKey(row.key, "name")] = "Give the service type a name";
+    if (!WHOLE_MINUTES.test(row.duration.trim())) mistakes[fieldKey(row.key, "duration")] = "Minutes, as a whole number (e.g. 30)";
+    if (row.buffer.trim() !== "" && !WHOLE_MINUTES.test(row.buffer.trim())) mistakes[fieldKey(row.key, "buffer")] = "Minutes, as a whole number (or 0)";
+  }
+  return mistakes;
+}
+
+export function ServiceTypesEditor({ services, onSaved }: { services: ServiceView[]; onSaved: () => Promise<void> }) {
+  const actions = useExtensionActions<"settings">();
+  // Seeded once: the tab remounts this editor with the saved list after a save.
+  const [rows, setRows] = useState<ServiceRow[]>(() => services.map(toRow));
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [error, setError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+
+  const update = (key: number, change: Partial<ServiceRow>) => setRows((current) => current.map((r) => (r.key === key ? { ...r, ...change } : r)));
+  const add = () => setRows((current) => [...current, { key: nextRowKey++, name: "", duration: "30", buffer: "0", aliases: "" }]);
+  const remove = (key: number) => setRows((current) => current.filter((r) => r.key !== key));
+
+  const save = async () => {
+    const mistakes = rowMistakes(rows);
+    setFieldErrors(mistakes);
+    if (Object.keys(mistakes).length) {
+      setError("Some fields need a fix (highlighted below); nothing was saved.");
+      return;
+    }
+    setError(null);
+    setSaving(true);
+    try {
+      await backend<ServicesSaved>("/ui/v1/booking/services", { method: "PUT", body: { services: rows.map(toService) } satisfies ServicesUpdateRequest });
+      actions.addAlert({ type: "success", message: "Service types saved. The AI receptionist uses them within seconds." });
+      await onSaved();
+    } catch (e) {
+      // The server names each bad field by its row in what was sent, which is the order shown.
+      const problems = e instanceof BackendError ? ((e.body as Partial<ServicesRefusal>).problems ?? []) : [];
+      const marked: Record<string, string> = {};
+      for (const p of problems) {
+        const row = p.index === null ? undefined : rows[p.index];
+        const field = p.field ? SERVER_FIELDS[p.field] : undefined;
+        if (row && field) marked[fieldKey(row.key, field)] = p.error;
+      }
+      setFieldErrors(marked);
+      setError((e as Error).message);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const input = (row: ServiceRow, field: ServiceField, props: { placeholder?: string } = {}) => (
+    <Input
+      name={`service-${field}-${rows.indexOf(row)}`}
+      label=""
+      value={row[field]}
+      placeholder={props.placeholder}
+      error={!!fieldErrors[fieldKey(row.key, field)]}
+      validationMessage={fieldErrors[fieldKey(row.key, field)]}
+      onChange={(value) => update(row.key, { [field]: value })}
+    />
+  );
+
+  return (
+    <Flex direction="column" gap="sm">
+      <Heading>Service types</Heading>
+      <Text>What callers can book, and how long it takes. Callers may also use the other names listed (comma-separated).</Text>
+      {error && <Alert title="Service types not saved" variant="danger">{error}</Alert>}
+      <Table bordered={true}>
+        <TableHead>
+          <TableRow>
+            <TableHeader>Service type</TableHeader>
+            <TableHeader>Duration (min)</TableHeader>
+            <TableHeader>Buffer after (min)</TableHeader>
+            <TableHeader>Also understood as</TableHeader>
+            <TableHeader> </TableHeader>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {rows.map((row) => (
+            <TableRow key={row.key}>
+              <TableCell>{input(row, "name", { placeholder: "e.g. Consultation" })}</TableCell>
+              <TableCell>{input(row, "duration")}</TableCell>
+              <TableCell>{input(row, "buffer")}</TableCell>
+              <TableCell>{input(row, "aliases", { placeholder: "e.g. consult, first visit" })}</TableCell>
+              <TableCell>
+                <Button size="xs" variant="secondary" onClick={() => remove(row.key)} testId={`remove-service-${rows.indexOf(row)}`}>Remove</Button>
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      <Flex direction="row" gap="sm" justify="end">
+        <Button variant="secondary" onClick={add}>Add service type</Button>
+        <Button variant="primary" disabled={saving} onClick={() => void save()}>{saving ? "Saving…" : "Save service types"}</Button>
+      </Flex>
+    </Flex>
+  );
+}
+
+const CALENDAR_LABELS: Record<CalendarKind, string> = { builtin: "Built-in", google: "Google Calendar", microsoft: "Microsoft 365" };
+const STATUS_TAGS: Record<CalendarStatus, { label: string; variant: "default" | "info" | "success" | "warning" }> = {
+  builtin: { label: "Built-in", variant: "default" },
+  not_connected: { label: "Not connected", variant: "info" },
+  connected: { label: "Connected", variant: "success" },
+  needs_reauth: { label: "Must reconnect", variant: "warning" },
+};
+
+export function StaffCalendars({ staff, timezone }: { staff: StaffView[]; timezone: string | null }) {
+  const actions = useExtensionActions<"settings">();
+  const [links, setLinks] = useState<Record<string, string>>({});
+  const [error, setError] = useState<string | null>(null);
+
+  const getLink = async (member: StaffView) => {
+    setError(null);
+    try {
+      const { connectUrl } = await backend<ConnectLinkResponse>(`/ui/v1/booking/staff/${member.id}/connect-link`, { method: "POST" });
+      setLinks((current) => ({ ...current, [member.id]: connectUrl }));
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  const copy = async (member: StaffView) => {
+    await actions.copyTextToClipboard(links[member.id]!);
+    actions.addAlert({ type: "success", message: `Link copied: send it to ${member.name}.` });
+  };
+
+  return (
+    <Flex direction="column" gap="sm">
+      <Heading>Staff calendars</Heading>
+      <Text>Staff on Google or Microsoft 365 are offered to callers once they have connected their calendar. Get a link and send it to them: it works once, within a day.</Text>
+      {staff
+        .filter((m) => m.calendarStatus === "needs_reauth")
+        .map((m) => (
+          <Alert key={m.id} title={`${m.name} must reconnect their calendar`} variant="warning">
+            {`${m.lastError ? `Last error: ${m.lastError}.` : "The calendar no longer accepts our access."} Until then the AI receptionist does not book ${m.name}. Get a connect link below and send it to them.`}
+          </Alert>
+        ))}
+      {error && <Alert title="No connect link" variant="danger">{error}</Alert>}
+      <Table bordered={true}>
+        <TableHead>
+          <TableRow>
+            <TableHeader>Staff</TableHeader>
+            <TableHeader>Calendar</TableHeader>
+            <TableHeader>Status</TableHeader>
+            <TableHeader> </TableHeader>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {staff.map((m) => (
+            <TableRow key={m.id}>
+              <TableCell>{`${m.name} (${m.email})`}</TableCell>
+              <TableCell>{m.calendarAccount ? `${CALENDAR_LABELS[m.calendar]}: ${m.calendarAccount}` : CALENDAR_LABELS[m.calendar]}</TableCell>
+              <TableCell>
+                <StatusTag variant={STATUS_TAGS[m.calendarStatus].variant}>{STATUS_TAGS[m.calendarStatus].label}</StatusTag>
+                {m.calendarStatus === "connected" && <Text variant="microcopy">{m.lastError ?? (m.lastSyncAt ? `Last synced ${when(m.lastSyncAt, timezone ?? undefined)}` : "Not synced yet")}</Text>}
+              </TableCell>
+              <TableCell>
+                {m.calendar !== "builtin" && (
+                  <Button size="xs" variant="secondary" onClick={() => void getLink(m)} testId={`connect-link-${m.id}`}>Get connect link</Button>
+                )}
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      {staff
+        .filter((m) => links[m.id])
+        .map((m) => (
+          <Flex key={m.id} direction="row" gap="sm" align="end">
+            <Input name={`connect-link-${m.id}`} label={`Connect link for ${m.name}`} description={`Send it to ${m.email}; only they should open it.`} value={links[m.id]} readOnly={true} />
+            <Button size="xs" onClick={() => void copy(m)} testId={`copy-link-${m.id}`}>Copy link</Button>
+          </Flex>
+        ))}
+    </Flex>
+  );
+}
+
+export function Booking() {
+  const [overview, setOverview] = useState<BookingOverview | null>(null);
+  const [loads, setLoads] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(async () => {
+    try {
+      setOverview(await backend<BookingOverview>("/ui/v1/booking"));
+      setLoads((n) => n + 1);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  if (error) return <LoadError what="booking" message={error} />;
+  if (!overview) return <LoadingSpinner label="Loading booking" />;
+  if (!overview.configured) return <Text>Booking on the call is not set up yet: see docs/booking-tools.md (npm run cli -- booking setup).</Text>;
+  return (
+    <Flex direction="column" gap="md">
+      <Text>Time zone {overview.timezone} · {overview.upcoming} upcoming booking(s)</Text>
+      <ServiceTypesEditor key={loads} services={overview.services} onSaved={load} />
+      <Divider />
+      <StaffCalendars staff={overview.staff} timezone={overview.timezone} />
+    </Flex>
+  );
+}

@@ -1,0 +1,88 @@
+import React, { useCallback, useEffect, useState } from "react";
+import { Alert, Button, Divider, Flex, Heading, Input, LoadingSpinner, Select, Text, useExtensionActions } from "@hubspot/ui-extensions";
+import type { ConnectionCreated, ConnectionListItem, ConnectionsResponse, CreateConnectionRequest, RotateSecretRequest, SecretRotated, VendorOption } from "../shared/api.js";
+import { backend } from "../shared/backend.js";
+import { LoadError } from "../shared/LoadError.js";
+
+// The Vendor connections tab: each AI receptionist connected to this portal, its URLs and health, and
+// its signing secret (set or rotated here, never shown again).
+
+export function Connections() {
+  const actions = useExtensionActions<"settings">();
+  const [connections, setConnections] = useState<ConnectionListItem[] | null>(null);
+  const [vendors, setVendors] = useState<VendorOption[]>([]);
+  const [vendor, setVendor] = useState("retell");
+  const [secret, setSecret] = useState("");
+  const [rotating, setRotating] = useState<Record<string, string>>({});
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const data = await backend<ConnectionsResponse>("/ui/v1/connections");
+      setConnections(data.connections);
+      setVendors(data.vendors);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const add = async () => {
+    try {
+      await backend<ConnectionCreated>("/ui/v1/connections", { method: "POST", body: { vendor, secret } satisfies CreateConnectionRequest });
+      setSecret("");
+      actions.addAlert({ type: "success", message: "Connected. Paste the webhook URL into your AI receptionist." });
+      await load();
+    } catch (e) {
+      actions.addAlert({ type: "danger", message: (e as Error).message });
+    }
+  };
+
+  const copy = async (text: string, what: string) => {
+    await actions.copyTextToClipboard(text);
+    actions.addAlert({ type: "success", message: `${what} copied.` });
+  };
+
+  const rotate = async (id: string) => {
+    try {
+      await backend<SecretRotated>(`/ui/v1/connections/${id}/secret`, { method: "POST", body: { secret: rotating[id] ?? "" } satisfies RotateSecretRequest });
+      setRotating((r) => ({ ...r, [id]: "" }));
+      actions.addAlert({ type: "success", message: "Secret rotated. The URLs stay the same." });
+    } catch (e) {
+      actions.addAlert({ type: "danger", message: (e as Error).message });
+    }
+  };
+
+  if (error) return <LoadError what="the connections" message={error} />;
+  if (!connections) return <LoadingSpinner label="Loading connections" />;
+  const help = vendors.find((v) => v.id === vendor)?.secretHelp;
+  return (
+    <Flex direction="column" gap="md">
+      {connections.length === 0 && <Text>No AI receptionist connected yet.</Text>}
+      {connections.map((c) => (
+        <Flex key={c.id} direction="column" gap="xs">
+          <Heading>{c.vendorLabel}</Heading>
+          <Text>Webhook URL: {c.webhookUrl}</Text>
+          <Text>Tools URL: {c.toolsUrl}</Text>
+          <Text>{c.lastDeliveryAt ? `Last delivery ${new Date(c.lastDeliveryAt).toLocaleString()}` : "No delivery yet"}</Text>
+          {c.lastError && <Alert title="Last error" variant="warning">{c.lastError}</Alert>}
+          {c.weakSignature && <Alert title="Weaker signature" variant="info">{c.vendorLabel} signs only the call id, not the payload: the first delivery of each call is kept, and a later one that differs is quarantined, not merged. Prefer a vendor or generic connection that signs the body.</Alert>}
+          {c.toolsDisabledReason && <Alert title="Live tools are off" variant="warning">{c.toolsDisabledReason}</Alert>}
+          <Flex direction="row" gap="sm" align="end">
+            <Button size="xs" variant="secondary" onClick={() => void copy(c.webhookUrl, "Webhook URL")} testId={`copy-webhook-${c.id}`}>Copy webhook URL</Button>
+            <Button size="xs" variant="secondary" onClick={() => void copy(c.toolsUrl, "Tools URL")}>Copy tools URL</Button>
+            <Input name={`rotate-${c.id}`} label="New secret" type="password" value={rotating[c.id] ?? ""} onChange={(value) => setRotating((r) => ({ ...r, [c.id]: value }))} />
+            <Button size="xs" onClick={() => void rotate(c.id)} testId={`rotate-${c.id}`}>Rotate secret</Button>
+          </Flex>
+          <Divider />
+        </Flex>
+      ))}
+      <Heading>Connect an AI receptionist</Heading>
+      <Select name="vendor" label="Vendor" value={vendor} options={vendors.map((v) => ({ label: v.label, value: v.id }))} onChange={(value) => setVendor(String(value))} />
+      <Input name="secret" label="Signing secret" type="password" description={help} value={secret} onChange={setSecret} />
+      <Button variant="primary" onClick={() => void add()}>Connect</Button>
+    </Flex>
+  );
+}

@@ -1,0 +1,66 @@
+import React, { useCallback, useEffect, useState } from "react";
+import { Button, Flex, LoadingSpinner, Table, TableBody, TableCell, TableHead, TableHeader, TableRow, Text, useExtensionActions } from "@hubspot/ui-extensions";
+import type { FallbackResponse, FallbackView, ReplayRequest, ReplayResponse } from "../shared/api.js";
+import { backend } from "../shared/backend.js";
+import { age } from "../shared/format.js";
+import { LoadError } from "../shared/LoadError.js";
+
+// The Fallback queue tab: calls that could not be synced after retries, and replaying them.
+
+export function FallbackQueue() {
+  const actions = useExtensionActions<"settings">();
+  const [entries, setEntries] = useState<FallbackView[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      setEntries((await backend<FallbackResponse>("/ui/v1/fallback")).entries);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const replay = async (body: ReplayRequest) => {
+    try {
+      const result = await backend<ReplayResponse>("/ui/v1/fallback/replay", { method: "POST", body });
+      actions.addAlert({ type: "success", message: `${result.replayed.length} call(s) sent to HubSpot again.` });
+      await load();
+    } catch (e) {
+      actions.addAlert({ type: "danger", message: (e as Error).message });
+    }
+  };
+
+  if (error) return <LoadError what="the fallback queue" message={error} />;
+  if (!entries) return <LoadingSpinner label="Loading the fallback queue" />;
+  if (entries.length === 0) return <Text>Every call is in HubSpot. Calls that cannot be synced after retries wait here.</Text>;
+  return (
+    <Flex direction="column" gap="sm">
+      <Table bordered={true}>
+        <TableHead>
+          <TableRow>
+            <TableHeader>Caller</TableHeader>
+            <TableHeader>Reason</TableHeader>
+            <TableHeader>Waiting</TableHeader>
+            <TableHeader> </TableHeader>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {entries.map((entry) => (
+            <TableRow key={entry.id}>
+              <TableCell>{entry.caller ?? "unknown"}</TableCell>
+              <TableCell>{entry.reason}</TableCell>
+              <TableCell>{age(entry.ageSeconds)}</TableCell>
+              <TableCell>
+                <Button size="xs" onClick={() => void replay({ id: entry.id })} testId={`replay-${entry.id}`}>Replay</Button>
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      <Button onClick={() => void replay({ all: true })}>Replay all</Button>
+    </Flex>
+  );
+}

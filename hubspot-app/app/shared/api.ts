@@ -1,0 +1,286 @@
+// The /ui/v1 API between the extensions (card, settings page) and the backend (server/ui/routes.ts):
+// every request and response body, in one place. Types only, no runtime code: the extensions import it
+// with `import type`, and so does the server (it lives here because `hs project upload` uploads only
+// hubspot-app/). Each route checks its JSON with `satisfies`, and the UI tests' fixtures are typed by
+// it, so a change to a response shape fails type-checking on both sides (docs/ui.md).
+
+// ---- errors ----
+
+/** Why the super-admin guard refused a write (server/ui/super-admin.ts). */
+export type GuardRefusalCode = "not_super_admin" | "reconnect_for_scope" | "admin_check_unavailable" | "not_installed";
+
+/** Which mapping rule cannot be saved, and why (PUT /mapping, 422). */
+export interface MappingProblem {
+  field: string;
+  error: string;
+}
+
+/** Which field of which row of a service list is wrong (PUT /booking/services, 400); index is the row as sent. */
+export interface ServiceProblem {
+  index: number | null;
+  field: string | null;
+  error: string;
+}
+
+/** Every non-2xx answer: `error` is a sentence the page shows as is. */
+export interface ApiError {
+  error: string;
+  code?: GuardRefusalCode;
+  /** The portal's authorisation is gone or lacks a scope: a super admin opens `reconnectUrl`. */
+  needsReconnect?: true;
+  reconnectUrl?: string;
+  problems?: MappingProblem[] | ServiceProblem[];
+  /** PUT /booking/services, 409: the service type that cannot be removed. */
+  service?: string;
+}
+
+export type MappingRefusal = ApiError & { problems: MappingProblem[] };
+export type ServicesRefusal = ApiError & { problems: ServiceProblem[] };
+
+// ---- GET /status ----
+
+export interface StatusResponse {
+  installed: boolean;
+  needsReconnect: boolean;
+  reason: string | null;
+  reconnectUrl: string;
+}
+
+// ---- GET /contacts/:id/calls?limit&before ----
+
+export interface CallSummary {
+  id: string;
+  vendor: string;
+  startedAt: string;
+  durationMs: number | null;
+  disposition: string | null;
+  sentiment: string | null;
+  intent: string | null;
+  urgency: string | null;
+  language: string | null;
+  summary: string | null;
+  transcript: string | null;
+  escalationReason: string | null;
+  /** The player page (short-lived signed URL), for HubSpot's iframe modal. */
+  recordingUrl: string | null;
+  syncStatus: string;
+}
+
+export interface CallsPage {
+  calls: CallSummary[];
+  /** Pass as `before` for the next (older) page; null on the last one. */
+  nextBefore: string | null;
+  needsReconnect: boolean;
+}
+
+// ---- GET /properties, POST /properties ----
+
+/** A contact property of the portal. */
+export interface PortalProperty {
+  name: string;
+  label: string;
+  type: string;
+  fieldType: string;
+  readOnly: boolean;
+  /** Option values of an enumeration; empty otherwise. */
+  options: string[];
+}
+
+export interface PropertiesResponse {
+  properties: PortalProperty[];
+}
+
+export interface CreatePropertyRequest {
+  /** The captured field whose app property to create (a canonical field or `q:<key>`). */
+  field: string;
+}
+
+export interface PropertyCreated {
+  created: string;
+}
+
+// ---- GET /mapping, PUT /mapping ----
+
+export type MappingPolicy = "overwrite" | "fill_if_empty";
+
+export interface MappingRule {
+  field: string;
+  label: string;
+  kind: "canonical" | "qualification";
+  property: string;
+  policy: MappingPolicy;
+  enabled: boolean;
+  type: string;
+}
+
+export interface MappingResponse {
+  rules: MappingRule[];
+}
+
+export interface MappingUpdateRequest {
+  rules: Pick<MappingRule, "field" | "property" | "policy" | "enabled">[];
+}
+
+export interface MappingSaved {
+  saved: number;
+}
+
+// ---- GET /connections, POST /connections, POST /connections/:id/secret ----
+
+/** What may be shown of a connection: its URLs and health, never its secret. */
+export interface ConnectionView {
+  id: string;
+  portalId: string;
+  vendor: string;
+  label: string | null;
+  webhookUrl: string;
+  toolsUrl: string;
+  createdAt: string;
+  lastDeliveryAt: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+}
+
+export interface ConnectionListItem extends ConnectionView {
+  vendorLabel: string;
+  /** The vendor signs only the call id, not the body. */
+  weakSignature: boolean;
+  /** Why the live tools are off on this connection (its vendor does not sign the body), or null. */
+  toolsDisabledReason: string | null;
+}
+
+export interface VendorOption {
+  id: string;
+  label: string;
+  secretHelp: string;
+}
+
+export interface ConnectionsResponse {
+  connections: ConnectionListItem[];
+  vendors: VendorOption[];
+}
+
+export interface CreateConnectionRequest {
+  vendor: string;
+  secret: string;
+  label?: string;
+}
+
+export interface ConnectionCreated {
+  connection: ConnectionView;
+}
+
+export interface RotateSecretRequest {
+  secret: string;
+}
+
+export interface SecretRotated {
+  rotated: true;
+}
+
+// ---- GET /fallback, POST /fallback/replay ----
+
+/** A call that could not be synced after retries. */
+export interface FallbackView {
+  id: string;
+  portalId: string;
+  callId: string;
+  vendor: string;
+  vendorCallId: string;
+  reason: string;
+  permanent: boolean;
+  createdAt: string;
+  ageSeconds: number;
+  replayCount: number;
+  lastReplayAt: string | null;
+  resolvedAt: string | null;
+  /** Masked phone number. */
+  caller: string | null;
+}
+
+export interface FallbackResponse {
+  entries: FallbackView[];
+}
+
+export type ReplayRequest = { id: string } | { all: true };
+
+export interface ReplayResponse {
+  /** Call ids sent to HubSpot again. */
+  replayed: string[];
+}
+
+// ---- GET /booking, PUT /booking/services, POST /booking/staff/:id/connect-link ----
+
+export type CalendarKind = "builtin" | "google" | "microsoft";
+export type CalendarStatus = "builtin" | "not_connected" | "connected" | "needs_reauth";
+
+export interface ServiceView {
+  name: string;
+  durationMinutes: number;
+  bufferMinutes: number;
+  aliases: string[];
+  reminderMinutes: number[];
+}
+
+export interface StaffView {
+  id: string;
+  name: string;
+  email: string;
+  calendar: CalendarKind;
+  timezone: string;
+  calendarStatus: CalendarStatus;
+  calendarAccount: string | null;
+  lastSyncAt: string | null;
+  lastError: string | null;
+}
+
+export interface BookingOverview {
+  configured: boolean;
+  timezone: string | null;
+  services: ServiceView[];
+  staff: StaffView[];
+  upcoming: number;
+}
+
+/** A service type as sent to be saved; without reminders the server's default applies. */
+export type ServiceInput = Omit<ServiceView, "reminderMinutes"> & { reminderMinutes?: number[] };
+
+export interface ServicesUpdateRequest {
+  services: ServiceInput[];
+}
+
+export interface ServicesSaved {
+  saved: number;
+  created: number;
+  updated: number;
+  deleted: number;
+}
+
+export interface ConnectLinkResponse {
+  /** Single-use, for the staff member only. */
+  connectUrl: string;
+}
+
+// ---- GET /audit?limit&before ----
+
+export interface AuditEntryView {
+  id: string;
+  at: string;
+  actor: { source: string; userId: string | null; email: string | null };
+  action: string;
+  target: string | null;
+  /** The sentence the Activity tab shows. */
+  summary: string;
+}
+
+export interface AuditPage {
+  entries: AuditEntryView[];
+  /** Pass as `before` for the next (older) page; null on the last one. */
+  nextBefore: string | null;
+}
+
+// ---- DELETE /install ----
+
+export interface UninstallResponse {
+  uninstalled: boolean;
+}
