@@ -397,3 +397,27 @@ describe("activity (audit log)", () => {
     await failed.waitFor(() => expect(failed.findAll(Text).map((t) => t.text)).toContain("temporarily unavailable, retry later"));
   });
 });
+
+describe("a tab whose data did not load", () => {
+  const tabs: { name: string; tab: () => React.ReactElement; routes: Record<string, () => Response>; loaded: string }[] = [
+    { name: "fallback queue", tab: () => <FallbackQueue />, routes: { "GET /ui/v1/fallback": () => json(200, { entries: [] } satisfies FallbackResponse) }, loaded: "Every call is in HubSpot" },
+    { name: "connections", tab: () => <Connections />, routes: { "GET /ui/v1/connections": () => json(200, { connections: [], vendors: [] } satisfies ConnectionsResponse) }, loaded: "" },
+    { name: "field mapping", tab: () => <MappingEditor />, routes: { "GET /ui/v1/mapping": () => json(200, MAPPING), "GET /ui/v1/properties": () => json(200, PORTAL_PROPERTIES) }, loaded: "" },
+    { name: "booking", tab: () => <Booking />, routes: { "GET /ui/v1/booking": () => json(200, { configured: false } as BookingOverview) }, loaded: "not set up yet" },
+  ];
+  for (const { name, tab, routes, loaded } of tabs) {
+    it(`${name}: shows the server's sentence, and "Try again" loads it once the server answers`, async () => {
+      let down = true;
+      const answered = Object.fromEntries(Object.entries(routes).map(([route, answer]) => [route, () => (down ? json(503, { error: "temporarily unavailable, retry later" } satisfies ApiError) : answer())]));
+      backendFixture(answered);
+      const { render, findAll, waitFor } = createRenderer("settings");
+      render(tab());
+      await waitFor(() => expect(findAll(Text).map((t) => t.text)).toContain("temporarily unavailable, retry later"));
+      down = false;
+      findAll(Button, (b) => b.text === "Try again")[0]!.trigger("onClick");
+      await waitFor(() => expect(findAll(Text).map((t) => t.text)).not.toContain("temporarily unavailable, retry later"));
+      expect(findAll(Button, (b) => b.text === "Try again")).toEqual([]);
+      if (loaded) expect(findAll(Text).map((t) => t.text).join(" ")).toContain(loaded);
+    });
+  }
+});

@@ -1,9 +1,10 @@
-import React, { useCallback, useEffect, useState } from "react";
+import React, { useState } from "react";
 import { Alert, Button, Divider, Flex, Heading, Input, LoadingSpinner, StatusTag, Table, TableBody, TableCell, TableHead, TableHeader, TableRow, Text, useExtensionActions } from "@hubspot/ui-extensions";
 import type { BookingOverview, CalendarKind, CalendarStatus, ConnectLinkResponse, ServiceInput, ServicesRefusal, ServicesSaved, ServicesUpdateRequest, ServiceView, StaffView } from "../shared/api.js";
 import { backend, BackendError } from "../shared/backend.js";
 import { when } from "../shared/format.js";
 import { LoadError } from "../shared/LoadError.js";
+import { useLoaded } from "../shared/useLoaded.js";
 
 // The Booking tab: the service types callers can book (edited here, checked again by the server) and
 // each staff member's calendar connection (a single-use connect link to send them).
@@ -218,21 +219,8 @@ export function StaffCalendars({ staff, timezone }: { staff: StaffView[]; timezo
 }
 
 export function Booking() {
-  const [overview, setOverview] = useState<BookingOverview | null>(null);
-  const [loads, setLoads] = useState(0);
-  const [error, setError] = useState<string | null>(null);
-  const load = useCallback(async () => {
-    try {
-      setOverview(await backend<BookingOverview>("/ui/v1/booking"));
-      setLoads((n) => n + 1);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
-  if (error) return <LoadError what="booking" message={error} />;
+  const { data: overview, error, loads, reload: load } = useLoaded(() => backend<BookingOverview>("/ui/v1/booking"));
+  if (error) return <LoadError what="booking" message={error} onRetry={() => void load()} />;
   if (!overview) return <LoadingSpinner label="Loading booking" />;
   if (!overview.configured) return <Text>Booking on the call is not set up yet: see docs/booking-tools.md (npm run cli -- booking setup).</Text>;
   return (

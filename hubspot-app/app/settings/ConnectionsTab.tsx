@@ -1,33 +1,21 @@
-import React, { useCallback, useEffect, useState } from "react";
+import React, { useState } from "react";
 import { Alert, Button, Divider, Flex, Heading, Input, LoadingSpinner, Select, Text, useExtensionActions } from "@hubspot/ui-extensions";
-import type { ConnectionCreated, ConnectionListItem, ConnectionsResponse, CreateConnectionRequest, RotateSecretRequest, SecretRotated, VendorOption } from "../shared/api.js";
+import type { ConnectionCreated, ConnectionsResponse, CreateConnectionRequest, RotateSecretRequest, SecretRotated } from "../shared/api.js";
 import { backend } from "../shared/backend.js";
 import { LoadError } from "../shared/LoadError.js";
+import { useLoaded } from "../shared/useLoaded.js";
 
 // The Vendor connections tab: each AI receptionist connected to this portal, its URLs and health, and
 // its signing secret (set or rotated here, never shown again).
 
 export function Connections() {
   const actions = useExtensionActions<"settings">();
-  const [connections, setConnections] = useState<ConnectionListItem[] | null>(null);
-  const [vendors, setVendors] = useState<VendorOption[]>([]);
+  const { data, error, reload: load } = useLoaded(() => backend<ConnectionsResponse>("/ui/v1/connections"));
+  const connections = data?.connections ?? null;
+  const vendors = data?.vendors ?? [];
   const [vendor, setVendor] = useState("retell");
   const [secret, setSecret] = useState("");
   const [rotating, setRotating] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      const data = await backend<ConnectionsResponse>("/ui/v1/connections");
-      setConnections(data.connections);
-      setVendors(data.vendors);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const add = async () => {
     try {
@@ -55,7 +43,7 @@ export function Connections() {
     }
   };
 
-  if (error) return <LoadError what="the connections" message={error} />;
+  if (error) return <LoadError what="the connections" message={error} onRetry={() => void load()} />;
   if (!connections) return <LoadingSpinner label="Loading connections" />;
   const help = vendors.find((v) => v.id === vendor)?.secretHelp;
   return (

@@ -1,27 +1,16 @@
-import React, { useCallback, useEffect, useState } from "react";
+import React from "react";
 import { Button, Flex, LoadingSpinner, Table, TableBody, TableCell, TableHead, TableHeader, TableRow, Text, useExtensionActions } from "@hubspot/ui-extensions";
-import type { FallbackResponse, FallbackView, ReplayRequest, ReplayResponse } from "../shared/api.js";
+import type { FallbackResponse, ReplayRequest, ReplayResponse } from "../shared/api.js";
 import { backend } from "../shared/backend.js";
 import { age } from "../shared/format.js";
 import { LoadError } from "../shared/LoadError.js";
+import { useLoaded } from "../shared/useLoaded.js";
 
 // The Fallback queue tab: calls that could not be synced after retries, and replaying them.
 
 export function FallbackQueue() {
   const actions = useExtensionActions<"settings">();
-  const [entries, setEntries] = useState<FallbackView[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      setEntries((await backend<FallbackResponse>("/ui/v1/fallback")).entries);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { data: entries, error, reload: load } = useLoaded(async () => (await backend<FallbackResponse>("/ui/v1/fallback")).entries);
 
   const replay = async (body: ReplayRequest) => {
     try {
@@ -33,7 +22,7 @@ export function FallbackQueue() {
     }
   };
 
-  if (error) return <LoadError what="the fallback queue" message={error} />;
+  if (error) return <LoadError what="the fallback queue" message={error} onRetry={() => void load()} />;
   if (!entries) return <LoadingSpinner label="Loading the fallback queue" />;
   if (entries.length === 0) return <Text>Every call is in HubSpot. Calls that cannot be synced after retries wait here.</Text>;
   return (

@@ -1,8 +1,9 @@
-import React, { useCallback, useEffect, useState } from "react";
+import React, { useState } from "react";
 import { Alert, Button, Flex, LoadingSpinner, Select, Table, TableBody, TableCell, TableHead, TableHeader, TableRow, Text, Toggle, useExtensionActions } from "@hubspot/ui-extensions";
-import type { CreatePropertyRequest, MappingPolicy, MappingProblem, MappingRefusal, MappingResponse, MappingRule, MappingUpdateRequest, PortalProperty, PropertiesResponse, PropertyCreated } from "../shared/api.js";
+import type { CreatePropertyRequest, MappingPolicy, MappingProblem, MappingRefusal, MappingResponse, MappingRule, MappingUpdateRequest, PropertiesResponse, PropertyCreated } from "../shared/api.js";
 import { backend, BackendError } from "../shared/backend.js";
 import { LoadError } from "../shared/LoadError.js";
+import { useLoaded } from "../shared/useLoaded.js";
 
 // The Field mapping tab: which HubSpot contact property each captured field goes to, and whether it
 // overwrites. The server checks every rule against the portal's properties and says which one is wrong.
@@ -14,26 +15,15 @@ const POLICY_OPTIONS = [
 
 export function MappingEditor() {
   const actions = useExtensionActions<"settings">();
-  const [rules, setRules] = useState<MappingRule[] | null>(null);
-  const [properties, setProperties] = useState<PortalProperty[]>([]);
-  const [error, setError] = useState<string | null>(null);
+  const { data, error, reload: load, setData } = useLoaded(async () => {
+    const [mapping, portal] = await Promise.all([backend<MappingResponse>("/ui/v1/mapping"), backend<PropertiesResponse>("/ui/v1/properties")]);
+    return { rules: mapping.rules, properties: portal.properties };
+  });
+  const rules = data?.rules ?? null;
+  const properties = data?.properties ?? [];
+  const setRules = (update: (current: MappingRule[] | null) => MappingRule[] | null) => setData((d) => (d ? { ...d, rules: update(d.rules) ?? [] } : d));
   const [problems, setProblems] = useState<MappingProblem[]>([]);
   const [saving, setSaving] = useState(false);
-
-  const load = useCallback(async () => {
-    setError(null);
-    try {
-      const [mapping, portal] = await Promise.all([backend<MappingResponse>("/ui/v1/mapping"), backend<PropertiesResponse>("/ui/v1/properties")]);
-      setRules(mapping.rules);
-      setProperties(portal.properties);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const update = (field: string, change: Partial<MappingRule>) => setRules((current) => current?.map((r) => (r.field === field ? { ...r, ...change } : r)) ?? null);
 
