@@ -1,5 +1,3 @@
-import type { Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import { randomInt } from "node:crypto";
 import type { calendar_v3 } from "@googleapis/calendar";
 import { GoogleOAuth } from "./auth.js";
@@ -7,6 +5,7 @@ import { CalendarStore, isTimeZone, type ExternalEventInput, type SimNotificatio
 import { faultError, type GoogleError } from "./errors.js";
 import { PushChannels, type ChannelView, type PushRecord } from "./push.js";
 import { createApp, type RequestRecord } from "./server.js";
+import { Listeners } from "../shared/listener.js";
 
 // An in-process HTTP simulator of the Google Calendar and Google OAuth endpoints the calendar provider
 // calls, as strict and as unkind as Google where it hurts (STYLE.md "Tests"): event ids must be
@@ -77,8 +76,7 @@ export class GoogleSim {
   private readonly subjects = new Map<string, string>();
   private readonly faults: GoogleError[] = [];
   private readonly latencyMs: number;
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly listeners = new Listeners();
 
   constructor(options: GoogleSimOptions = {}) {
     this.clientId = options.clientId ?? SIM_CLIENT_ID;
@@ -203,14 +201,7 @@ export class GoogleSim {
       log: (record) => this.requests.push(record),
       takeFault: () => this.faults.shift() ?? null,
     });
-    this.server = await new Promise<Server>((resolve, reject) => {
-      const server = app.listen(0, "127.0.0.1", (error?: Error) => (error ? reject(error) : resolve(server)));
-    });
-    this.server.on("connection", (socket) => {
-      this.sockets.add(socket);
-      socket.on("close", () => this.sockets.delete(socket));
-    });
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await this.listeners.serve(app);
     this.authBaseUrl = this.url;
     this.tokenUrl = `${this.url}/token`;
   }
@@ -218,8 +209,7 @@ export class GoogleSim {
   /** Stops the server after the push messages in flight; open sockets are destroyed. */
   async stop(): Promise<void> {
     await this.push.settle();
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.listeners.close();
   }
 
   /** Google's stable numeric user id (`sub`). */

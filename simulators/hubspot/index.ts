@@ -1,9 +1,8 @@
-import type { Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import { createHmac, randomUUID } from "node:crypto";
 import type { CountryCode } from "libphonenumber-js";
 import { OAuthServer, type OAuthApp } from "./auth.js";
 import { createApp, RateLimiter, type Fault, type FaultRequest, type RequestRecord, type SimRuntime } from "./server.js";
+import { Listeners } from "../shared/listener.js";
 import { PortalStore, type SimObject } from "./store.js";
 import type { ObjectType } from "./properties.js";
 
@@ -80,8 +79,7 @@ export class HubSpotSim {
   private readonly queuedFaults: Fault[] = [];
   private down: Fault | null = null;
   private matcher: { predicate: (request: FaultRequest) => boolean; fault: Fault } | null = null;
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly listeners = new Listeners();
   private nextObjectId = 1001;
   private nextEventId = 1;
   private readonly appClientIds: string[] = [];
@@ -267,20 +265,12 @@ export class HubSpotSim {
       takeFault: (request) => this.takeFault(request),
     };
     const app = createApp(runtime);
-    this.server = await new Promise<Server>((resolve, reject) => {
-      const server = app.listen(0, "127.0.0.1", (error?: Error) => (error ? reject(error) : resolve(server)));
-    });
-    this.server.on("connection", (socket) => {
-      this.sockets.add(socket);
-      socket.on("close", () => this.sockets.delete(socket));
-    });
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await this.listeners.serve(app);
   }
 
   /** Stops the server; hanging requests have their sockets destroyed. */
   async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.listeners.close();
   }
 
   private portalStore(portalId: string): PortalStore {

@@ -1,6 +1,4 @@
-import type { Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
-import type express from "express";
+import { Listeners } from "../shared/listener.js";
 import { Calendar, type AttendeeNotification, type ExternalEventInput, type SimEvent } from "./calendar.js";
 import { DEFAULT_SCOPES, Identity } from "./identity.js";
 import { createGraphApp, createLoginApp, type Fault, type RequestRecord, type SimRuntime } from "./server.js";
@@ -77,8 +75,7 @@ export class MicrosoftSim {
   private readonly calendar: Calendar;
   private readonly subscriptionStore: Subscriptions;
   private readonly faults: Fault[] = [];
-  private readonly servers: Server[] = [];
-  private readonly sockets = new Set<Socket>();
+  private readonly listeners = new Listeners();
 
   constructor(options: MicrosoftSimOptions = {}) {
     this.clientId = options.clientId ?? "sim-microsoft-client";
@@ -203,28 +200,15 @@ export class MicrosoftSim {
       log: (record) => this.requests.push(record),
       takeFault: () => this.faults.shift() ?? null,
     };
-    this.url = await this.serve(createGraphApp(runtime));
-    this.authBaseUrl = `${await this.serve(createLoginApp(runtime))}/common`;
+    this.url = await this.listeners.serve(createGraphApp(runtime));
+    this.authBaseUrl = `${await this.listeners.serve(createLoginApp(runtime))}/common`;
     this.tokenUrl = `${this.authBaseUrl}/oauth2/v2.0/token`;
   }
 
   /** Stops both servers and any notification still in flight. */
   async stop(): Promise<void> {
     await this.subscriptionStore.stop();
-    for (const socket of this.sockets) socket.destroy();
-    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-  }
-
-  private async serve(app: express.Express): Promise<string> {
-    const server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(0, "127.0.0.1", (error?: Error) => (error ? reject(error) : resolve(s)));
-    });
-    server.on("connection", (socket) => {
-      this.sockets.add(socket);
-      socket.on("close", () => this.sockets.delete(socket));
-    });
-    this.servers.push(server);
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await this.listeners.close();
   }
 }
 
