@@ -24,7 +24,7 @@ import type { ObjectType } from "./properties.js";
 //   server.ts      the express app: log -> faults -> OAuth | 401 -> 403 -> 429 -> endpoint
 //   errors.ts      HubSpot's error bodies
 
-export { ALL_SCOPES, requiredScope, SCOPE_RULES } from "./auth.js";
+export { ALL_SCOPES, requiredScopes, SCOPE_RULES } from "./auth.js";
 export { CALL_STATUSES, CONTACT_TO_ENGAGEMENT, DEFAULT_DISPOSITIONS, ENGAGEMENT_TO_CONTACT, MEETING_OUTCOMES, OBJECT_TYPE_IDS } from "./properties.js";
 export type { ObjectType, SimProperty, SimPropertyGroup } from "./properties.js";
 export type { SimDisposition, SimObject, SimOwner, SimUser } from "./store.js";
