@@ -7,35 +7,43 @@ import { expiredAuthentication, invalidAuthentication, missingScopes, notFound, 
 interface ScopeRule {
   methods: readonly string[] | "any";
   path: RegExp;
-  scope: string;
+  /** Every one of them is needed. */
+  scopes: readonly string[];
 }
 
 const READS = ["GET", "HEAD"] as const;
 const WRITES = ["POST", "PUT", "PATCH", "DELETE"] as const;
+const SCHEDULER = /^\/scheduler\/(v3|2026-03)\/meetings\//;
+const SCHEDULER_READ = "scheduler.meetings.meeting-link.read";
 
 /**
- * The scope each endpoint needs, first match wins. HubSpot's calls guide lists the contact scopes for
+ * The scopes each endpoint needs, first match wins. HubSpot's calls guide lists the contact scopes for
  * calls, and the simulator holds every engagement (calls, notes, tasks, meetings) to them; searches and
  * batch reads are reads although they are POSTs. Properties of any object type need the contact
- * schema scopes here (only contact properties were checked against HubSpot's docs).
+ * schema scopes here (only contact properties were checked against HubSpot's docs). The scheduler's
+ * reads need `scheduler.meetings.meeting-link.read` (its reference pages); booking creates or updates
+ * a contact and answers 403 with the read scope alone, so it also needs `crm.objects.contacts.write`
+ * (seen against a live portal by a published integration, not in HubSpot's reference; see scheduler.ts).
  */
 export const SCOPE_RULES: readonly ScopeRule[] = [
-  { methods: READS, path: /^\/crm\/v3\/properties\//, scope: "crm.schemas.contacts.read" },
-  { methods: WRITES, path: /^\/crm\/v3\/properties\//, scope: "crm.schemas.contacts.write" },
-  { methods: "any", path: /^\/crm\/v3\/owners(\/|$)/, scope: "crm.objects.owners.read" },
-  { methods: "any", path: /^\/calling\/v1\/dispositions/, scope: "crm.objects.contacts.read" },
-  { methods: ["POST"], path: /^\/crm\/v3\/objects\/[^/]+\/(search|batch\/read)$/, scope: "crm.objects.contacts.read" },
-  { methods: READS, path: /^\/crm\/v[34]\/objects\//, scope: "crm.objects.contacts.read" },
-  { methods: WRITES, path: /^\/crm\/v[34]\/objects\//, scope: "crm.objects.contacts.write" },
-  { methods: READS, path: /^\/settings\/v3\/users(\/|$)/, scope: "settings.users.read" },
+  { methods: READS, path: /^\/crm\/v3\/properties\//, scopes: ["crm.schemas.contacts.read"] },
+  { methods: WRITES, path: /^\/crm\/v3\/properties\//, scopes: ["crm.schemas.contacts.write"] },
+  { methods: "any", path: /^\/crm\/v3\/owners(\/|$)/, scopes: ["crm.objects.owners.read"] },
+  { methods: "any", path: /^\/calling\/v1\/dispositions/, scopes: ["crm.objects.contacts.read"] },
+  { methods: ["POST"], path: /^\/crm\/v3\/objects\/[^/]+\/(search|batch\/read)$/, scopes: ["crm.objects.contacts.read"] },
+  { methods: READS, path: /^\/crm\/v[34]\/objects\//, scopes: ["crm.objects.contacts.read"] },
+  { methods: WRITES, path: /^\/crm\/v[34]\/objects\//, scopes: ["crm.objects.contacts.write"] },
+  { methods: READS, path: /^\/settings\/v3\/users(\/|$)/, scopes: ["settings.users.read"] },
+  { methods: ["POST"], path: SCHEDULER, scopes: [SCHEDULER_READ, "crm.objects.contacts.write"] },
+  { methods: READS, path: SCHEDULER, scopes: [SCHEDULER_READ] },
 ];
 
 /** The scopes a token gets when its app was registered without a list: everything above. */
-export const ALL_SCOPES: readonly string[] = ["oauth", ...new Set(SCOPE_RULES.map((r) => r.scope))];
+export const ALL_SCOPES: readonly string[] = ["oauth", ...new Set(SCOPE_RULES.flatMap((r) => r.scopes))];
 
-export function requiredScope(method: string, path: string): string | null {
+export function requiredScopes(method: string, path: string): readonly string[] {
   const rule = SCOPE_RULES.find((r) => (r.methods === "any" || r.methods.includes(method)) && r.path.test(path));
-  return rule?.scope ?? null;
+  return rule?.scopes ?? [];
 }
 
 export interface OAuthApp {
@@ -204,7 +212,7 @@ export class OAuthServer {
   }
 
   assertScope(grant: AccessTokenGrant, method: string, path: string): void {
-    const scope = requiredScope(method, path);
-    if (scope && !grant.scopes.includes(scope)) throw missingScopes([scope]);
+    const scopes = requiredScopes(method, path);
+    if (scopes.some((scope) => !grant.scopes.includes(scope))) throw missingScopes([...scopes]);
   }
 }

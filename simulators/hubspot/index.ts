@@ -3,6 +3,7 @@ import type { CountryCode } from "libphonenumber-js";
 import { OAuthServer, type OAuthApp } from "./auth.js";
 import { createApp, RateLimiter, type Fault, type FaultRequest, type RequestRecord, type SimRuntime } from "./server.js";
 import { Listeners } from "../shared/listener.js";
+import { PortalScheduler, type BookingRequest, type MeetingLinkSpec } from "./scheduler.js";
 import { PortalStore, type SimObject } from "./store.js";
 import type { ObjectType } from "./properties.js";
 
@@ -21,14 +22,16 @@ import type { ObjectType } from "./properties.js";
 //   auth.ts        OAuth apps, codes, tokens, and the scope each endpoint needs
 //   properties.ts  the built-in property catalog per object type
 //   store.ts       one portal's objects, write validation, merges, associations, search
+//   scheduler.ts   one portal's meeting links, their availability, and booking on them
 //   server.ts      the express app: log -> faults -> OAuth | 401 -> 403 -> 429 -> endpoint
 //   errors.ts      HubSpot's error bodies
 
-export { ALL_SCOPES, requiredScope, SCOPE_RULES } from "./auth.js";
+export { ALL_SCOPES, requiredScopes, SCOPE_RULES } from "./auth.js";
 export { CALL_STATUSES, CONTACT_TO_ENGAGEMENT, DEFAULT_DISPOSITIONS, ENGAGEMENT_TO_CONTACT, MEETING_OUTCOMES, OBJECT_TYPE_IDS } from "./properties.js";
 export type { ObjectType, SimProperty, SimPropertyGroup } from "./properties.js";
 export type { SimDisposition, SimObject, SimOwner, SimUser } from "./store.js";
 export type { Fault, FaultRequest, RequestRecord } from "./server.js";
+export type { MeetingLinkSpec, Weekday } from "./scheduler.js";
 
 export interface SimOptions {
   /** How long a write takes to reach search (HubSpot: seconds). Default 0. */
@@ -76,6 +79,7 @@ export class HubSpotSim {
   private readonly oauth: OAuthServer;
   private readonly limiter: RateLimiter;
   private readonly portals = new Map<string, PortalStore>();
+  private readonly schedulers = new Map<string, PortalScheduler>();
   private readonly queuedFaults: Fault[] = [];
   private down: Fault | null = null;
   private matcher: { predicate: (request: FaultRequest) => boolean; fault: Fault } | null = null;
@@ -85,6 +89,7 @@ export class HubSpotSim {
   private readonly appClientIds: string[] = [];
   private nextOwnerId = 70_000_001;
   private nextUserId = 9_000_001;
+  private nextLinkId = 3_100_001;
 
   constructor(options: SimOptions = {}) {
     this.options = { searchLagMs: 0, tenSecondlyLimit: 100, searchesPerSecond: 5, accessTokenTtlSeconds: 1800, defaultCountry: "US", ...options };
@@ -254,6 +259,26 @@ export class HubSpotSim {
     return id;
   }
 
+  /** A scheduling page of the portal (HubSpot Meetings), booking on its organizer's calendar. */
+  addMeetingLink(portalId: string, link: MeetingLinkSpec): void {
+    this.portalScheduler(portalId).addLink(link);
+  }
+
+  /** Time taken on a user's calendar outside HubSpot: links of that organizer stop offering it. */
+  addBusyTime(portalId: string, userId: string, startMs: number, endMs: number): void {
+    this.portalScheduler(portalId).addBusy(userId, startMs, endMs);
+  }
+
+  /**
+   * A customer books the link on its public page, as HubSpot would take it (HubSpot's error if the
+   * time is not open); the booker defaults to a fresh customer and the duration to the link's first.
+   */
+  bookMeetingDirect(portalId: string, slug: string, startMs: number, booker: Omit<BookingRequest, "slug" | "startTime"> = {}) {
+    const scheduler = this.portalScheduler(portalId);
+    const defaults = { firstName: "Walk", lastName: "In", email: `walk-in-${randomUUID().slice(0, 8)}@customer.example`, duration: scheduler.durations(slug)[0] };
+    return scheduler.book({ ...defaults, ...booker, slug, startTime: startMs }, { source: "MEETINGS_PUBLIC" });
+  }
+
   // ---- lifecycle ------------------------------------------------------------------------------
 
   async listen(): Promise<void> {
@@ -261,6 +286,7 @@ export class HubSpotSim {
       oauth: this.oauth,
       limiter: this.limiter,
       portal: (portalId) => this.portalStore(portalId),
+      scheduler: (portalId) => this.portalScheduler(portalId),
       log: (record) => this.requests.push(record),
       takeFault: (request) => this.takeFault(request),
     };
@@ -280,6 +306,15 @@ export class HubSpotSim {
       this.portals.set(portalId, store);
     }
     return store;
+  }
+
+  private portalScheduler(portalId: string): PortalScheduler {
+    let scheduler = this.schedulers.get(portalId);
+    if (!scheduler) {
+      scheduler = new PortalScheduler(this.portalStore(portalId), () => String(this.nextLinkId++));
+      this.schedulers.set(portalId, scheduler);
+    }
+    return scheduler;
   }
 
   /** failMatching applies to every request; setDown and failNext to API requests only. */

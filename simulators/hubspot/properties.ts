@@ -234,6 +234,9 @@ function engagementProperties(type: EngagementType): SimProperty[] {
       ["hs_meeting_end_time", "datetime", "date"],
       ["hs_meeting_outcome", "enumeration", "select", { values: MEETING_OUTCOMES }],
       ["hs_activity_type"],
+      // Set by HubSpot: INTEGRATION for a booking made through the scheduler API, MEETINGS_PUBLIC for
+      // one on the public scheduling page (values seen on live portals; the full list is not published).
+      ["hs_meeting_source", "enumeration", "select", computed],
     ],
   };
   return build(`${type.slice(0, -1)}information`, [...engagementBase(), ...own[type]]);

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { AccessTokenGrant, OAuthServer } from "./auth.js";
 import { HubSpotError, internalError, notFound, objectNotFound, rateLimitBody, validationError } from "./errors.js";
 import { parseObjectType, propertyJson, type ObjectType } from "./properties.js";
+import type { PortalScheduler } from "./scheduler.js";
 import type { PortalStore, SimOwner, SimUser } from "./store.js";
 
 // The HTTP face of the simulator. Every request goes through the same line HubSpot's edge would put it
@@ -36,6 +37,7 @@ export interface SimRuntime {
   readonly oauth: OAuthServer;
   readonly limiter: RateLimiter;
   portal(portalId: string): PortalStore;
+  scheduler(portalId: string): PortalScheduler;
   log(record: RequestRecord): void;
   takeFault(request: FaultRequest): Fault | null;
 }
@@ -175,6 +177,25 @@ export function createApp(sim: SimRuntime): express.Express {
     const user = store(res).users.find((u) => (byEmail ? u.email.toLowerCase() === key : u.id === req.params.userId));
     if (!user) throw notFound(`Unable to find user with id ${req.params.userId}`);
     res.json(userJson(user));
+  });
+
+  // The Meetings scheduler (scheduler.ts), on the legacy v3 paths and the identical dated ones.
+  const meetings = (path: string) => ["v3", "2026-03"].map((version) => `/scheduler/${version}/meetings${path}`);
+  const scheduler = (res: Response) => sim.scheduler(locals(res).grant.portalId);
+  app.get(meetings("/meeting-links"), (req, res) => {
+    const query = { limit: intParam(req.query.limit, 10, 100), after: one(req.query.after), name: one(req.query.name), organizerUserId: one(req.query.organizerUserId), type: one(req.query.type) };
+    res.json(scheduler(res).list(query));
+  });
+  app.get(meetings("/meeting-links/book/availability-page/:slug"), (req, res) => {
+    const monthOffset = Number(one(req.query.monthOffset) ?? 0);
+    if (!Number.isInteger(monthOffset) || monthOffset < 0) throw validationError(`monthOffset must be a whole number of months from now; got ${one(req.query.monthOffset)}`, "INVALID_MONTH_OFFSET");
+    res.json(scheduler(res).availabilityPage(String(req.params.slug), one(req.query.timezone), monthOffset));
+  });
+  app.get(meetings("/meeting-links/book/:slug"), (req, res) => {
+    res.json(scheduler(res).bookingInfo(String(req.params.slug), one(req.query.timezone)));
+  });
+  app.post(meetings("/meeting-links/book"), (req, res) => {
+    res.json(scheduler(res).book(body(req), { source: "INTEGRATION", queryTimezone: one(req.query.timezone) }));
   });
 
   app.get("/crm/v3/properties/:objectType/groups", (req, res) => {
