@@ -5,6 +5,9 @@
 
 export type ProviderId = "builtin" | "google" | "microsoft";
 
+/** Every failure a provider throws is a CalendarError with a neutral kind (errors.ts). */
+export { CalendarError, CalendarNotConnectedError, type CalendarErrorKind } from "./errors.js";
+
 export interface BusyInterval {
   start: Date;
   end: Date;
