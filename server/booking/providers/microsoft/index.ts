@@ -68,6 +68,8 @@ export function createMicrosoftCalendar(config: ProviderConfig, options: Microso
 
   return {
     id: "microsoft",
+    label: "Microsoft 365",
+    events: "external",
     ...microsoftOAuth(config, timeoutMs),
 
     async busy(account, from, to) {
