@@ -24,9 +24,6 @@ const RESYNC_AFTER_MS = 10 * 60_000;
 
 type Staff = { id: string; portalId: string; email: string; calendar: string };
 
-export { CalendarNotConnectedError } from "./providers/errors.js";
-export { EXTERNAL_PROVIDERS, type ExternalProviderId } from "./providers/registry.js";
-
 /** A staff member's calendar, ready for a booking. */
 export interface OpenCalendar {
   provider: CalendarProvider;
