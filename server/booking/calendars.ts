@@ -1,12 +1,12 @@
 import type { Env } from "../config/env.js";
-import type { Db } from "../db/client.js";
+import { sql, type Db } from "../db/client.js";
 import { decrypt, encrypt, randomToken, safeEqual, sealedFor } from "../config/crypto.js";
 import { SingleFlight } from "../concurrency/single-flight.js";
 import { logger } from "../config/logger.js";
-import { builtinProvider } from "./providers/builtin/index.js";
-import { createGoogleCalendar } from "./providers/google/index.js";
-import { createMicrosoftCalendar } from "./providers/microsoft/index.js";
-import type { CalendarAccount, CalendarOAuth, CalendarProvider, PushNotice } from "./providers/types.js";
+import { localAccount } from "./providers/builtin/index.js";
+import { CalendarNotConnectedError } from "./providers/errors.js";
+import { createExternalProviders, isExternalProvider, providerOf, type ExternalProvider, type ExternalProviderId } from "./providers/registry.js";
+import type { CalendarAccount, CalendarProvider, PushNotice } from "./providers/types.js";
 
 // Staff calendars: which provider holds each staff member's events, their OAuth tokens (encrypted,
 // refreshed single-flight), the push channel that tells us about changes, and the incremental sync
@@ -22,16 +22,39 @@ const RENEW_BEFORE_MS = 24 * 3600_000;
 /** Safety net for missed pushes: a calendar not synced for this long is synced by the sweep. */
 const RESYNC_AFTER_MS = 10 * 60_000;
 
-export type ExternalProviderId = "google" | "microsoft";
-export const EXTERNAL_PROVIDERS: readonly ExternalProviderId[] = ["google", "microsoft"];
-
 type Staff = { id: string; portalId: string; email: string; calendar: string };
 
-export class CalendarNotConnectedError extends Error {
-  constructor(readonly staffEmail: string, readonly reason: string) {
-    super(`${staffEmail}'s calendar is not connected: ${reason}`);
-  }
+/** A staff member's calendar, ready for a booking. */
+export interface OpenCalendar {
+  provider: CalendarProvider;
+  account: CalendarAccount;
 }
+
+/** What the scheduler needs of staff calendars (Calendars, or only the built-in one without it). */
+export interface StaffCalendars {
+  /** The staff member's provider and account; throws CalendarNotConnectedError when it is not connected. */
+  open(staff: Staff): Promise<OpenCalendar>;
+  /**
+   * The staff who can be offered now, with their providers: the built-in calendar always, an external
+   * one while it is connected (read fresh: a calendar connected a moment ago is offered at once).
+   */
+  bookable(staff: Staff[]): Promise<Map<string, CalendarProvider>>;
+}
+
+/** Without Calendars (the worker's upkeep, some tests) only built-in calendars can be booked. */
+export const builtinCalendarsOnly: StaffCalendars = {
+  async open(staff) {
+    const provider = providerOf(staff.calendar, null);
+    if (!provider) throw new CalendarNotConnectedError(staff.email, "external calendars are not available here");
+    return { provider, account: localAccount(staff) };
+  },
+  async bookable(staff) {
+    return new Map(staff.flatMap((s) => {
+      const provider = providerOf(s.calendar, null);
+      return provider ? [[s.id, provider] as const] : [];
+    }));
+  },
+};
 
 export function providerConfigs(env: Env) {
   return {
@@ -52,8 +75,8 @@ export function providerConfigs(env: Env) {
   };
 }
 
-export class Calendars {
-  private readonly external: Record<ExternalProviderId, CalendarProvider & CalendarOAuth>;
+export class Calendars implements StaffCalendars {
+  private readonly external: Record<ExternalProviderId, ExternalProvider>;
   private readonly refreshes = new SingleFlight<string>();
 
   constructor(
@@ -61,7 +84,7 @@ export class Calendars {
     private readonly env: Env,
   ) {
     const configs = providerConfigs(env);
-    this.external = { google: createGoogleCalendar(configs.google), microsoft: createMicrosoftCalendar(configs.microsoft) };
+    this.external = createExternalProviders(configs);
   }
 
   /** Is this provider configured (client id and secret set)? */
@@ -71,12 +94,26 @@ export class Calendars {
   }
 
   provider(staff: Pick<Staff, "calendar">): CalendarProvider {
-    return staff.calendar === "google" || staff.calendar === "microsoft" ? this.external[staff.calendar] : builtinProvider;
+    return providerOf(staff.calendar, this.external)!;
+  }
+
+  async open(staff: Staff): Promise<OpenCalendar> {
+    return { provider: this.provider(staff), account: await this.account(staff) };
+  }
+
+  async bookable(staff: Staff[]): Promise<Map<string, CalendarProvider>> {
+    const providers = new Map(staff.map((s) => [s.id, this.provider(s)]));
+    const external = staff.filter((s) => providers.get(s.id)!.events === "external");
+    if (!external.length) return providers;
+    const connected = await sql<{ staffId: string; provider: string }>(this.db, `SELECT "staffId", "provider" FROM "CalendarConnection" WHERE "staffId" = ANY($1) AND "status" = 'connected'`, [external.map((s) => s.id)]);
+    // A connection made for another provider than the one chosen now does not count.
+    for (const s of external) if (!connected.some((c) => c.staffId === s.id && c.provider === s.calendar)) providers.delete(s.id);
+    return providers;
   }
 
   /** The staff member's calendar account, with a fresh token on demand. Built-in calendars need none. */
   async account(staff: Staff): Promise<CalendarAccount> {
-    if (staff.calendar === "builtin") return { email: staff.email, accessToken: async () => "" };
+    if (this.provider(staff).events === "bookings") return localAccount(staff);
     const connection = await this.db.calendarConnection.findUnique({ where: { staffId: staff.id } });
     if (!connection || connection.provider !== staff.calendar) throw new CalendarNotConnectedError(staff.email, "not connected yet");
     if (connection.status !== "connected") throw new CalendarNotConnectedError(staff.email, connection.lastError ?? "needs to be reconnected");
@@ -130,7 +167,7 @@ export class Calendars {
 
   /** The link a staff member opens to connect their calendar (valid for a day, single use). */
   async connectUrl(staff: Staff): Promise<string> {
-    if (staff.calendar !== "google" && staff.calendar !== "microsoft") throw new Error(`${staff.email} uses the built-in calendar: nothing to connect`);
+    if (!isExternalProvider(staff.calendar)) throw new Error(`${staff.email} uses the built-in calendar: nothing to connect`);
     if (!this.configured(staff.calendar)) throw new Error(`${staff.calendar} calendars are not configured: set ${staff.calendar.toUpperCase()}_CLIENT_ID and ${staff.calendar.toUpperCase()}_CLIENT_SECRET`);
     const state = randomToken(24);
     await this.db.calendarOAuthState.create({ data: { state, staffId: staff.id, provider: staff.calendar } });
@@ -138,7 +175,7 @@ export class Calendars {
   }
 
   /** The callback: exchange the code, store the tokens, open a push channel and sync once. */
-  async completeConnect(code: string, state: string): Promise<{ staffId: string; accountEmail: string; provider: ExternalProviderId }> {
+  async completeConnect(code: string, state: string): Promise<{ staffId: string; accountEmail: string; provider: ExternalProviderId; label: string }> {
     const pending = await this.db.calendarOAuthState.delete({ where: { state } }).catch(() => null);
     if (!pending || Date.now() - pending.createdAt.getTime() > OAUTH_STATE_TTL_MS) throw new Error("this link has expired or was already used: ask for a new one");
     const provider = pending.provider as ExternalProviderId;
@@ -159,7 +196,7 @@ export class Calendars {
     await this.db.externalBusy.deleteMany({ where: { staffId: staff.id } });
     await this.ensureChannel(staff.id).catch((error: Error) => log.warn({ staffId: staff.id, err: error.message }, "push channel not opened; the periodic sync covers it"));
     await this.sync(staff.id).catch((error: Error) => log.warn({ staffId: staff.id, err: error.message }, "first calendar sync failed; the sweep retries"));
-    return { staffId: staff.id, accountEmail: tokens.email, provider };
+    return { staffId: staff.id, accountEmail: tokens.email, provider, label: this.external[provider].label };
   }
 
   // --- Push channels and incremental sync --------------------------------------------------------

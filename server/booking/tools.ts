@@ -1,25 +1,27 @@
-import express, { Router } from "express";
+import type { Queue } from "bullmq";
 import { z } from "zod";
-import type { Runtime } from "../runtime.js";
 import type { VendorId } from "../calls/record.js";
 import { sha256Hex } from "../config/crypto.js";
-import { sql } from "../db/client.js";
+import { sql, type Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
-import { flatHeaders } from "../http/headers.js";
 import { getVendor } from "../vendors/registry.js";
 import type { VendorAdapter } from "../vendors/types.js";
 import type { ToolCall } from "../vendors/tool-calls.js";
+import type { MeetingJobData } from "../queue/queues.js";
 import { normalisePhone } from "../contacts/phone.js";
-import { Scheduler, type BookingAnswer, type CallerContext, type ToolAnswer } from "./scheduler.js";
-import { enqueueMeeting } from "./meetings.js";
-import { toolDuration } from "../metrics/metrics.js";
 import { connectionByToken, connectionSecret } from "../connections/connections.js";
 import { describeIssues } from "../validation/issues.js";
+import { answer, REMEMBERED, type BookingAnswer, type ToolAnswer } from "./answers.js";
+import type { StaffCalendars } from "./calendars.js";
+import { enqueueMeeting } from "./meetings.js";
+import { Scheduler } from "./scheduler.js";
+import type { CallerContext } from "./types.js";
 
-// Live tool endpoints (each connection's toolsUrl), in each vendor's own format (vendors/<name>/tools.ts:
+// Live tool calls (each connection's toolsUrl), in each vendor's own format (vendors/<name>/tools.ts:
 // Retell's custom functions, Vapi's tool-calls, the generic format); a vendor whose signature does not
-// cover the body (Synthflow) is refused, see toolsDisabledReason.
-// Every write is idempotent on the vendor's call id + tool call: a retried call gets the first answer.
+// cover the body (Synthflow) is refused, see toolsDisabledReason. server/http/routes/tools.ts maps the
+// outcome to HTTP. Every write is idempotent on the vendor's call id + tool call: a retried call gets
+// the first answer.
 
 const log = logger("booking.tools");
 
@@ -32,6 +34,8 @@ const argsSchemas = {
   reschedule_appointment: z.object({ new_start: z.string().optional(), booking_id: z.string().optional() }),
   cancel_appointment: z.object({ booking_id: z.string().optional(), reason: z.string().optional() }),
 } satisfies Record<ToolName, z.ZodType>;
+
+const isToolName = (name: string): name is ToolName => (TOOL_NAMES as readonly string[]).includes(name);
 
 /**
  * Why live tools are off for a vendor's connections, or null when they are on. A tool call books or
@@ -51,95 +55,115 @@ export function toolsDisabledReason(vendor: Pick<VendorAdapter, "label" | "signa
   }
 }
 
-export function bookingToolRoutes(rt: Runtime): Router {
-  const router = Router();
-  const scheduler = new Scheduler(rt.db, { calendars: rt.calendars });
+/** What the tool runner needs: the database, the staff calendars and the Meeting queue. */
+export interface ToolDeps {
+  db: Db;
+  encryptionKey: string;
+  calendars: StaffCalendars;
+  meetingQueue: Queue<MeetingJobData>;
+  meetingAttempts: number;
+}
 
-  const run = async (caller: CallerContext, call: ToolCall): Promise<ToolAnswer> => {
-    if (!(TOOL_NAMES as readonly string[]).includes(call.name)) return { message: "Sorry, I can't do that on this line.", data: { error: "unknown_tool", tools: TOOL_NAMES } };
-    const name = call.name as ToolName;
-    const parsed = argsSchemas[name].safeParse(call.args);
-    if (!parsed.success) return { message: "Sorry, I didn't catch that. Could you say it again?", data: { error: "bad_arguments", reason: describeIssues(parsed.error.issues, "(arguments)") } };
-    // Idempotency: Vapi names each tool call; Retell retries the same function with the same arguments.
-    const key = `${caller.connectionId}:${caller.vendorCallId}:${call.id ?? sha256Hex(`${name}:${JSON.stringify(parsed.data)}`)}`;
-    if (name !== "check_availability") {
-      const [seen] = await sql<{ response: ToolAnswer }>(rt.db, `SELECT "response" FROM "ToolInvocation" WHERE "key" = $1`, [key]);
-      if (seen) return seen.response;
-    }
-    let answer: BookingAnswer;
-    try {
-      answer = await dispatch(caller, name, parsed.data);
-    } catch (error) {
-      // The caller is on the line: a short answer, never a stack trace; nothing was confirmed to them.
-      log.error({ portalId: caller.portalId, tool: name, err: (error as Error).message }, "tool failed");
-      return { message: "Sorry, I'm having trouble with the schedule right now. Someone from the team will call you back to sort it out.", data: { error: "internal" } };
-    }
-    const { bookingId, meetingVersion, ...response } = answer;
-    // A calendar outage is not remembered: the vendor's retry should try the calendar again.
-    if (name !== "check_availability" && response.data?.error !== "calendar_unavailable") {
-      await sql(rt.db, `INSERT INTO "ToolInvocation" ("key", "response") VALUES ($1, $2::jsonb) ON CONFLICT DO NOTHING`, [key, JSON.stringify(response)]).catch(() => undefined);
-    }
-    // The Meeting on the HubSpot contact is written by the worker within seconds, with retries; if
-    // Redis is down now, the upkeep sweep queues it from the booking row (the outbox).
-    if (bookingId && meetingVersion) {
-      await enqueueMeeting(rt.meetingQueue, { id: bookingId, meetingVersion }, rt.env.SYNC_MAX_ATTEMPTS).catch((error: Error) => log.warn({ portalId: caller.portalId, bookingId, err: error.message }, "meeting not queued; the sweep will"));
-    }
-    return response;
-  };
+export interface ToolDelivery {
+  /** The connection's token from the tools URL. */
+  token: string;
+  rawBody: Buffer;
+  headers: Record<string, string | undefined>;
+  now: number;
+}
 
-  const dispatch = async (caller: CallerContext, name: ToolName, args: unknown): Promise<BookingAnswer> => {
-    let answer: BookingAnswer;
+/** What a request to the tools URL came to; the route alone turns it into HTTP. */
+export type ToolRequestOutcome =
+  | { kind: "unknown_connection" }
+  | { kind: "disabled"; reason: string | null }
+  | { kind: "unauthorized"; reason: string }
+  | { kind: "invalid"; reason: string }
+  /** Every call answered: `reply` is the vendor's response body, `tools` the tool of each call. */
+  | { kind: "answered"; reply: unknown; tools: string[] };
+
+export interface ToolRunner {
+  handle(delivery: ToolDelivery): Promise<ToolRequestOutcome>;
+}
+
+/** One per process: the scheduler behind it keeps in-process state (the portal set-up cache, the hold queue). */
+export function createToolRunner(deps: ToolDeps): ToolRunner {
+  const scheduler = new Scheduler(deps.db, { calendars: deps.calendars });
+
+  const dispatch = (caller: CallerContext, name: ToolName, args: unknown): Promise<BookingAnswer> => {
     switch (name) {
       case "check_availability":
-        answer = await scheduler.checkAvailability(caller, args as z.infer<typeof argsSchemas.check_availability>);
-        break;
+        return scheduler.checkAvailability(caller, args as z.infer<typeof argsSchemas.check_availability>);
       case "book_appointment":
-        answer = await scheduler.book(caller, args as z.infer<typeof argsSchemas.book_appointment>);
-        break;
+        return scheduler.book(caller, args as z.infer<typeof argsSchemas.book_appointment>);
       case "reschedule_appointment":
-        answer = await scheduler.reschedule(caller, args as z.infer<typeof argsSchemas.reschedule_appointment>);
-        break;
+        return scheduler.reschedule(caller, args as z.infer<typeof argsSchemas.reschedule_appointment>);
       case "cancel_appointment":
-        answer = await scheduler.cancel(caller, args as z.infer<typeof argsSchemas.cancel_appointment>);
-        break;
+        return scheduler.cancel(caller, args as z.infer<typeof argsSchemas.cancel_appointment>);
       default: {
         const unreachable: never = name;
         throw new Error(`unhandled tool ${unreachable}`);
       }
     }
-    return answer;
   };
 
-  router.post("/tools/:token", express.raw({ type: () => true, limit: "256kb" }), async (req, res) => {
-    const started = performance.now();
-    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const connection = await connectionByToken(rt.db, String(req.params.token));
-    if (!connection) return void res.status(404).json({ error: "unknown connection: check the tools URL" });
-    const vendor = getVendor(connection.vendor as VendorId);
-    const disabled = toolsDisabledReason(vendor);
-    if (disabled || !vendor.tools) return void res.status(403).json({ error: disabled });
-    const headers = flatHeaders(req.headers);
-    const verified = await vendor.verify({ rawBody, headers, now: Date.now() }, connectionSecret(connection, rt.env.ENCRYPTION_KEY));
-    if (!verified.ok) return void res.status(401).json({ error: `signature rejected: ${verified.reason}` });
-    let body: unknown;
-    try {
-      body = JSON.parse(rawBody.toString("utf8"));
-    } catch {
-      return void res.status(400).json({ error: "body is not JSON" });
+  const run = async (caller: CallerContext, call: ToolCall): Promise<ToolAnswer> => {
+    const spoken = ({ message, data }: BookingAnswer): ToolAnswer => ({ message, ...(data ? { data } : {}) });
+    if (!isToolName(call.name)) return spoken(answer({ kind: "unknown_tool", tools: TOOL_NAMES }, new Date()));
+    const name = call.name;
+    const parsed = argsSchemas[name].safeParse(call.args);
+    if (!parsed.success) return spoken(answer({ kind: "bad_arguments", reason: describeIssues(parsed.error.issues, "(arguments)") }, new Date()));
+    // Idempotency: Vapi names each tool call; Retell retries the same function with the same arguments.
+    const key = `${caller.connectionId}:${caller.vendorCallId}:${call.id ?? sha256Hex(`${name}:${JSON.stringify(parsed.data)}`)}`;
+    if (name !== "check_availability") {
+      const [seen] = await sql<{ response: ToolAnswer }>(deps.db, `SELECT "response" FROM "ToolInvocation" WHERE "key" = $1`, [key]);
+      if (seen) return seen.response;
     }
-    const request = vendor.tools.parse(body);
-    if (typeof request === "string") return void res.status(400).json({ error: request });
-    if (!request.vendorCallId) return void res.status(400).json({ error: "the call id is missing" });
-    // Read in the portal's region, as the sync reads the call, so a booking and its call name one caller.
-    const phone = normalisePhone(request.phone, connection.defaultRegion)?.e164 ?? null;
-    const caller: CallerContext = { portalId: connection.portalId, connectionId: connection.id, vendorCallId: request.vendorCallId, phone };
-    const answers = [];
-    for (const call of request.calls) answers.push({ call, answer: await run(caller, call) });
-    // Our own time, for the vendor's logs and ours (Server-Timing) and for /metrics.
-    const seconds = (performance.now() - started) / 1000;
-    for (const { call } of answers) toolDuration.observe({ tool: (TOOL_NAMES as readonly string[]).includes(call.name) ? call.name : "unknown" }, seconds / answers.length);
-    res.setHeader("server-timing", `app;dur=${(seconds * 1000).toFixed(1)}`);
-    res.json(vendor.tools.reply(answers));
-  });
-  return router;
+    let result: BookingAnswer;
+    try {
+      result = await dispatch(caller, name, parsed.data);
+    } catch (error) {
+      // The caller is on the line: a short answer, never a stack trace; nothing was confirmed to them.
+      log.error({ portalId: caller.portalId, tool: name, err: (error as Error).message }, "tool failed");
+      return spoken(answer({ kind: "internal" }, new Date()));
+    }
+    const { bookingId, meetingVersion } = result;
+    const response = spoken(result);
+    if (name !== "check_availability" && REMEMBERED[result.outcome]) {
+      await sql(deps.db, `INSERT INTO "ToolInvocation" ("key", "response") VALUES ($1, $2::jsonb) ON CONFLICT DO NOTHING`, [key, JSON.stringify(response)]).catch(() => undefined);
+    }
+    // The Meeting on the HubSpot contact is written by the worker within seconds, with retries; if
+    // Redis is down now, the upkeep sweep queues it from the booking row (the outbox).
+    if (bookingId && meetingVersion) {
+      await enqueueMeeting(deps.meetingQueue, { id: bookingId, meetingVersion }, deps.meetingAttempts).catch((error: Error) => log.warn({ portalId: caller.portalId, bookingId, err: error.message }, "meeting not queued; the sweep will"));
+    }
+    return response;
+  };
+
+  return {
+    /** Find the connection, verify the vendor's signature over the body, read the calls, answer each in turn. */
+    async handle(delivery) {
+      const connection = await connectionByToken(deps.db, delivery.token);
+      if (!connection) return { kind: "unknown_connection" };
+      const vendor = getVendor(connection.vendor as VendorId);
+      const disabled = toolsDisabledReason(vendor);
+      if (disabled || !vendor.tools) return { kind: "disabled", reason: disabled };
+      const verified = await vendor.verify({ rawBody: delivery.rawBody, headers: delivery.headers, now: delivery.now }, connectionSecret(connection, deps.encryptionKey));
+      if (!verified.ok) return { kind: "unauthorized", reason: verified.reason };
+      let body: unknown;
+      try {
+        body = JSON.parse(delivery.rawBody.toString("utf8"));
+      } catch {
+        return { kind: "invalid", reason: "body is not JSON" };
+      }
+      const request = vendor.tools.parse(body);
+      if (typeof request === "string") return { kind: "invalid", reason: request };
+      if (!request.vendorCallId) return { kind: "invalid", reason: "the call id is missing" };
+      // Read in the portal's region, as the sync reads the call, so a booking and its call name one caller.
+      const phone = normalisePhone(request.phone, connection.defaultRegion)?.e164 ?? null;
+      const caller: CallerContext = { portalId: connection.portalId, connectionId: connection.id, vendorCallId: request.vendorCallId, phone };
+      const answers = [];
+      for (const call of request.calls) answers.push({ call, answer: await run(caller, call) });
+      return { kind: "answered", reply: vendor.tools.reply(answers), tools: answers.map(({ call }) => (isToolName(call.name) ? call.name : "unknown")) };
+    },
+  };
 }

@@ -18,6 +18,7 @@ import { replaceServices, serviceListSchema } from "../booking/setup.js";
 import { requireSuperAdmin, SuperAdminCache, type AdminLocals, type SignedLocals } from "./super-admin.js";
 import { listAudit, type AuditChange, type MappingChange } from "../audit/audit.js";
 import { toolsDisabledReason } from "../booking/tools.js";
+import { isExternalProvider } from "../booking/providers/registry.js";
 import type {
   ApiError,
   AuditPage,
@@ -141,11 +142,11 @@ export function mappingProblem(field: string, property: PortalProperty | undefin
 }
 
 /** The calendar a staff member books on (stored as text; anything else is the built-in one, as calendarStatus reads it). */
-const calendarKind = (calendar: string): CalendarKind => (calendar === "google" || calendar === "microsoft" ? calendar : "builtin");
+const calendarKind = (calendar: string): CalendarKind => (isExternalProvider(calendar) ? calendar : "builtin");
 
 /** Where a staff member's calendar stands; a connection made for another provider than the one chosen now does not count. */
 function calendarStatus(calendar: string, connection: { provider: string; status: string } | null): CalendarStatus {
-  if (calendar !== "google" && calendar !== "microsoft") return "builtin";
+  if (!isExternalProvider(calendar)) return "builtin";
   if (!connection || connection.provider !== calendar) return "not_connected";
   return connection.status === "connected" ? "connected" : "needs_reauth";
 }
@@ -416,7 +417,7 @@ export function uiRoutes(rt: Runtime): Router {
       return;
     }
     const provider = member.calendar;
-    if (provider !== "google" && provider !== "microsoft") {
+    if (!isExternalProvider(provider)) {
       res.status(400).json({ error: `${member.name} uses the built-in calendar: there is nothing to connect.` } satisfies ApiError);
       return;
     }

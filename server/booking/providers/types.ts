@@ -5,6 +5,9 @@
 
 export type ProviderId = "builtin" | "google" | "microsoft";
 
+/** Every failure a provider throws is a CalendarError with a neutral kind (errors.ts). */
+export { CalendarError, CalendarNotConnectedError, type CalendarErrorKind } from "./errors.js";
+
 export interface BusyInterval {
   start: Date;
   end: Date;
@@ -74,6 +77,15 @@ export type PushNotice =
 
 export interface CalendarProvider {
   id: ProviderId;
+  /** The provider's name as staff and admins know it ("Google", "Microsoft 365"). */
+  label: string;
+  /**
+   * Where the calendar's events live. "bookings": the bookings table is the calendar (the built-in
+   * one): nothing to connect, no busy time of its own, and a booking row is its own event, so it is
+   * confirmed (and its Meeting queued) in one write. "external": the staff member's own calendar,
+   * connected with OAuth; each booking is mirrored into it as an event, and the Meeting waits for it.
+   */
+  events: "bookings" | "external";
   /** Busy time of the staff member's calendar between from and to, queried live. */
   busy(account: CalendarAccount, from: Date, to: Date): Promise<BusyInterval[]>;
   /** Create the event on the staff member's calendar (idempotent on bookingId); returns the provider's event id. */

@@ -1,4 +1,4 @@
-import type { CalendarProvider } from "../types.js";
+import type { CalendarAccount, CalendarProvider } from "../types.js";
 
 /**
  * The built-in calendar: the bookings table itself. Nothing else holds busy time, so busy is empty
@@ -7,6 +7,8 @@ import type { CalendarProvider } from "../types.js";
  */
 export const builtinProvider: CalendarProvider = {
   id: "builtin",
+  label: "built-in",
+  events: "bookings",
   async busy() {
     return [];
   },
@@ -16,3 +18,6 @@ export const builtinProvider: CalendarProvider = {
   async move() {},
   async cancel() {},
 };
+
+/** The account of a calendar that lives in our database: no grant, no token. */
+export const localAccount = (staff: { email: string }): CalendarAccount => ({ email: staff.email, accessToken: async () => "" });

@@ -1,14 +1,28 @@
+import { CalendarError, kindOfStatus, type CalendarErrorKind } from "../errors.js";
+
 // Errors decide retries (STYLE.md): every failed Google request becomes one of these two, with Google's
-// HTTP status kept, so the caller backs off on 429/5xx and marks the calendar on a revoked grant.
+// HTTP status kept and the neutral kind every provider shares (../errors.ts), so the caller backs off on
+// 429/5xx and marks the calendar on a revoked grant.
 // Messages carry Google's status, reason and message only: never tokens, event details or callers.
 
 /** Google uses 403 with these reasons for rate limits as well as 429. */
 const RATE_LIMIT_REASONS = new Set(["rateLimitExceeded", "userRateLimitExceeded"]);
 
-const transient = (status: number | null) => status === null || status === 429 || status >= 500;
+function calendarKind(status: number | null, reason: string | null): CalendarErrorKind {
+  if (status === 403 && RATE_LIMIT_REASONS.has(reason ?? "")) return "rate_limited";
+  return kindOfStatus(status);
+}
+
+/** "invalid_grant" and a missing scope need the calendar reconnected; our own codes say what went wrong. */
+function oauthKind(status: number | null, code: string): CalendarErrorKind {
+  if (code === "invalid_grant" || code === "insufficient_scope") return "auth";
+  if (code === "network") return "unavailable";
+  if (code === "no_email" || code === "unexpected_answer") return "unexpected";
+  return kindOfStatus(status);
+}
 
 /** A failed Calendar API request. `status` is null when no answer came (network error, timeout). */
-export class GoogleCalendarError extends Error {
+export class GoogleCalendarError extends CalendarError {
   override readonly name = "GoogleCalendarError";
 
   constructor(
@@ -17,11 +31,8 @@ export class GoogleCalendarError extends Error {
     /** Google's `errors[0].reason`: duplicate, deleted, fullSyncRequired, rateLimitExceeded, ... */
     readonly reason: string | null,
   ) {
-    super(message);
-  }
-
-  get retryable(): boolean {
-    return transient(this.status) || (this.status === 403 && RATE_LIMIT_REASONS.has(this.reason ?? ""));
+    // A 200 here is an answer that lacks what the API promises (../errors.ts "unexpected").
+    super(message, calendarKind(status, reason));
   }
 }
 
@@ -31,7 +42,7 @@ export class GoogleCalendarError extends Error {
  * ours: "insufficient_scope" (the user unticked the calendar permission), "no_email", "network",
  * "unexpected_answer".
  */
-export class GoogleOAuthError extends Error {
+export class GoogleOAuthError extends CalendarError {
   override readonly name = "GoogleOAuthError";
 
   constructor(
@@ -39,11 +50,7 @@ export class GoogleOAuthError extends Error {
     readonly status: number | null,
     readonly code: string,
   ) {
-    super(message);
-  }
-
-  get retryable(): boolean {
-    return this.code === "network" || (this.status !== null && transient(this.status));
+    super(message, oauthKind(status, code));
   }
 }
 

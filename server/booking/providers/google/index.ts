@@ -70,6 +70,8 @@ export function createGoogleCalendar(config: ProviderConfig): CalendarProvider &
 
   return {
     id: "google",
+    label: "Google",
+    events: "external",
     ...googleOAuth(config),
 
     /** events.list rather than freeBusy: it names each event, and the caller skips our own by id. */

@@ -1,27 +1,12 @@
 import { Client, GraphError, HTTPMessageHandler, type Context, type Middleware } from "@microsoft/microsoft-graph-client";
 import type { CalendarAccount, ProviderConfig } from "../types.js";
+import { MicrosoftCalendarError, retryAfterMs } from "./errors.js";
 
 // One Graph client per call, through the real @microsoft/microsoft-graph-client with a middleware
 // chain of our own: the bearer token (to the configured Graph origin only) and a timeout, then fetch.
 // The SDK's default chain is not used on purpose: its RetryHandler sleeps through 429 / 503 while a
 // caller waits on the phone (the queue retries instead, from `status`), and its AuthenticationHandler
 // only adds the token to https hosts, which would leave a local simulator unauthenticated.
-
-/** A failed Graph or identity-platform request. `status` is the HTTP status (undefined: no answer). */
-export class MicrosoftCalendarError extends Error {
-  override readonly name = "MicrosoftCalendarError";
-
-  constructor(
-    message: string,
-    readonly status: number | undefined,
-    /** Graph's error code ("ErrorItemNotFound", "syncStateNotFound") or OAuth's error ("invalid_grant"). */
-    readonly code: string | null,
-    /** From Retry-After, when the answer had one. */
-    readonly retryAfterMs: number | null = null,
-  ) {
-    super(message);
-  }
-}
 
 export const GRAPH_VERSION = "v1.0";
 
@@ -71,14 +56,6 @@ export async function graphCall<T>(what: string, request: () => Promise<T>): Pro
     const status = error.statusCode > 0 ? error.statusCode : undefined;
     throw new MicrosoftCalendarError(`Graph ${what} failed: ${status ?? "no answer"} ${error.code ?? ""} ${error.message}`.trim(), status, error.code, retryAfterMs(error.headers?.get("retry-after")));
   }
-}
-
-export function retryAfterMs(header: string | null | undefined): number | null {
-  if (!header) return null;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
 }
 
 /**

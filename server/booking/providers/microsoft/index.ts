@@ -2,7 +2,8 @@ import type { Client } from "@microsoft/microsoft-graph-client";
 import type { Event as GraphEvent, Subscription } from "@microsoft/microsoft-graph-types";
 import type { BusyInterval, CalendarAccount, CalendarOAuth, CalendarProvider, ChangePage, ExternalEvent, ProviderConfig } from "../types.js";
 import { busyInterval, externalEvent, graphTimes, newGraphEvent, PREFER_UTC, type DeltaItem } from "./events.js";
-import { graphCall, graphClient, graphPath, MicrosoftCalendarError } from "./graph.js";
+import { graphCall, graphClient, graphPath } from "./graph.js";
+import { MicrosoftCalendarError, unexpectedAnswer } from "./errors.js";
 import { microsoftOAuth } from "./oauth.js";
 import { parseGraphPush } from "./push.js";
 
@@ -11,7 +12,7 @@ import { parseGraphPush } from "./push.js";
 // PATCH of the same event; a cancel is Graph's organizer cancel, which mails the attendee our reason.
 // Changes come from calendarView delta, pushed by a subscription on me/events.
 
-export { MicrosoftCalendarError } from "./graph.js";
+export { MicrosoftCalendarError } from "./errors.js";
 
 export interface MicrosoftCalendarOptions {
   /** A Graph or token request with no answer for this long fails (status undefined: retried). Default 10 s. */
@@ -42,7 +43,7 @@ export function createMicrosoftCalendar(config: ProviderConfig, options: Microso
   /** The path of the page after this one, refusing links to anywhere but the configured Graph. */
   function nextPath(link: string): string {
     const path = graphPath(link, config);
-    if (!path) throw new MicrosoftCalendarError(`Graph sent a link outside ${config.apiBaseUrl}`, undefined, null);
+    if (!path) throw unexpectedAnswer(`Graph sent a link outside ${config.apiBaseUrl}`);
     return path;
   }
 
@@ -55,7 +56,7 @@ export function createMicrosoftCalendar(config: ProviderConfig, options: Microso
       const page: Page<DeltaItem> = await graphCall("calendarView delta", () => graph.api(next).header("Prefer", PREFER_UTC).get());
       for (const item of page.value) if (item.id) events.set(item.id, externalEvent(item));
       if (page["@odata.deltaLink"]) return { events: [...events.values()], cursor: page["@odata.deltaLink"] };
-      if (!page["@odata.nextLink"]) throw new MicrosoftCalendarError("Graph ended a delta round without a deltaLink", undefined, null);
+      if (!page["@odata.nextLink"]) throw unexpectedAnswer("Graph ended a delta round without a deltaLink");
       next = nextPath(page["@odata.nextLink"]);
     }
   }
@@ -67,6 +68,8 @@ export function createMicrosoftCalendar(config: ProviderConfig, options: Microso
 
   return {
     id: "microsoft",
+    label: "Microsoft 365",
+    events: "external",
     ...microsoftOAuth(config, timeoutMs),
 
     async busy(account, from, to) {
@@ -90,7 +93,7 @@ export function createMicrosoftCalendar(config: ProviderConfig, options: Microso
     async create(account, event) {
       const graph = await client(account);
       const created: GraphEvent = await graphCall("create event", () => graph.api("/me/events").post(newGraphEvent(event)));
-      if (!created.id) throw new MicrosoftCalendarError("Graph created an event without an id", undefined, null);
+      if (!created.id) throw unexpectedAnswer("Graph created an event without an id");
       return created.id;
     },
 
@@ -135,7 +138,7 @@ export function createMicrosoftCalendar(config: ProviderConfig, options: Microso
           clientState: secret,
         }),
       );
-      if (!subscription.id || !subscription.expirationDateTime) throw new MicrosoftCalendarError("Graph created a subscription without an id or expiry", undefined, null);
+      if (!subscription.id || !subscription.expirationDateTime) throw unexpectedAnswer("Graph created a subscription without an id or expiry");
       return { id: subscription.id, resourceId: subscription.id, expiresAt: new Date(subscription.expirationDateTime) };
     },
 

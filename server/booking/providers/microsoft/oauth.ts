@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { CalendarOAuth, OAuthTokens, ProviderConfig } from "../types.js";
-import { graphCall, graphClient, MicrosoftCalendarError, retryAfterMs } from "./graph.js";
+import { graphCall, graphClient } from "./graph.js";
+import { MicrosoftCalendarError, retryAfterMs, unexpectedAnswer } from "./errors.js";
 
 // The Microsoft identity platform (v2) for one staff member's calendar: authorisation code flow with
 // offline access, refresh tokens that rotate, and the account's e-mail from the id token.
@@ -39,7 +40,7 @@ export function microsoftOAuth(config: ProviderConfig, timeoutMs: number): Calen
       throw new MicrosoftCalendarError(`Microsoft token endpoint: ${response.status} ${failure.success ? failure.data.error : "unreadable answer"} ${description}`.trim(), response.status, failure.success ? failure.data.error : null, retryAfterMs(response.headers.get("retry-after")));
     }
     const parsed = tokenAnswer.safeParse(body);
-    if (!parsed.success) throw new MicrosoftCalendarError("Microsoft token endpoint answered without an access token", response.status, null);
+    if (!parsed.success) throw new MicrosoftCalendarError("Microsoft token endpoint answered without an access token", response.status, null, null, "unexpected");
     return parsed.data;
   }
 
@@ -55,7 +56,7 @@ export function microsoftOAuth(config: ProviderConfig, timeoutMs: number): Calen
     const client = await graphClient(config, { accessToken: async () => answer.access_token }, timeoutMs);
     const profile = me.parse(await graphCall("GET /me", () => client.api("/me").select(["mail", "userPrincipalName"]).get()));
     const email = profile.mail ?? profile.userPrincipalName;
-    if (!email) throw new MicrosoftCalendarError("the Microsoft account has neither a mail address nor a user principal name", undefined, null);
+    if (!email) throw unexpectedAnswer("the Microsoft account has neither a mail address nor a user principal name");
     return email;
   }
 

@@ -1,18 +1,22 @@
 import express, { Router } from "express";
-import type { Runtime } from "../runtime.js";
-import { logger } from "../config/logger.js";
-import { flatHeaders } from "../http/headers.js";
-import { page } from "../http/page.js";
-import { escapeHtml } from "../text/html.js";
-import { EXTERNAL_PROVIDERS, type ExternalProviderId } from "./calendars.js";
+import type { Calendars } from "../../booking/calendars.js";
+import { EXTERNAL_PROVIDERS, type ExternalProviderId } from "../../booking/providers/registry.js";
+import { logger } from "../../config/logger.js";
+import { escapeHtml } from "../../text/html.js";
+import { flatHeaders } from "../headers.js";
+import { page } from "../page.js";
 
-// Staff calendar connection and change notifications:
+// Staff calendar connection and change notifications (server/booking/calendars.ts does the work):
 //   GET  /calendar/oauth/callback   the staff member comes back from Google / Microsoft consent
 //   POST /calendar/push/:provider   Google push channel messages, Graph subscription validation and notifications
 
-const log = logger("booking.calendar-routes");
+const log = logger("http.calendar-push");
 
-export function calendarRoutes(rt: Runtime): Router {
+export interface CalendarRouteDeps {
+  calendars: Pick<Calendars, "completeConnect" | "handlePush">;
+}
+
+export function calendarPushRoutes(deps: CalendarRouteDeps): Router {
   const router = Router();
 
   router.get("/calendar/oauth/callback", async (req, res) => {
@@ -20,9 +24,9 @@ export function calendarRoutes(rt: Runtime): Router {
     if (error) return void res.status(400).type("html").send(page("Calendar not connected", `<p>The calendar provider answered: ${escapeHtml(error)}. Ask for a new link to try again.</p>`));
     if (!code || !state) return void res.status(400).type("html").send(page("Calendar not connected", "<p>The link is incomplete (no code or state). Ask for a new link.</p>"));
     try {
-      const connected = await rt.calendars.completeConnect(code, state);
+      const connected = await deps.calendars.completeConnect(code, state);
       log.info({ staffId: connected.staffId, provider: connected.provider }, "staff calendar connected");
-      res.type("html").send(page("Calendar connected", `<p>${escapeHtml(connected.accountEmail)}'s ${connected.provider === "google" ? "Google" : "Microsoft 365"} calendar is connected. The AI receptionist now books into it. You can close this page.</p>`));
+      res.type("html").send(page("Calendar connected", `<p>${escapeHtml(connected.accountEmail)}'s ${connected.label} calendar is connected. The AI receptionist now books into it. You can close this page.</p>`));
     } catch (err) {
       log.warn({ err: (err as Error).message }, "calendar connection failed");
       res.status(400).type("html").send(page("Calendar not connected", `<p>${escapeHtml((err as Error).message)}</p>`));
@@ -34,7 +38,7 @@ export function calendarRoutes(rt: Runtime): Router {
     if (!EXTERNAL_PROVIDERS.includes(provider)) return void res.status(404).json({ error: `unknown calendar provider "${provider}"` });
     const headers = flatHeaders(req.headers);
     const query = Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, typeof v === "string" ? v : undefined]));
-    const result = await rt.calendars.handlePush(provider, { headers, query, body: req.body ?? null });
+    const result = await deps.calendars.handlePush(provider, { headers, query, body: req.body ?? null });
     // Graph's validation handshake: echo the token as text/plain.
     if (result.validation !== undefined) return void res.status(200).type("text/plain").send(result.validation);
     if (result.rejected && !result.accepted) return void res.status(401).json({ error: "unknown channel or wrong channel secret" });

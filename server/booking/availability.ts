@@ -1,0 +1,51 @@
+import { sql, type Db } from "../db/client.js";
+import type { StaffCalendars } from "./calendars.js";
+import { freeSlots } from "./slots.js";
+import { addDays, localDate, zonedInstant } from "./time.js";
+import type { BusyTime, Service, Settings, Slot, Staff, TimeWindow } from "./types.js";
+
+// What is free: the portal's bookings and live holds, and the synced busy time of external calendars
+// (ExternalBusy), read in plain SQL (the hot query of a live call), then the slot arithmetic (slots.ts).
+
+/** How far ahead availability looks, in days after the first one. */
+export const SEARCH_DAYS = 14;
+
+export interface AvailabilityDeps {
+  db: Db;
+  calendars: StaffCalendars;
+  now: () => Date;
+}
+
+export interface SlotSearch {
+  /** First day (YYYY-MM-DD in the portal's zone); today when absent. */
+  date?: string;
+  window?: TimeWindow;
+  /** The zone the window is read in (the caller's, else the portal's). */
+  timeZone: string;
+  /** A booking that does not count as taken (the one being moved). */
+  exclude?: string;
+}
+
+/** Free slots for a service, earliest first, across the portal's staff, from a date and within a time window. */
+export async function findFreeSlots(deps: AvailabilityDeps, portalId: string, everyone: Staff[], settings: Settings, service: Service, search: SlotSearch, limit: number): Promise<Slot[]> {
+  // Staff whose external calendar is not connected are not offered: we cannot see their calendar.
+  const providers = await deps.calendars.bookable(everyone);
+  const staff = everyone.filter((s) => providers.has(s.id));
+  const now = deps.now();
+  const earliest = new Date(now.getTime() + settings.leadMinutes * 60_000);
+  const firstDay = search.date ?? localDate(now, settings.timezone);
+  const horizonEnd = zonedInstant(addDays(firstDay, SEARCH_DAYS + 1), "00:00", settings.timezone);
+  const taken = await sql<BusyTime>(
+    deps.db,
+    `SELECT "staffId", "startAt", "blockEndAt" FROM "Booking"
+     WHERE "portalId" = $1 AND "startAt" < $2 AND "blockEndAt" > $3 AND "id" <> $5
+       AND ("status" = 'confirmed' OR ("status" = 'held' AND "holdExpiresAt" >= $4))`,
+    [portalId, horizonEnd.toISOString(), earliest.toISOString(), now.toISOString(), search.exclude ?? ""],
+  );
+  const externalStaff = staff.filter((s) => providers.get(s.id)!.events === "external").map((s) => s.id);
+  const external = externalStaff.length
+    ? await sql<{ staffId: string; startAt: Date; endAt: Date }>(deps.db, `SELECT "staffId", "startAt", "endAt" FROM "ExternalBusy" WHERE "staffId" = ANY($1) AND "startAt" < $2 AND "endAt" > $3`, [externalStaff, horizonEnd.toISOString(), earliest.toISOString()])
+    : [];
+  for (const event of external) taken.push({ staffId: event.staffId, startAt: event.startAt, blockEndAt: event.endAt });
+  return freeSlots({ staff, taken, service, stepMinutes: settings.slotStepMinutes, firstDay, days: SEARCH_DAYS, earliest, window: search.window, timeZone: search.timeZone, limit });
+}
