@@ -13,7 +13,7 @@ import { matchService, parseDay, parseTimeWindow } from "./request.js";
 import { blockOf, overlaps, withinHours } from "./slots.js";
 import { isValidTimeZone, localDate } from "./time.js";
 import { eventOf, type CallerContext, type Service, type Settings, type Slot, type Staff } from "./types.js";
-import { claim, confirm, meetingChange, withFreshReference } from "./writes.js";
+import { claim, confirm, meetingChange, withdraw, withFreshReference } from "./writes.js";
 
 // Availability, holds, booking, rescheduling and cancelling, for the live tools: each step returns a
 // BookingOutcome, which answers.ts turns into the sentence the AI says. Double booking is impossible in
@@ -195,14 +195,14 @@ export class Scheduler {
       eventId = await provider.create(account, event);
       if (overlaps(await this.foreignBusy(staff, { provider, account }, start, blockEnd, eventId), start, blockEnd)) {
         await provider.cancel(account, eventId, event, "the time was taken in the calendar meanwhile").catch(() => undefined);
-        await this.db.booking.update({ where: { id }, data: { status: "cancelled", externalEventId: eventId, history: [{ at: this.now().toISOString(), action: "withdrawn", reason: "calendar_conflict" }] as Prisma.InputJsonValue } });
+        await withdraw(this.db, id, "calendar_conflict", this.now(), eventId);
         log.info({ portalId: caller.portalId, bookingId: id }, "a calendar event landed on the slot while booking: withdrawn");
         return { kind: "withdrawn" };
       }
     } catch (error) {
       // Withdrawn whatever went wrong: the caller is never told about a booking without its event.
       log.warn({ portalId: caller.portalId, bookingId: id, err: reason(error) }, "calendar event not created: booking withdrawn");
-      await this.db.booking.update({ where: { id }, data: { status: "cancelled", history: [{ at: this.now().toISOString(), action: "withdrawn", reason: "calendar_error" }] as Prisma.InputJsonValue } });
+      await withdraw(this.db, id, "calendar_error", this.now());
       return { kind: "failed", cause: calendarFailure(error) };
     }
     const { meetingVersion } = await this.db.booking.update({ where: { id }, data: { externalEventId: eventId, ...meetingChange("booked") } });
@@ -229,12 +229,21 @@ export class Scheduler {
       log.warn({ portalId: caller.portalId, bookingId: booking.id, cause, err: reason(error) }, "calendar unreachable for the live check");
       return { kind: "calendar_unavailable", action: "reschedule", cause };
     }
+    // Alternatives may sit next to the booking (it does not block itself) but never on its own time.
+    const current = { id: booking.id, start: booking.startAt, end: booking.endAt };
     if (!withinHours(booking.staff, start, end) || overlaps(busy, start, blockEnd)) {
-      return this.alternatives(caller, settings, service, start, { kind: "staff_unavailable", staff: booking.staff.name }, booking.id);
+      return this.alternatives(caller, settings, service, start, { kind: "staff_unavailable", staff: booking.staff.name }, current);
     }
     const history = [...((booking.history as unknown[]) ?? []), { at: this.now().toISOString(), action: "rescheduled", callId: caller.vendorCallId, from: booking.startAt.toISOString(), to: start.toISOString() }];
-    const moved = await claim(() => this.db.booking.update({ where: { id: booking.id }, data: { startAt: start, endAt: end, blockEndAt: blockEnd, history: history as Prisma.InputJsonValue } }));
-    if (!moved) return this.alternatives(caller, settings, service, start, { kind: "just_taken" }, booking.id);
+    // The caller usually picks a slot this call was just offered, which this call holds: the hold gives
+    // way to the move in the same transaction, so nobody else can take the time in between.
+    const moved = await claim(() =>
+      this.db.$transaction([
+        this.db.booking.deleteMany({ where: { status: "held", connectionId: caller.connectionId, vendorCallId: caller.vendorCallId, staffId: booking.staffId, startAt: { lt: blockEnd }, blockEndAt: { gt: start } } }),
+        this.db.booking.update({ where: { id: booking.id }, data: { startAt: start, endAt: end, blockEndAt: blockEnd, history: history as Prisma.InputJsonValue } }),
+      ]),
+    );
+    if (!moved) return this.alternatives(caller, settings, service, start, { kind: "just_taken" }, current);
     if (booking.externalEventId) {
       try {
         // Patch the same event: attendees get an update, the event id stays.
@@ -246,6 +255,7 @@ export class Scheduler {
       }
     }
     const { meetingVersion } = await this.db.booking.update({ where: { id: booking.id }, data: meetingChange("rescheduled") });
+    await this.holds.release(caller);
     return { kind: "rescheduled", bookingId: booking.id, meetingVersion, service, start, end, timeZone: settings.timezone };
   }
 
@@ -297,8 +307,13 @@ export class Scheduler {
     return findFreeSlots({ db: this.db, calendars: this.calendars, now: this.now }, portalId, staff, settings, service, search, limit);
   }
 
-  private async alternatives(caller: CallerContext, settings: Settings, service: Service, near: Date, why: Extract<BookingOutcome, { kind: "slot_taken" }>["why"], exclude?: string): Promise<BookingOutcome> {
-    const slots = await this.freeSlots(caller.portalId, settings, service, { date: localDate(near, settings.timezone), timeZone: settings.timezone, exclude }, OFFERED);
+  /**
+   * Other openings near the time asked for. When a booking is being moved, `moving` is that booking:
+   * it does not block the times around it, and its own time is never offered back.
+   */
+  private async alternatives(caller: CallerContext, settings: Settings, service: Service, near: Date, why: Extract<BookingOutcome, { kind: "slot_taken" }>["why"], moving?: { id: string; start: Date; end: Date }): Promise<BookingOutcome> {
+    const found = await this.freeSlots(caller.portalId, settings, service, { date: localDate(near, settings.timezone), timeZone: settings.timezone, exclude: moving?.id }, moving ? OFFERED + 1 : OFFERED);
+    const slots = found.filter((slot) => !moving || !overlaps([moving], slot.start, blockOf(service, slot.start).end)).slice(0, OFFERED);
     return { kind: "slot_taken", why, timeZone: settings.timezone, slots };
   }
 }

@@ -107,3 +107,12 @@ export async function confirm(db: Db, c: Confirmation, reference: string): Promi
       );
   return rows[0] ?? null;
 }
+
+/**
+ * A booking the calendar refused (its event could not be written, or a foreign event landed on it):
+ * cancelled, with the reason appended to its history so the story stays whole (booked, then withdrawn).
+ */
+export async function withdraw(db: Db, id: string, reason: "calendar_conflict" | "calendar_error", now: Date, externalEventId?: string): Promise<void> {
+  const entry = JSON.stringify([{ at: now.toISOString(), action: "withdrawn", reason }]);
+  await sql(db, `UPDATE "Booking" SET "status" = 'cancelled', "externalEventId" = COALESCE($3, "externalEventId"), "history" = "history" || $2::jsonb, "updatedAt" = $4 WHERE "id" = $1`, [id, entry, externalEventId ?? null, now.toISOString()]);
+}

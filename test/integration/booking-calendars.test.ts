@@ -190,6 +190,18 @@ describe.each([
     expect(calendar.notifications()).toContainEqual(expect.objectContaining({ type: "update", to: "riley.chen@example.com", eventId }));
   });
 
+  it("06 as a caller makes it: availability first (which holds the slots), then the move into one of them", async () => {
+    const callId = newCallId();
+    const offer = await tool("check_availability", { service_type: "Consultation", date: day(4), time_window: "afternoon" }, callId);
+    expect(offer.slots.length).toBeGreaterThanOrEqual(2);
+    const chosen = offer.slots[1].start as string;
+    const moved = await tool("reschedule_appointment", { new_start: chosen }, callId);
+    expect(moved.result).toMatch(/moved to/);
+    expect(moved.bookingId).toBe(bookingId);
+    expect(live().map((e) => [e.id, e.start.toISOString()])).toEqual([[eventId, chosen]]);
+    expect(await stack.app.runtime.db.booking.count({ where: { portalId, status: "held", vendorCallId: callId } })).toBe(0);
+  });
+
   it("07 cancellation call: the event is cancelled and the attendee notified", async () => {
     const cancelled = await tool("cancel_appointment", { reason: "feeling better" }, newCallId());
     expect(cancelled.result).toMatch(/is cancelled/);
@@ -235,6 +247,9 @@ describe.each([
     const overlapping = live().filter((e) => e.start < end && e.end > start);
     expect(overlapping).toHaveLength(1); // only the one made in the calendar
     expect(await stack.app.runtime.db.booking.count({ where: { portalId, status: "confirmed", startAt: start } })).toBe(0);
+    // The withdrawn booking keeps its whole story: booked, then withdrawn because of the calendar.
+    const withdrawn = await stack.app.runtime.db.booking.findFirstOrThrow({ where: { portalId, status: "cancelled", startAt: start } });
+    expect((withdrawn.history as { action: string; reason?: string }[]).map((h) => [h.action, h.reason ?? null])).toEqual([["booked", null], ["withdrawn", "calendar_conflict"]]);
   });
 
   it("a change notification with the wrong channel secret is refused", async () => {
