@@ -1,8 +1,8 @@
 import type { Router } from "express";
 import type { Runtime } from "./runtime.js";
-import { uiRoutes } from "./ui/routes.js";
+import { uiRoutes } from "./http/routes/ui/index.js";
 import { recordingRoutes } from "./http/routes/recordings.js";
-import { hubspotWebhookRoutes } from "./privacy/privacy.js";
+import { hubspotWebhookRoutes, uninstallPortal } from "./privacy/privacy.js";
 import { bookingToolRoutes } from "./booking/tools.js";
 import { calendarRoutes } from "./booking/calendar-routes.js";
 
@@ -11,5 +11,11 @@ import { calendarRoutes } from "./booking/calendar-routes.js";
  * booking tools). server/http/app.ts mounts them after the core routes.
  */
 export function featureRouters(rt: Runtime): Router[] {
-  return [uiRoutes(rt), recordingRoutes({ db: rt.db, outbound: rt.outbound, encryptionKey: rt.env.ENCRYPTION_KEY }), hubspotWebhookRoutes(rt), bookingToolRoutes(rt), calendarRoutes(rt)];
+  return [
+    uiRoutes({ db: rt.db, env: rt.env, queue: rt.queue, hubspot: (portalId) => rt.tokens.client(portalId), calendars: rt.calendars, uninstall: (portalId) => uninstallPortal(rt, portalId) }),
+    recordingRoutes({ db: rt.db, outbound: rt.outbound, encryptionKey: rt.env.ENCRYPTION_KEY }),
+    hubspotWebhookRoutes(rt),
+    bookingToolRoutes(rt),
+    calendarRoutes(rt),
+  ];
 }

@@ -2,6 +2,7 @@ import type { Db } from "../db/client.js";
 import { APP_PROPERTIES, PROPERTY_GROUP, type PropertyDefinition } from "../mapping/fields.js";
 import type { HubSpotClient } from "./client.js";
 import { hubspotCall, HubSpotRequestError } from "./call.js";
+import type { PortalProperty } from "../../hubspot-app/app/shared/api.js";
 
 const GROUP_MARKER = `group:${PROPERTY_GROUP.name}`;
 
@@ -44,3 +45,16 @@ async function createIgnoringConflict(create: () => Promise<unknown>): Promise<v
 }
 
 export const provisionAppProperties = (db: Db, client: HubSpotClient, portalId: string) => ensureProperties(db, client, portalId, APP_PROPERTIES);
+
+/** The portal's contact properties, as the mapping editor shows them (read-only ones marked). */
+export async function listContactProperties(client: HubSpotClient): Promise<PortalProperty[]> {
+  const response = await hubspotCall(() => client.crm.properties.coreApi.getAll("contacts"));
+  return response.results.map((p) => ({
+    name: p.name,
+    label: p.label,
+    type: String(p.type),
+    fieldType: String(p.fieldType),
+    readOnly: Boolean(p.modificationMetadata?.readOnlyValue || p.calculated),
+    options: (p.options ?? []).map((o) => o.value),
+  }));
+}
