@@ -1,18 +1,21 @@
 import type { Router } from "express";
-import type { Runtime } from "./runtime.js";
-import type { ForgetDeps } from "./privacy/forget.js";
-import { uninstallPortal } from "./privacy/uninstall.js";
-import { uiRoutes } from "./http/routes/ui/index.js";
-import { recordingRoutes } from "./http/routes/recordings.js";
-import { hubspotWebhookRoutes } from "./http/routes/hubspot-webhooks.js";
-import { bookingToolRoutes } from "./booking/tools.js";
-import { calendarRoutes } from "./booking/calendar-routes.js";
+import type { Runtime } from "../runtime.js";
+import type { ForgetDeps } from "../privacy/forget.js";
+import { uninstallPortal } from "../privacy/uninstall.js";
+import { healthRoutes } from "./routes/health.js";
+import { oauthRoutes } from "./routes/oauth.js";
+import { webhookRoutes } from "./routes/webhooks.js";
+import { uiRoutes } from "./routes/ui/index.js";
+import { recordingRoutes } from "./routes/recordings.js";
+import { hubspotWebhookRoutes } from "./routes/hubspot-webhooks.js";
+import { bookingToolRoutes } from "../booking/tools.js";
+import { calendarRoutes } from "../booking/calendar-routes.js";
 
 /**
- * Routers of the features built on the core (the in-CRM UI backend, recordings, HubSpot's webhooks,
- * booking tools). server/http/app.ts mounts them after the core routes.
+ * Every router of the web process, in the order server/http/app.ts mounts them, each handed the part
+ * of the runtime it uses. The one place that turns the whole Runtime into the routes' small deps.
  */
-export function featureRouters(rt: Runtime): Router[] {
+export function routers(rt: Runtime): Router[] {
   const privacy: ForgetDeps = { db: rt.db, encryptionKey: rt.env.ENCRYPTION_KEY, defaultRegion: rt.env.DEFAULT_PHONE_REGION, queue: rt.queue, meetingQueue: rt.meetingQueue, redis: rt.redis };
   const uninstall = (portalId: string) =>
     uninstallPortal(
@@ -26,9 +29,13 @@ export function featureRouters(rt: Runtime): Router[] {
       portalId,
     );
   return [
+    healthRoutes(rt),
+    oauthRoutes(rt),
+    webhookRoutes(rt),
     uiRoutes({ db: rt.db, env: rt.env, queue: rt.queue, hubspot: (portalId) => rt.tokens.client(portalId), calendars: rt.calendars, uninstall }),
     recordingRoutes({ db: rt.db, outbound: rt.outbound, encryptionKey: rt.env.ENCRYPTION_KEY }),
     hubspotWebhookRoutes({ env: rt.env, privacy }),
+    // Booking's live tools and calendar push notifications (server/booking/, being reshaped in its own branch).
     bookingToolRoutes(rt),
     calendarRoutes(rt),
   ];
