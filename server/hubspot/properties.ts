@@ -1,5 +1,5 @@
 import type { Db } from "../db/client.js";
-import { APP_PROPERTIES, PROPERTY_GROUP, type PropertyDefinition } from "../mapping/fields.js";
+import { APP_PROPERTIES, CANONICAL_FIELDS, PROPERTY_GROUP, qualificationDefinition, type PropertyDefinition } from "../mapping/fields.js";
 import type { HubSpotClient } from "./client.js";
 import { hubspotCall, HubSpotRequestError } from "./call.js";
 import type { PortalProperty } from "../../hubspot-app/app/shared/api.js";
@@ -57,4 +57,19 @@ export async function listContactProperties(client: HubSpotClient): Promise<Port
     readOnly: Boolean(p.modificationMetadata?.readOnlyValue || p.calculated),
     options: (p.options ?? []).map((o) => o.value),
   }));
+}
+
+export type PropertyCreation = { kind: "created"; name: string } | { kind: "built_in" };
+
+/**
+ * Creates (again) the app's own HubSpot property of a field: a canonical field's or a qualification
+ * question's (`q:<key>`). A field mapped to a built-in HubSpot property has nothing to create.
+ */
+export async function createFieldProperty(db: Db, client: () => Promise<HubSpotClient>, portalId: string, field: string): Promise<PropertyCreation> {
+  const definition = field.startsWith("q:") ? qualificationDefinition(field.slice(2)) : APP_PROPERTIES.find((p) => p.name === (CANONICAL_FIELDS as Record<string, { defaultProperty: string }>)[field]?.defaultProperty);
+  if (!definition) return { kind: "built_in" };
+  // Forget the marker that it was provisioned, so ensureProperties asks HubSpot again instead of skipping it.
+  await db.provisionedProperty.deleteMany({ where: { portalId, name: definition.name } });
+  await ensureProperties(db, await client(), portalId, [definition]);
+  return { kind: "created", name: definition.name };
 }

@@ -1,14 +1,13 @@
 import type { Db } from "../db/client.js";
-import type { HubSpotClient } from "../hubspot/client.js";
-import { ensureProperties } from "../hubspot/properties.js";
 import { logger } from "../config/logger.js";
 import type { MappingChange } from "../audit/audit.js";
-import { APP_PROPERTIES, CANONICAL_FIELDS, qualificationDefinition, type Policy, type PropertyType } from "./fields.js";
+import { APP_PROPERTIES, CANONICAL_FIELDS, type Policy, type PropertyType } from "./fields.js";
 import { loadMapping } from "./store.js";
 import type { MappingRefusal, MappingResponse, PortalProperty } from "../../hubspot-app/app/shared/api.js";
 
 // The field mapping as the settings page edits it: the rules as shown, the check that a HubSpot
-// property can take a field's values, saving, and creating a field's own property.
+// property can take a field's values, and saving. Creating a field's own property is
+// createFieldProperty (server/hubspot/properties.ts).
 
 const log = logger("mapping.settings");
 
@@ -85,19 +84,4 @@ export async function saveMapping(db: Db, portalId: string, rules: RuleUpdate[],
     return before.property === property && before.policy === policy && before.enabled === enabled ? [] : [{ field, from: { property: before.property, policy: before.policy, enabled: before.enabled }, to: { property, policy, enabled } }];
   });
   return { kind: "saved", changed };
-}
-
-export type PropertyCreation = { kind: "created"; name: string } | { kind: "built_in" };
-
-/**
- * Creates (again) the app's own HubSpot property of a field: a canonical field's or a qualification
- * question's (`q:<key>`). A field mapped to a built-in HubSpot property has nothing to create.
- */
-export async function createFieldProperty(db: Db, client: () => Promise<HubSpotClient>, portalId: string, field: string): Promise<PropertyCreation> {
-  const definition = field.startsWith("q:") ? qualificationDefinition(field.slice(2)) : APP_PROPERTIES.find((p) => p.name === FIELDS[field]?.defaultProperty);
-  if (!definition) return { kind: "built_in" };
-  // Forget the marker that it was provisioned, so ensureProperties asks HubSpot again instead of skipping it.
-  await db.provisionedProperty.deleteMany({ where: { portalId, name: definition.name } });
-  await ensureProperties(db, await client(), portalId, [definition]);
-  return { kind: "created", name: definition.name };
 }

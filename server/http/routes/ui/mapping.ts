@@ -2,8 +2,8 @@ import { Router } from "express";
 import { z } from "zod";
 import type { Db } from "../../../db/client.js";
 import type { HubSpotClient } from "../../../hubspot/client.js";
-import { listContactProperties } from "../../../hubspot/properties.js";
-import { createFieldProperty, mappingRules, saveMapping } from "../../../mapping/settings.js";
+import { createFieldProperty, listContactProperties } from "../../../hubspot/properties.js";
+import { mappingRules, saveMapping } from "../../../mapping/settings.js";
 import type { ApiError, MappingRefusal, MappingResponse, MappingSaved, PropertiesResponse, PropertyCreated } from "../../../../hubspot-app/app/shared/api.js";
 import { audit, portalOf } from "./signed.js";
 
