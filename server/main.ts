@@ -4,7 +4,6 @@ import { logger } from "./config/logger.js";
 import { createRuntime, type Runtime } from "./runtime.js";
 import { createApp } from "./http/app.js";
 import { startSyncWorker, sweepOutbox } from "./sync/worker.js";
-import { featureRouters } from "./features.js";
 import { startMeetingWorker, sweepMeetings } from "./booking/meetings.js";
 import { Scheduler } from "./booking/scheduler.js";
 import { retentionSweeper } from "./retention/retention.js";
@@ -25,7 +24,7 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
   const stops: (() => Promise<void>)[] = [];
   let url: string | undefined;
   if (role === "web" || role === "all") {
-    const app = createApp(runtime, featureRouters(runtime));
+    const app = createApp(runtime);
     const server = await new Promise<import("node:http").Server>((resolve) => {
       const s = app.listen(runtime.env.PORT, "0.0.0.0", () => resolve(s));
     });

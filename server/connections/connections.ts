@@ -83,9 +83,10 @@ export async function listConnections(db: Db, publicBaseUrl: string, portalId?: 
   return rows.map((row) => viewConnection(row, publicBaseUrl));
 }
 
-/** Replace a connection's secret (rotation). The URLs stay the same. */
-export async function rotateSecret(db: Db, options: { portalId: string; connectionId: string; secret: string; encryptionKey: string }): Promise<void> {
+/** Replace a connection's secret (rotation). The URLs stay the same. Answers the connection's vendor. */
+export async function rotateSecret(db: Db, options: { portalId: string; connectionId: string; secret: string; encryptionKey: string }): Promise<{ vendor: string }> {
   if (!options.secret || options.secret.trim().length < 8) throw new ConnectionError("the secret must be at least 8 characters");
   const updated = await db.connection.updateMany({ where: { id: options.connectionId, portalId: options.portalId }, data: { secretEnc: encrypt(options.secret.trim(), options.encryptionKey, connectionSecretSeal(options.connectionId)), lastError: null } });
   if (updated.count !== 1) throw new ConnectionError(`no connection ${options.connectionId} in portal ${options.portalId}`);
+  return db.connection.findUniqueOrThrow({ where: { id: options.connectionId }, select: { vendor: true } });
 }

@@ -56,6 +56,11 @@ export async function listFallback(db: Db, options: { portalId?: string; include
   }));
 }
 
+/** Whether the portal has this fallback entry (an id of another portal's is as good as none). */
+export async function fallbackEntryInPortal(db: Db, portalId: string, id: string): Promise<boolean> {
+  return (await db.fallbackEntry.findFirst({ where: { id, portalId }, select: { id: true } })) !== null;
+}
+
 /**
  * Replay: the call goes back to `pending` with its attempts reset and a fresh job. Idempotent: the
  * worker re-reads the row, and a call whose HubSpot Call already exists is updated, not duplicated.

@@ -1,18 +1,13 @@
-import express, { type ErrorRequestHandler, type Router } from "express";
+import express, { type ErrorRequestHandler } from "express";
 import helmet from "helmet";
 import type { Runtime } from "../runtime.js";
 import { logger } from "../config/logger.js";
-import { healthRoutes } from "./routes/health.js";
-import { oauthRoutes } from "./routes/oauth.js";
-import { webhookRoutes } from "./routes/webhooks.js";
+import { routers } from "./routers.js";
 
 const log = logger("http");
 
-/**
- * The web process: routes only, each feature's router mounted here. Feature routers that need more
- * than the runtime (booking tools, the in-CRM UI) are passed in by the caller.
- */
-export function createApp(rt: Runtime, extraRouters: Router[] = []) {
+/** The web process: routes only, every router of server/http/routers.ts mounted here. */
+export function createApp(rt: Runtime) {
   const app = express();
   app.disable("x-powered-by");
   // X-Forwarded-* are believed only from the proxies TRUST_PROXY names (default: none).
@@ -21,10 +16,7 @@ export function createApp(rt: Runtime, extraRouters: Router[] = []) {
   // nothing they forbid). The recording routes replace some per response: the player page is framed
   // by HubSpot, and audio is loaded by HubSpot's own player from its origin.
   app.use(helmet());
-  app.use(healthRoutes(rt));
-  app.use(oauthRoutes(rt));
-  app.use(webhookRoutes(rt));
-  for (const router of extraRouters) app.use(router);
+  for (const router of routers(rt)) app.use(router);
 
   const errors: ErrorRequestHandler = (error, _req, res, _next) => {
     const status = typeof error?.status === "number" ? error.status : 500;

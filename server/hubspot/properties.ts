@@ -1,7 +1,8 @@
 import type { Db } from "../db/client.js";
-import { APP_PROPERTIES, PROPERTY_GROUP, type PropertyDefinition } from "../mapping/fields.js";
+import { APP_PROPERTIES, CANONICAL_FIELDS, PROPERTY_GROUP, qualificationDefinition, type PropertyDefinition } from "../mapping/fields.js";
 import type { HubSpotClient } from "./client.js";
 import { hubspotCall, HubSpotRequestError } from "./call.js";
+import type { PortalProperty } from "../../hubspot-app/app/shared/api.js";
 
 const GROUP_MARKER = `group:${PROPERTY_GROUP.name}`;
 
@@ -44,3 +45,31 @@ async function createIgnoringConflict(create: () => Promise<unknown>): Promise<v
 }
 
 export const provisionAppProperties = (db: Db, client: HubSpotClient, portalId: string) => ensureProperties(db, client, portalId, APP_PROPERTIES);
+
+/** The portal's contact properties, as the mapping editor shows them (read-only ones marked). */
+export async function listContactProperties(client: HubSpotClient): Promise<PortalProperty[]> {
+  const response = await hubspotCall(() => client.crm.properties.coreApi.getAll("contacts"));
+  return response.results.map((p) => ({
+    name: p.name,
+    label: p.label,
+    type: String(p.type),
+    fieldType: String(p.fieldType),
+    readOnly: Boolean(p.modificationMetadata?.readOnlyValue || p.calculated),
+    options: (p.options ?? []).map((o) => o.value),
+  }));
+}
+
+export type PropertyCreation = { kind: "created"; name: string } | { kind: "built_in" };
+
+/**
+ * Creates (again) the app's own HubSpot property of a field: a canonical field's or a qualification
+ * question's (`q:<key>`). A field mapped to a built-in HubSpot property has nothing to create.
+ */
+export async function createFieldProperty(db: Db, client: () => Promise<HubSpotClient>, portalId: string, field: string): Promise<PropertyCreation> {
+  const definition = field.startsWith("q:") ? qualificationDefinition(field.slice(2)) : APP_PROPERTIES.find((p) => p.name === (CANONICAL_FIELDS as Record<string, { defaultProperty: string }>)[field]?.defaultProperty);
+  if (!definition) return { kind: "built_in" };
+  // Forget the marker that it was provisioned, so ensureProperties asks HubSpot again instead of skipping it.
+  await db.provisionedProperty.deleteMany({ where: { portalId, name: definition.name } });
+  await ensureProperties(db, await client(), portalId, [definition]);
+  return { kind: "created", name: definition.name };
+}

@@ -29,3 +29,35 @@ export function verifyV3(input: { secret: string; method: string; url: string; r
   const expected = signV3(input.secret, input.method, input.url, input.rawBody, input.timestamp);
   return safeEqual(expected, input.signature) ? { ok: true } : { ok: false, reason: "signature mismatch" };
 }
+
+/** The public URL HubSpot signed: our PUBLIC_BASE_URL origin plus the path and query as received. */
+export function signedUrl(publicBaseUrl: string, originalUrl: string): string {
+  return `${new URL(publicBaseUrl).origin}${originalUrl}`;
+}
+
+/** A request as received, in what the v3 signature covers; headers flat and lower-case (flatHeaders). */
+export interface ReceivedRequest {
+  method: string;
+  /** The path and query as received. */
+  originalUrl: string;
+  rawBody: string;
+  headers: Record<string, string | undefined>;
+}
+
+/**
+ * The check every route HubSpot signs goes through (hubspot.fetch from the card and settings page,
+ * and the app's webhook deliveries): the URL rebuilt over PUBLIC_BASE_URL, the signature and
+ * timestamp from their headers.
+ */
+export function verifyHubSpotRequest(input: { secret: string; publicBaseUrl: string; request: ReceivedRequest; now: number }): SignatureCheck {
+  const { request } = input;
+  return verifyV3({
+    secret: input.secret,
+    method: request.method,
+    url: signedUrl(input.publicBaseUrl, request.originalUrl),
+    rawBody: request.rawBody,
+    signature: request.headers["x-hubspot-signature-v3"],
+    timestamp: request.headers["x-hubspot-request-timestamp"],
+    now: input.now,
+  });
+}

@@ -1,4 +1,4 @@
-import { verifyV3 } from "./signature.js";
+import { verifyHubSpotRequest, type ReceivedRequest } from "./signature.js";
 
 // What makes a request at /hubspot/webhooks one of HubSpot's app webhook deliveries, and not a
 // hubspot.fetch request from a card or settings page: both carry the same v3 signature (same client
@@ -23,27 +23,15 @@ export function readWebhookDelivery(input: {
   clientSecret: string;
   appId: string;
   publicBaseUrl: string;
-  /** The path and query as received. */
-  originalUrl: string;
-  rawBody: string;
-  signature?: string;
-  timestamp?: string;
+  request: Omit<ReceivedRequest, "method">;
   now: number;
 }): DeliveryCheck {
-  const check = verifyV3({
-    secret: input.clientSecret,
-    method: "POST",
-    url: `${new URL(input.publicBaseUrl).origin}${input.originalUrl}`,
-    rawBody: input.rawBody,
-    signature: input.signature,
-    timestamp: input.timestamp,
-    now: input.now,
-  });
+  const check = verifyHubSpotRequest({ secret: input.clientSecret, publicBaseUrl: input.publicBaseUrl, request: { ...input.request, method: "POST" }, now: input.now });
   if (!check.ok) return { ok: false, status: 401, reason: check.reason };
-  if (input.originalUrl.includes("?")) return { ok: false, status: 400, reason: "HubSpot webhook deliveries have no query string: this looks like a hubspot.fetch request, which cannot send webhook events" };
+  if (input.request.originalUrl.includes("?")) return { ok: false, status: 400, reason: "HubSpot webhook deliveries have no query string: this looks like a hubspot.fetch request, which cannot send webhook events" };
   let parsed: unknown;
   try {
-    parsed = JSON.parse(input.rawBody);
+    parsed = JSON.parse(input.request.rawBody);
   } catch {
     return { ok: false, status: 400, reason: "body is not JSON" };
   }

@@ -1,12 +1,25 @@
-import type { Runtime } from "../runtime.js";
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
 import { Prisma, type Db } from "../db/client.js";
 import type { CallRecord } from "../calls/record.js";
 import { logger } from "../config/logger.js";
 import { callerIdentity, callerKeys, callerPhones } from "../contacts/identity.js";
 import { normaliseEmail, normalisePhone } from "../contacts/phone.js";
-import { forgetJobs, meetingJobIdsOf, syncJobIdsOf } from "../queue/queues.js";
+import { forgetJobs, meetingJobIdsOf, syncJobIdsOf, type MeetingJobData, type SyncJobData } from "../queue/queues.js";
 
 const log = logger("privacy");
+
+/** What a privacy deletion reaches: the database, and the queues (in Redis) whose jobs name the person's rows. */
+export interface ForgetDeps {
+  db: Db;
+  /** Caller keys are keyed by it (contacts/identity.ts). */
+  encryptionKey: string;
+  /** For numbers of a portal that has none set. */
+  defaultRegion: string;
+  queue: Queue<SyncJobData>;
+  meetingQueue: Queue<MeetingJobData>;
+  redis: Redis;
+}
 const REMOVED = "(removed on the contact's request)";
 
 /** What stays of a call after its contact asked to be forgotten: times and outcome, nothing personal. */
@@ -48,17 +61,17 @@ type CallRow = { id: string; connectionId: string; vendorCallId: string; version
  *      bookings' caller details cleared (bookings keep their times: the calendar needs them).
  *   3. Redis: their sync and Meeting jobs, whose failure messages can quote HubSpot about them.
  */
-export async function forgetContact(rt: Runtime, portalId: string, contactId: string): Promise<number> {
-  const portal = await rt.db.portal.findUnique({ where: { id: portalId } });
-  const person = await findPerson(rt.db, rt.env.ENCRYPTION_KEY, portalId, contactId, portal?.defaultRegion ?? rt.env.DEFAULT_PHONE_REGION);
+export async function forgetContact(deps: ForgetDeps, portalId: string, contactId: string): Promise<number> {
+  const portal = await deps.db.portal.findUnique({ where: { id: portalId } });
+  const person = await findPerson(deps.db, deps.encryptionKey, portalId, contactId, portal?.defaultRegion ?? deps.defaultRegion);
   const callIds = person.calls.map((c) => c.id);
   const bookingIds = person.bookings.map((b) => b.id);
   const emails = [...person.emails];
   const nationals = [...person.phones.values()];
   const toolKeys = [...person.calls, ...person.bookings].filter((c) => c.connectionId && c.vendorCallId).map((c) => `${c.connectionId}:${c.vendorCallId}:`);
-  const replays = await rt.db.fallbackEntry.findMany({ where: { callId: { in: callIds } }, select: { callId: true, replayCount: true } });
+  const replays = await deps.db.fallbackEntry.findMany({ where: { callId: { in: callIds } }, select: { callId: true, replayCount: true } });
 
-  await rt.db.$transaction(async (tx) => {
+  await deps.db.$transaction(async (tx) => {
     const locked = await tx.$queryRaw<{ id: string; record: CallRecord; status: string }[]>`
       SELECT "id", "record", "status" FROM "Call" WHERE "id" = ANY(${callIds}::text[]) ORDER BY "id" FOR UPDATE`;
     for (const call of locked) {
@@ -84,8 +97,8 @@ export async function forgetContact(rt: Runtime, portalId: string, contactId: st
 
   const replayCount = new Map(replays.map((r) => [r.callId, r.replayCount]));
   await Promise.all([
-    forgetJobs(rt.queue, rt.redis, person.calls.flatMap((call) => syncJobIdsOf(call, replayCount.get(call.id) ?? 0))),
-    forgetJobs(rt.meetingQueue, rt.redis, person.bookings.flatMap(meetingJobIdsOf)),
+    forgetJobs(deps.queue, deps.redis, person.calls.flatMap((call) => syncJobIdsOf(call, replayCount.get(call.id) ?? 0))),
+    forgetJobs(deps.meetingQueue, deps.redis, person.bookings.flatMap(meetingJobIdsOf)),
   ]).catch((error: Error) => log.warn({ portalId, err: error.message }, "queued jobs not removed (they expire within 7 days)"));
   // The log says that it happened, never whom it was about.
   log.info({ portalId, calls: callIds.length, bookings: bookingIds.length }, "privacy deletion processed");

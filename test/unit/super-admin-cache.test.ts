@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SuperAdminCache } from "../../server/ui/super-admin.js";
+import { SuperAdminCache } from "../../server/hubspot/super-admin.js";
 
 // HubSpot's "is this user a super admin" answer is kept a few minutes per (portal, user); a demoted
 // admin keeps the right until then (docs/ui.md), a newly made one waits at most the refusal's minute.

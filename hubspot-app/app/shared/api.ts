@@ -1,4 +1,4 @@
-// The /ui/v1 API between the extensions (card, settings page) and the backend (server/ui/routes.ts):
+// The /ui/v1 API between the extensions (card, settings page) and the backend (server/http/routes/ui/):
 // every request and response body, in one place. Types only, no runtime code: the extensions import it
 // with `import type`, and so does the server (it lives here because `hs project upload` uploads only
 // hubspot-app/). Each route checks its JSON with `satisfies`, and the UI tests' fixtures are typed by
@@ -6,7 +6,7 @@
 
 // ---- errors ----
 
-/** Why the super-admin guard refused a write (server/ui/super-admin.ts). */
+/** Why the super-admin guard refused a write (server/http/routes/ui/guard.ts). */
 export type GuardRefusalCode = "not_super_admin" | "reconnect_for_scope" | "admin_check_unavailable" | "not_installed";
 
 /** Which mapping rule cannot be saved, and why (PUT /mapping, 422). */

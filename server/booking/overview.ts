@@ -1,0 +1,65 @@
+import type { Db } from "../db/client.js";
+import { isExternalProvider } from "./providers/registry.js";
+import type { BookingOverview, CalendarKind, CalendarStatus, ServiceProblem } from "../../hubspot-app/app/shared/api.js";
+
+// What the settings page's Booking tab shows: the set-up as it stands, each staff member's calendar
+// and its status, and the readable reason per bad field of a service list.
+
+/** The calendar a staff member books on (stored as text; anything else is the built-in one, as calendarStatus reads it). */
+const calendarKind = (calendar: string): CalendarKind => (isExternalProvider(calendar) ? calendar : "builtin");
+
+/** Where a staff member's calendar stands; a connection made for another provider than the one chosen now does not count. */
+function calendarStatus(calendar: string, connection: { provider: string; status: string } | null): CalendarStatus {
+  if (!isExternalProvider(calendar)) return "builtin";
+  if (!connection || connection.provider !== calendar) return "not_connected";
+  return connection.status === "connected" ? "connected" : "needs_reauth";
+}
+
+export async function bookingOverview(db: Db, portalId: string): Promise<BookingOverview> {
+  const [settings, services, staff, upcoming] = await Promise.all([
+    db.bookingSettings.findUnique({ where: { portalId } }),
+    db.serviceType.findMany({ where: { portalId }, orderBy: { name: "asc" } }),
+    db.staffMember.findMany({ where: { portalId }, orderBy: { name: "asc" }, include: { calendarConnection: { select: { provider: true, status: true, accountEmail: true, lastSyncAt: true, lastError: true } } } }),
+    db.booking.count({ where: { portalId, status: "confirmed", startAt: { gt: new Date() } } }),
+  ]);
+  return {
+    configured: !!settings,
+    timezone: settings?.timezone ?? null,
+    services: services.map((s) => ({ name: s.name, durationMinutes: s.durationMinutes, bufferMinutes: s.bufferMinutes, aliases: s.aliases, reminderMinutes: s.reminderMinutes })),
+    staff: staff.map((m) => {
+      const status = calendarStatus(m.calendar, m.calendarConnection);
+      const connection = status === "connected" || status === "needs_reauth" ? m.calendarConnection : null;
+      return {
+        id: m.id,
+        name: m.name,
+        email: m.email,
+        calendar: calendarKind(m.calendar),
+        timezone: m.timezone,
+        calendarStatus: status,
+        calendarAccount: connection?.accountEmail ?? null,
+        lastSyncAt: connection?.lastSyncAt?.toISOString() ?? null,
+        lastError: connection?.lastError ?? null,
+      };
+    }),
+    upcoming,
+  };
+}
+
+const SERVICE_FIELDS: Record<string, string> = { name: "name", durationMinutes: "duration", bufferMinutes: "buffer", aliases: "aliases", reminderMinutes: "reminders" };
+
+/** One readable reason per bad field of a service list, naming the row as the page shows it. */
+export function serviceProblems(issues: { path: PropertyKey[]; message: string }[], input: unknown): ServiceProblem[] {
+  const rows = Array.isArray((input as { services?: unknown })?.services) ? ((input as { services: unknown[] }).services as { name?: unknown }[]) : [];
+  return issues.map((issue) => {
+    const [, index, field] = issue.path;
+    if (typeof index !== "number") return { index: null, field: null, error: issue.message };
+    const name = typeof rows[index]?.name === "string" && rows[index].name.trim() ? `"${rows[index].name.trim()}"` : `row ${index + 1}`;
+    const label = typeof field === "string" ? SERVICE_FIELDS[field] ?? field : null;
+    return { index, field: typeof field === "string" ? field : null, error: `${name}${label ? `, ${label}` : ""}: ${issue.message}` };
+  });
+}
+
+/** A staff member of this portal (never of another one), or null. */
+export function staffMemberOf(db: Db, portalId: string, staffId: string) {
+  return db.staffMember.findFirst({ where: { id: staffId, portalId } });
+}

@@ -1,0 +1,41 @@
+import type { Router } from "express";
+import type { Runtime } from "../runtime.js";
+import type { ForgetDeps } from "../privacy/forget.js";
+import { uninstallPortal } from "../privacy/uninstall.js";
+import { healthRoutes } from "./routes/health.js";
+import { oauthRoutes } from "./routes/oauth.js";
+import { webhookRoutes } from "./routes/webhooks.js";
+import { uiRoutes } from "./routes/ui/index.js";
+import { recordingRoutes } from "./routes/recordings.js";
+import { hubspotWebhookRoutes } from "./routes/hubspot-webhooks.js";
+import { toolRoutes } from "./routes/tools.js";
+import { calendarPushRoutes } from "./routes/calendar-push.js";
+
+/**
+ * Every router of the web process, in the order server/http/app.ts mounts them, each handed the part
+ * of the runtime it uses. The one place that turns the whole Runtime into the routes' small deps.
+ */
+export function routers(rt: Runtime): Router[] {
+  const privacy: ForgetDeps = { db: rt.db, encryptionKey: rt.env.ENCRYPTION_KEY, defaultRegion: rt.env.DEFAULT_PHONE_REGION, queue: rt.queue, meetingQueue: rt.meetingQueue, redis: rt.redis };
+  const uninstall = (portalId: string) =>
+    uninstallPortal(
+      {
+        ...privacy,
+        revokeRefreshToken: (refreshToken) => rt.clients.anonymous().oauth.refreshTokensApi.archive(refreshToken),
+        disconnectCalendars: (id) => rt.calendars.disconnect({ portalId: id }),
+        forgetLocks: (id) => rt.locks.forgetPortal(id),
+        forgetRateLimits: (id) => rt.limiter.forgetPortal(id),
+      },
+      portalId,
+    );
+  return [
+    healthRoutes(rt),
+    oauthRoutes(rt),
+    webhookRoutes(rt),
+    uiRoutes({ db: rt.db, env: rt.env, queue: rt.queue, hubspot: (portalId) => rt.tokens.client(portalId), calendars: rt.calendars, uninstall }),
+    recordingRoutes({ db: rt.db, outbound: rt.outbound, encryptionKey: rt.env.ENCRYPTION_KEY }),
+    hubspotWebhookRoutes({ env: rt.env, privacy }),
+    toolRoutes({ db: rt.db, encryptionKey: rt.env.ENCRYPTION_KEY, calendars: rt.calendars, meetingQueue: rt.meetingQueue, meetingAttempts: rt.env.SYNC_MAX_ATTEMPTS }),
+    calendarPushRoutes({ calendars: rt.calendars }),
+  ];
+}

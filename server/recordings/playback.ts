@@ -1,0 +1,23 @@
+import type { CallRecord } from "../calls/record.js";
+import { archiveRecording, type RecordingDeps } from "./store.js";
+
+/** A call that has a recording to play, with what the player page shows of it; null when it has none. */
+export async function playableCall(deps: Pick<RecordingDeps, "db">, callId: string): Promise<{ startedAt: string | null } | null> {
+  const call = await deps.db.call.findUnique({ where: { id: callId } });
+  const record = call?.record as unknown as CallRecord | undefined;
+  if (!call || !record?.recordingUrl) return null;
+  return { startedAt: record.startedAt ?? null };
+}
+
+/**
+ * Our copy of a call's recording, fetched from the vendor on first use if the worker has not copied
+ * it yet; null when there is none to serve. A call that is gone or scrubbed (privacy deletion) has no
+ * recording, whatever copy may exist.
+ */
+export async function recordingCopy(deps: RecordingDeps, callId: string): Promise<{ callId: string; contentType: string; audio: Uint8Array } | null> {
+  const call = await deps.db.call.findUnique({ where: { id: callId } });
+  const record = call?.record as unknown as CallRecord | undefined;
+  let copy = call && record?.recordingUrl ? await deps.db.recording.findUnique({ where: { callId } }) : null;
+  if (!copy && call && record?.recordingUrl && (await archiveRecording(deps, call, record.recordingUrl))) copy = await deps.db.recording.findUnique({ where: { callId } });
+  return copy;
+}
