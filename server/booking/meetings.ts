@@ -1,7 +1,8 @@
 import { Worker, type Job, type Queue } from "bullmq";
 import type { Runtime } from "../runtime.js";
 import { logger } from "../config/logger.js";
-import { FAILED_JOB_AGE_S, hubspotBackoffSettings, MEETING_QUEUE, meetingJobId, requeueUnlessLive, type MeetingJobData } from "../queue/queues.js";
+import { addJob, hubspotBackoffSettings, MEETING_QUEUE, meetingJob, type MeetingJobData } from "../queue/queues.js";
+import { requeueDue, type OutboxAges } from "../queue/outbox.js";
 import { PermanentSyncError } from "../hubspot/errors.js";
 import { HubSpotRequestError } from "../hubspot/call.js";
 import { hubspotCall } from "../hubspot/call.js";
@@ -17,15 +18,8 @@ const log = logger("booking.meetings");
 const MEETING_TO_CONTACT = 200;
 
 /** Queue the Meeting update for the booking's latest change (the job id dedupes redelivery). */
-function meetingJob(booking: { id: string; meetingVersion: number }, attempts: number) {
-  const data: MeetingJobData = { bookingId: booking.id, version: booking.meetingVersion };
-  const options = { jobId: meetingJobId(booking.id, booking.meetingVersion), attempts, backoff: { type: "hubspot" }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: FAILED_JOB_AGE_S } };
-  return { data, options };
-}
-
 export async function enqueueMeeting(queue: Queue<MeetingJobData>, booking: { id: string; meetingVersion: number }, attempts: number): Promise<void> {
-  const { data, options } = meetingJob(booking, attempts);
-  await queue.add("meeting", data, options);
+  await addJob(queue, meetingJob(booking, attempts));
 }
 
 /**
@@ -73,25 +67,30 @@ export function startMeetingWorker(rt: Runtime, connection: import("ioredis").Re
   return worker;
 }
 
-/** Outbox sweep for Meetings: bookings changed since HubSpot last saw them and with no live job. */
-export async function sweepMeetings(rt: Runtime, options: { ageMs?: number; failedAgeMs?: number } = {}): Promise<number> {
-  const now = Date.now();
-  const rows = await rt.db.booking.findMany({
-    where: {
-      meetingVersion: { gt: rt.db.booking.fields.meetingSyncedVersion },
-      OR: [{ meetingError: null, updatedAt: { lt: new Date(now - (options.ageMs ?? 5_000)) } }, { updatedAt: { lt: new Date(now - (options.failedAgeMs ?? 15 * 60_000)) } }],
+/**
+ * The outbox sweep for Meetings (server/queue/outbox.ts): bookings changed since HubSpot last saw
+ * them, with no live job.
+ */
+export async function sweepMeetings(rt: Pick<Runtime, "db" | "meetingQueue" | "env">, ages: OutboxAges = {}): Promise<number> {
+  return requeueDue(
+    rt.meetingQueue,
+    {
+      due: (before, limit) =>
+        rt.db.booking.findMany({
+          where: {
+            meetingVersion: { gt: rt.db.booking.fields.meetingSyncedVersion },
+            OR: [{ meetingError: null, updatedAt: { lt: before.fresh } }, { updatedAt: { lt: before.failed } }],
+          },
+          select: { id: true, meetingVersion: true },
+          take: limit,
+          orderBy: { updatedAt: "asc" },
+        }),
+      job: (row) => meetingJob(row, rt.env.SYNC_MAX_ATTEMPTS),
     },
-    select: { id: true, meetingVersion: true },
-    take: 500,
-    orderBy: { updatedAt: "asc" },
-  });
-  let enqueued = 0;
-  for (const row of rows) {
-    const { data, options } = meetingJob(row, rt.env.SYNC_MAX_ATTEMPTS);
-    if (await requeueUnlessLive(rt.meetingQueue, "meeting", data, options)) enqueued++;
-  }
-  return enqueued;
+    ages,
+  );
 }
+
 /** The Meeting's body (HTML in HubSpot): service and staff names are an admin's text, so escaped. */
 export function meetingBody(booking: { serviceType: { name: string; durationMinutes: number }; staff: { name: string } }): string {
   return `<p>Booked by the AI receptionist: ${escapeHtml(booking.serviceType.name)} (${booking.serviceType.durationMinutes} minutes) with ${escapeHtml(booking.staff.name)}.</p>`;

@@ -8,7 +8,8 @@ import { REQUIRED_SCOPES } from "./scopes.js";
 import { classifyHubSpotError } from "./errors.js";
 import { provisionAppProperties } from "./properties.js";
 import { loadMapping } from "../mapping/store.js";
-import { syncJobOptions, type SyncJobData } from "../queue/queues.js";
+import { syncJob, type SyncJobData } from "../queue/queues.js";
+import { requeueUnlessLive } from "../queue/outbox.js";
 
 const log = logger("oauth");
 export const STATE_TTL_MS = 15 * 60_000;
@@ -85,7 +86,9 @@ async function resumeWaitingCalls(db: Runtime["db"], queue: Queue<SyncJobData>, 
   const waiting = await db.call.findMany({ where: { portalId, status: "waiting_auth" }, select: { id: true, version: true } });
   for (const call of waiting) {
     await db.call.update({ where: { id: call.id }, data: { status: "pending" } });
-    await queue.add("sync", { callId: call.id, version: call.version }, { ...syncJobOptions(call.id, call.version, attempts), jobId: `${call.id}.v${call.version}.auth${Date.now()}` }).catch(() => undefined);
+    // The job id stays the one derived from the row (its finished job is replaced), so erasing the
+    // call finds it. With Redis down now, the outbox sweep queues the pending row.
+    await requeueUnlessLive(queue, syncJob(call, attempts)).catch(() => undefined);
   }
   return waiting.length;
 }

@@ -2,7 +2,8 @@ import { Worker, type Job, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
-import { hubspotBackoffSettings, requeueUnlessLive, syncJobOptions, SYNC_QUEUE, type SyncJobData } from "../queue/queues.js";
+import { hubspotBackoffSettings, syncJob, SYNC_QUEUE, type SyncJobData } from "../queue/queues.js";
+import { requeueDue, type OutboxAges } from "../queue/outbox.js";
 import { PermanentSyncError } from "../hubspot/errors.js";
 import { HubSpotRequestError } from "../hubspot/call.js";
 import { recordFallback, type FallbackTargets } from "../fallback/fallback.js";
@@ -71,30 +72,24 @@ export function startSyncWorker(deps: SyncDeps, options: WorkerOptions): Worker<
 }
 
 /**
- * The outbox sweep: the stored row is the source of truth, Redis only a delivery mechanism. Rows
- * that HubSpot has not seen at their latest version and that have no live job (Redis was down when
- * the webhook arrived, Redis lost its data, a worker died) are enqueued again. The job id dedupes
- * against jobs that still exist.
+ * The outbox sweep for calls (server/queue/outbox.ts): calls HubSpot has not seen at their latest
+ * version, pending for a moment or retrying for long, with no live job.
  */
-export async function sweepOutbox(db: Db, queue: Queue<SyncJobData>, maxAttempts: number, options: { pendingAgeMs?: number; retryingAgeMs?: number } = {}): Promise<number> {
-  const now = Date.now();
-  const rows = await db.call.findMany({
-    where: {
-      OR: [
-        { status: "pending", updatedAt: { lt: new Date(now - (options.pendingAgeMs ?? 5_000)) } },
-        { status: "retrying", updatedAt: { lt: new Date(now - (options.retryingAgeMs ?? 15 * 60_000)) } },
-      ],
+export async function sweepOutbox(db: Db, queue: Queue<SyncJobData>, maxAttempts: number, ages: OutboxAges = {}): Promise<number> {
+  const queued = await requeueDue(
+    queue,
+    {
+      due: (before, limit) =>
+        db.call.findMany({
+          where: { version: { gt: db.call.fields.syncedVersion }, OR: [{ status: "pending", updatedAt: { lt: before.fresh } }, { status: "retrying", updatedAt: { lt: before.failed } }] },
+          select: { id: true, version: true },
+          take: limit,
+          orderBy: { updatedAt: "asc" },
+        }),
+      job: (row) => syncJob(row, maxAttempts),
     },
-    select: { id: true, version: true, syncedVersion: true },
-    take: 500,
-    orderBy: { updatedAt: "asc" },
-  });
-  let enqueued = 0;
-  for (const row of rows) {
-    if (row.syncedVersion >= row.version) continue;
-    const options = syncJobOptions(row.id, row.version, maxAttempts);
-    if (await requeueUnlessLive(queue, "sync", { callId: row.id, version: row.version }, { ...options, jobId: options.jobId! })) enqueued++;
-  }
-  if (enqueued) log.info({ enqueued }, "outbox sweep re-enqueued calls");
-  return enqueued;
+    ages,
+  );
+  if (queued) log.info({ enqueued: queued }, "outbox sweep re-enqueued calls");
+  return queued;
 }
