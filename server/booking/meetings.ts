@@ -1,7 +1,7 @@
 import { Worker, type Job, type Queue } from "bullmq";
 import type { Runtime } from "../runtime.js";
 import { logger } from "../config/logger.js";
-import { addJob, hubspotBackoffSettings, MEETING_QUEUE, meetingJob, type MeetingJobData } from "../queue/queues.js";
+import { addJob, backoffSettings, MEETING_QUEUE, meetingJob, type MeetingJobData } from "../queue/queues.js";
 import { requeueDue, type OutboxAges } from "../queue/outbox.js";
 import { PermanentSyncError } from "../hubspot/errors.js";
 import { HubSpotRequestError } from "../hubspot/call.js";
@@ -60,7 +60,7 @@ export function startMeetingWorker(rt: Runtime, connection: import("ioredis").Re
       concurrency: rt.env.WORKER_CONCURRENCY,
       lockDuration: rt.env.WORKER_LOCK_MS,
       stalledInterval: rt.env.WORKER_LOCK_MS,
-      settings: hubspotBackoffSettings(rt.env.SYNC_BACKOFF_MS),
+      settings: backoffSettings(rt.env.SYNC_BACKOFF_MS),
     },
   );
   worker.on("error", (error) => log.error({ err: error.message }, "meeting worker error"));

@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
-import { TransientSyncError } from "../hubspot/errors.js";
+import { classifyFailure } from "./failures.js";
 
 export const SYNC_QUEUE = "call-sync";
 /** HubSpot Meetings of bookings (server/booking/meetings.ts), off the caller's request path. */
@@ -41,10 +41,13 @@ export function backoffDelay(attemptsMade: number, baseMs: number, minDelayMs = 
   return Math.max(Math.round(jittered), minDelayMs);
 }
 
-/** Worker settings for jobs that call HubSpot: the backoff above, honouring a 429's requested wait. */
-export function hubspotBackoffSettings(baseMs: number) {
+/** Worker settings: the backoff above, never shorter than the wait the failure asked for (a 429 policy's). */
+export function backoffSettings(baseMs: number) {
   return {
-    backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) => backoffDelay(attemptsMade, baseMs, error instanceof TransientSyncError ? error.minDelayMs : 0),
+    backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) => {
+      const failure = classifyFailure(error);
+      return backoffDelay(attemptsMade, baseMs, failure.kind === "retry" ? (failure.delayMs ?? 0) : 0);
+    },
   };
 }
 
@@ -76,7 +79,7 @@ export function createSyncQueue(connection: Redis, prefix: string): Queue<SyncJo
 }
 
 /**
- * The options of every job, on every queue: attempts with the workers' backoff strategy (its type
+ * The options of every job, on every queue: attempts with the backoff of backoffSettings (its type
  * names no built-in strategy, so BullMQ asks the worker's), a finished job kept an hour.
  */
 export function jobOptions(jobId: string, attempts: number): JobsOptions & { jobId: string } {

@@ -2,14 +2,13 @@ import { Worker, type Job, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
-import { hubspotBackoffSettings, syncJob, SYNC_QUEUE, type SyncJobData } from "../queue/queues.js";
+import { backoffSettings, syncJob, SYNC_QUEUE, type SyncJobData } from "../queue/queues.js";
+import { assertNever, classifyFailure, type JobFailure } from "../queue/failures.js";
 import { requeueDue, type OutboxAges } from "../queue/outbox.js";
-import { PermanentSyncError } from "../hubspot/errors.js";
-import { HubSpotRequestError } from "../hubspot/call.js";
 import { recordFallback, type FallbackTargets } from "../fallback/fallback.js";
 import type { Notifier } from "../notify/notifier.js";
 import { syncOutcomes } from "../metrics/metrics.js";
-import { syncCall, type SyncDeps } from "./sync-call.js";
+import { markWaitingForAuth, syncCall, type SyncDeps } from "./sync-call.js";
 
 const log = logger("worker");
 
@@ -25,9 +24,10 @@ export interface WorkerOptions {
 }
 
 /**
- * The sync worker. Errors decide retries: a TransientSyncError is thrown back to BullMQ, which retries
- * with exponential backoff and jitter (never sooner than a 429 policy asks); a PermanentSyncError, or
- * the last failed attempt, moves the call to the fallback queue.
+ * The sync worker. Errors decide what happens next (server/queue/failures.ts): a transient failure is
+ * thrown back to BullMQ, which retries with exponential backoff and jitter (never sooner than a 429
+ * policy asks); a permanent one, a bug, or the last failed attempt moves the call to the fallback
+ * queue; a portal that must re-authorise leaves the call in `waiting_auth` until the new install.
  */
 export function startSyncWorker(deps: SyncDeps, options: WorkerOptions): Worker<SyncJobData> {
   const worker = new Worker<SyncJobData>(
@@ -44,18 +44,7 @@ export function startSyncWorker(deps: SyncDeps, options: WorkerOptions): Worker<
         syncOutcomes.inc({ outcome });
         return outcome;
       } catch (error) {
-        const reason = (error as Error).message;
-        const isLast = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        const permanent = error instanceof PermanentSyncError || (error instanceof HubSpotRequestError && error.failure.kind !== "unauthorized");
-        if (permanent || isLast) {
-          syncOutcomes.inc({ outcome: permanent ? "permanent_failure" : "retries_exhausted" });
-          await recordFallback(deps.db, options.notifier, options.fallbackTargets, callId, permanent ? reason : `retries exhausted after ${job.attemptsMade + 1} attempts: ${reason}`, permanent);
-          return "fallback";
-        }
-        syncOutcomes.inc({ outcome: "retry" });
-        await deps.db.call.update({ where: { id: callId }, data: { status: "retrying", lastError: reason } });
-        log.warn({ callId, attempt: job.attemptsMade + 1, err: reason }, "sync failed, will retry");
-        throw error;
+        return settleFailure(deps.db, options, job, classifyFailure(error), error);
       }
     },
     {
@@ -64,11 +53,42 @@ export function startSyncWorker(deps: SyncDeps, options: WorkerOptions): Worker<
       concurrency: options.concurrency,
       lockDuration: options.lockMs,
       stalledInterval: options.lockMs,
-      settings: hubspotBackoffSettings(options.backoffMs),
+      settings: backoffSettings(options.backoffMs),
     },
   );
   worker.on("error", (error) => log.error({ err: error.message }, "worker error"));
   return worker;
+}
+
+/** What the call's row shows for each kind of failure (docs/runbook.md, "Which failure goes where"). */
+async function settleFailure(db: Db, options: WorkerOptions, job: Job<SyncJobData>, failure: JobFailure, error: unknown): Promise<"waiting_auth" | "fallback"> {
+  const { callId } = job.data;
+  const attempt = job.attemptsMade + 1;
+  switch (failure.kind) {
+    case "wait_for_auth":
+      syncOutcomes.inc({ outcome: "waiting_auth" });
+      await markWaitingForAuth(db, callId);
+      return "waiting_auth";
+    case "bug":
+    case "permanent":
+      if (failure.kind === "bug") log.error({ callId, err: failure.reason }, "sync failed on a bug; the call is in the fallback queue");
+      syncOutcomes.inc({ outcome: "permanent_failure" });
+      await recordFallback(db, options.notifier, options.fallbackTargets, callId, failure.reason, true);
+      return "fallback";
+    case "retry":
+      if (attempt >= (job.opts.attempts ?? 1)) {
+        syncOutcomes.inc({ outcome: "retries_exhausted" });
+        await recordFallback(db, options.notifier, options.fallbackTargets, callId, `retries exhausted after ${attempt} attempts: ${failure.reason}`, false);
+        return "fallback";
+      }
+      syncOutcomes.inc({ outcome: "retry" });
+      await db.call.update({ where: { id: callId }, data: { status: "retrying", lastError: failure.reason } });
+      log.warn({ callId, attempt, err: failure.reason }, "sync failed, will retry");
+      // The original error: the backoff strategy reads its requested wait.
+      throw error;
+    default:
+      return assertNever(failure);
+  }
 }
 
 /**

@@ -48,4 +48,12 @@ describe("layout", () => {
     // The scanner sees the demo's own import, so the empty lists above mean something.
     expect(fromServer.map((i) => i.file)).toContain("server/demo/run.ts");
   });
+
+  it("server/queue/ sits below the layers that use it: it imports only the database and config", () => {
+    const imports = relativeImportsIn("server/queue");
+    const below = ["server/queue", "server/db", "server/config"].map(into);
+    expect(imports.filter((i) => !below.some((allowed) => allowed(i))).map(named)).toEqual([]);
+    // The scanner sees the queue's own imports, so the empty list above means something.
+    expect(imports.map(named)).toContain("server/queue/failures.ts imports server/db/client.js");
+  });
 });
