@@ -34,12 +34,14 @@ export function startSyncWorker(deps: SyncDeps, options: WorkerOptions): Worker<
     SYNC_QUEUE,
     async (job: Job<SyncJobData>) => {
       const { callId } = job.data;
-      const call = await deps.db.call.update({ where: { id: callId }, data: { attempts: { increment: 1 } } }).catch(() => null);
-      if (!call) {
-        syncOutcomes.inc({ outcome: "missing" });
-        return "missing";
-      }
       try {
+        // Counting the attempt is the first read of the row: only a row that is not there is
+        // "missing"; a database that fails the read is a failure like any other (retried).
+        const counted = await deps.db.call.updateMany({ where: { id: callId }, data: { attempts: { increment: 1 } } });
+        if (counted.count === 0) {
+          syncOutcomes.inc({ outcome: "missing" });
+          return "missing";
+        }
         const outcome = await syncCall(deps, callId);
         syncOutcomes.inc({ outcome });
         return outcome;
