@@ -1,10 +1,10 @@
 import { Worker, type Job, type Queue } from "bullmq";
 import type { Runtime } from "../runtime.js";
+import type { Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
 import { addJob, backoffSettings, MEETING_QUEUE, meetingJob, type MeetingJobData } from "../queue/queues.js";
-import { requeueDue, type OutboxAges } from "../queue/outbox.js";
-import { PermanentSyncError } from "../hubspot/errors.js";
-import { HubSpotRequestError } from "../hubspot/call.js";
+import { assertNever, classifyFailure, type JobFailure } from "../queue/failures.js";
+import { requeueDue, requeueUnlessLive, type OutboxAges } from "../queue/outbox.js";
 import { hubspotCall } from "../hubspot/call.js";
 import { ContactIndexStore } from "../contacts/index-store.js";
 import { normaliseEmail, normalisePhone } from "../contacts/phone.js";
@@ -16,6 +16,8 @@ import { escapeHtml } from "../text/html.js";
 
 const log = logger("booking.meetings");
 const MEETING_TO_CONTACT = 200;
+/** What the booking shows (CLI, `hubspotMeetingError`) while its Meeting waits for a new install. */
+export const WAITING_FOR_AUTH = "waiting for HubSpot re-authorisation (the portal's admin must install the app again)";
 
 /** Queue the Meeting update for the booking's latest change (the job id dedupes redelivery). */
 export async function enqueueMeeting(queue: Queue<MeetingJobData>, booking: { id: string; meetingVersion: number }, attempts: number): Promise<void> {
@@ -26,16 +28,17 @@ export async function enqueueMeeting(queue: Queue<MeetingJobData>, booking: { id
  * Brings the HubSpot Meeting up to the booking's latest version. Idempotent: a version already synced
  * is skipped, and the Meeting id is stored the moment it exists, so a retry patches instead of creating.
  */
-export async function syncMeeting(rt: Runtime, bookingId: string): Promise<"synced" | "current"> {
-  const booking = await rt.db.booking.findUniqueOrThrow({ where: { id: bookingId } });
+export async function syncMeeting(rt: Runtime, bookingId: string): Promise<"synced" | "current" | "missing"> {
+  const booking = await rt.db.booking.findUnique({ where: { id: bookingId } });
+  if (!booking) return "missing";
   if (!booking.meetingAction || booking.meetingSyncedVersion >= booking.meetingVersion) return "current";
   const version = booking.meetingVersion;
   await logMeeting(rt, bookingId, booking.meetingAction as keyof typeof OUTCOME);
-  await rt.db.booking.updateMany({ where: { id: bookingId, meetingSyncedVersion: { lt: version } }, data: { meetingSyncedVersion: version, meetingError: null } });
+  await rt.db.booking.updateMany({ where: { id: bookingId, meetingSyncedVersion: { lt: version } }, data: { meetingSyncedVersion: version, meetingError: null, meetingWaitingAuth: false } });
   return "synced";
 }
 
-/** The worker for Meeting jobs: HubSpot's transient failures retried with backoff, like call sync. */
+/** The worker for Meeting jobs: failures classified as the call sync's are (server/queue/failures.ts). */
 export function startMeetingWorker(rt: Runtime, connection: import("ioredis").Redis): Worker<MeetingJobData> {
   const worker = new Worker<MeetingJobData>(
     MEETING_QUEUE,
@@ -43,15 +46,7 @@ export function startMeetingWorker(rt: Runtime, connection: import("ioredis").Re
       try {
         return await syncMeeting(rt, job.data.bookingId);
       } catch (error) {
-        const reason = (error as Error).message;
-        const isLast = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        const permanent = error instanceof PermanentSyncError || (error instanceof HubSpotRequestError && error.failure.kind !== "unauthorized");
-        await rt.db.booking.update({ where: { id: job.data.bookingId }, data: { meetingError: reason } }).catch(() => undefined);
-        if (permanent || isLast) {
-          log.error({ bookingId: job.data.bookingId, err: reason }, "meeting not logged in HubSpot; the upkeep sweep tries again later");
-          return "failed";
-        }
-        throw error;
+        return settleFailure(rt.db, job, classifyFailure(error), error);
       }
     },
     {
@@ -67,9 +62,35 @@ export function startMeetingWorker(rt: Runtime, connection: import("ioredis").Re
   return worker;
 }
 
+/** What the booking shows for each kind of failure (docs/runbook.md, "Which failure goes where"). */
+async function settleFailure(db: Db, job: Job<MeetingJobData>, failure: JobFailure, error: unknown): Promise<"waiting_auth" | "failed"> {
+  const { bookingId } = job.data;
+  switch (failure.kind) {
+    case "wait_for_auth":
+      // Like a call in waiting_auth: neither retried nor swept; the new install queues it again.
+      await db.booking.update({ where: { id: bookingId }, data: { meetingWaitingAuth: true, meetingError: WAITING_FOR_AUTH } });
+      log.warn({ bookingId }, "meeting waits for the portal's re-authorisation");
+      return "waiting_auth";
+    case "bug":
+    case "permanent":
+      await db.booking.update({ where: { id: bookingId }, data: { meetingError: failure.reason } }).catch(() => undefined);
+      log.error({ bookingId, err: failure.reason, bug: failure.kind === "bug" }, "meeting not logged in HubSpot; the upkeep sweep tries again later");
+      return "failed";
+    case "retry":
+      await db.booking.update({ where: { id: bookingId }, data: { meetingError: failure.reason } }).catch(() => undefined);
+      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+        log.error({ bookingId, err: failure.reason }, "meeting retries exhausted; the upkeep sweep tries again later");
+        return "failed";
+      }
+      throw error;
+    default:
+      return assertNever(failure);
+  }
+}
+
 /**
  * The outbox sweep for Meetings (server/queue/outbox.ts): bookings changed since HubSpot last saw
- * them, with no live job.
+ * them, with no live job, unless they wait for a re-authorisation.
  */
 export async function sweepMeetings(rt: Pick<Runtime, "db" | "meetingQueue" | "env">, ages: OutboxAges = {}): Promise<number> {
   return requeueDue(
@@ -79,6 +100,7 @@ export async function sweepMeetings(rt: Pick<Runtime, "db" | "meetingQueue" | "e
         rt.db.booking.findMany({
           where: {
             meetingVersion: { gt: rt.db.booking.fields.meetingSyncedVersion },
+            meetingWaitingAuth: false,
             OR: [{ meetingError: null, updatedAt: { lt: before.fresh } }, { updatedAt: { lt: before.failed } }],
           },
           select: { id: true, meetingVersion: true },
@@ -89,6 +111,17 @@ export async function sweepMeetings(rt: Pick<Runtime, "db" | "meetingQueue" | "e
     },
     ages,
   );
+}
+
+/** After the portal's new install: its Meetings that waited for it are queued again, at once. */
+export async function resumeWaitingMeetings(db: Db, queue: Queue<MeetingJobData>, portalId: string, attempts: number): Promise<number> {
+  const waiting = await db.booking.findMany({ where: { portalId, meetingWaitingAuth: true }, select: { id: true, meetingVersion: true } });
+  for (const booking of waiting) {
+    await db.booking.update({ where: { id: booking.id }, data: { meetingWaitingAuth: false, meetingError: null } });
+    // With Redis down now, the upkeep sweep queues it (the booking is due again).
+    await requeueUnlessLive(queue, meetingJob(booking, attempts)).catch(() => undefined);
+  }
+  return waiting.length;
 }
 
 /** The Meeting's body (HTML in HubSpot): service and staff names are an admin's text, so escaped. */

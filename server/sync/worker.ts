@@ -4,7 +4,7 @@ import type { Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
 import { backoffSettings, syncJob, SYNC_QUEUE, type SyncJobData } from "../queue/queues.js";
 import { assertNever, classifyFailure, type JobFailure } from "../queue/failures.js";
-import { requeueDue, type OutboxAges } from "../queue/outbox.js";
+import { requeueDue, requeueUnlessLive, type OutboxAges } from "../queue/outbox.js";
 import { recordFallback, type FallbackTargets } from "../fallback/fallback.js";
 import type { Notifier } from "../notify/notifier.js";
 import { syncOutcomes } from "../metrics/metrics.js";
@@ -114,4 +114,15 @@ export async function sweepOutbox(db: Db, queue: Queue<SyncJobData>, maxAttempts
   );
   if (queued) log.info({ enqueued: queued }, "outbox sweep re-enqueued calls");
   return queued;
+}
+
+/** After the portal's new install: its calls that waited for it are queued again, at once. */
+export async function resumeWaitingCalls(db: Db, queue: Queue<SyncJobData>, portalId: string, attempts: number): Promise<number> {
+  const waiting = await db.call.findMany({ where: { portalId, status: "waiting_auth" }, select: { id: true, version: true } });
+  for (const call of waiting) {
+    await db.call.update({ where: { id: call.id }, data: { status: "pending" } });
+    // With Redis down now, the outbox sweep queues the pending row.
+    await requeueUnlessLive(queue, syncJob(call, attempts)).catch(() => undefined);
+  }
+  return waiting.length;
 }
