@@ -126,9 +126,11 @@ describe("outages", () => {
     expect((await stack.deliver(generic, call)).status).toBe(202);
     const row = await stack.waitFor(() => stack.app.runtime.db.call.findFirst({ where: { vendorCallId: call.vendorCallId as string } }), { what: "stored call" });
     // The job for this version finishes once; the outbox sweep (5 s later) would only hide a dropped job.
+    // Read again once finished: a job read while it ran does not show what it returned.
+    const queue = stack.app.runtime.queue;
     const job = await stack.waitFor(async () => {
-      const found = await stack.app.runtime.queue.getJob(syncJobId(row.id, row.version));
-      return found && (await found.isCompleted()) ? found : null;
+      const found = await queue.getJob(syncJobId(row.id, row.version));
+      return found && (await found.isCompleted()) ? queue.getJob(found.id!) : null;
     }, { what: "sync job finished" });
     expect(job.returnvalue).toBe("synced");
     await synced(stack, [call.vendorCallId as string]);
