@@ -1,9 +1,10 @@
 import { Worker, type Job, type Queue } from "bullmq";
 import type { Runtime } from "../runtime.js";
+import type { Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
-import { FAILED_JOB_AGE_S, hubspotBackoffSettings, MEETING_QUEUE, meetingJobId, requeueUnlessLive, type MeetingJobData } from "../queue/queues.js";
-import { PermanentSyncError } from "../hubspot/errors.js";
-import { HubSpotRequestError } from "../hubspot/call.js";
+import { addJob, backoffSettings, MEETING_QUEUE, meetingJob, type MeetingJobData } from "../queue/queues.js";
+import { assertNever, classifyFailure, type JobFailure } from "../queue/failures.js";
+import { requeueDue, requeueUnlessLive, type OutboxAges } from "../queue/outbox.js";
 import { hubspotCall } from "../hubspot/call.js";
 import { ContactIndexStore } from "../contacts/index-store.js";
 import { normaliseEmail, normalisePhone } from "../contacts/phone.js";
@@ -15,33 +16,29 @@ import { escapeHtml } from "../text/html.js";
 
 const log = logger("booking.meetings");
 const MEETING_TO_CONTACT = 200;
+/** What the booking shows (CLI, `hubspotMeetingError`) while its Meeting waits for a new install. */
+export const WAITING_FOR_AUTH = "waiting for HubSpot re-authorisation (the portal's admin must install the app again)";
 
 /** Queue the Meeting update for the booking's latest change (the job id dedupes redelivery). */
-function meetingJob(booking: { id: string; meetingVersion: number }, attempts: number) {
-  const data: MeetingJobData = { bookingId: booking.id, version: booking.meetingVersion };
-  const options = { jobId: meetingJobId(booking.id, booking.meetingVersion), attempts, backoff: { type: "hubspot" }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: FAILED_JOB_AGE_S } };
-  return { data, options };
-}
-
 export async function enqueueMeeting(queue: Queue<MeetingJobData>, booking: { id: string; meetingVersion: number }, attempts: number): Promise<void> {
-  const { data, options } = meetingJob(booking, attempts);
-  await queue.add("meeting", data, options);
+  await addJob(queue, meetingJob(booking, attempts));
 }
 
 /**
  * Brings the HubSpot Meeting up to the booking's latest version. Idempotent: a version already synced
  * is skipped, and the Meeting id is stored the moment it exists, so a retry patches instead of creating.
  */
-export async function syncMeeting(rt: Runtime, bookingId: string): Promise<"synced" | "current"> {
-  const booking = await rt.db.booking.findUniqueOrThrow({ where: { id: bookingId } });
+export async function syncMeeting(rt: Runtime, bookingId: string): Promise<"synced" | "current" | "missing"> {
+  const booking = await rt.db.booking.findUnique({ where: { id: bookingId } });
+  if (!booking) return "missing";
   if (!booking.meetingAction || booking.meetingSyncedVersion >= booking.meetingVersion) return "current";
   const version = booking.meetingVersion;
   await logMeeting(rt, bookingId, booking.meetingAction as keyof typeof OUTCOME);
-  await rt.db.booking.updateMany({ where: { id: bookingId, meetingSyncedVersion: { lt: version } }, data: { meetingSyncedVersion: version, meetingError: null } });
+  await rt.db.booking.updateMany({ where: { id: bookingId, meetingSyncedVersion: { lt: version } }, data: { meetingSyncedVersion: version, meetingError: null, meetingWaitingAuth: false } });
   return "synced";
 }
 
-/** The worker for Meeting jobs: HubSpot's transient failures retried with backoff, like call sync. */
+/** The worker for Meeting jobs: failures classified as the call sync's are (server/queue/failures.ts). */
 export function startMeetingWorker(rt: Runtime, connection: import("ioredis").Redis): Worker<MeetingJobData> {
   const worker = new Worker<MeetingJobData>(
     MEETING_QUEUE,
@@ -49,15 +46,7 @@ export function startMeetingWorker(rt: Runtime, connection: import("ioredis").Re
       try {
         return await syncMeeting(rt, job.data.bookingId);
       } catch (error) {
-        const reason = (error as Error).message;
-        const isLast = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        const permanent = error instanceof PermanentSyncError || (error instanceof HubSpotRequestError && error.failure.kind !== "unauthorized");
-        await rt.db.booking.update({ where: { id: job.data.bookingId }, data: { meetingError: reason } }).catch(() => undefined);
-        if (permanent || isLast) {
-          log.error({ bookingId: job.data.bookingId, err: reason }, "meeting not logged in HubSpot; the upkeep sweep tries again later");
-          return "failed";
-        }
-        throw error;
+        return settleFailure(rt.db, job, classifyFailure(error), error);
       }
     },
     {
@@ -66,32 +55,75 @@ export function startMeetingWorker(rt: Runtime, connection: import("ioredis").Re
       concurrency: rt.env.WORKER_CONCURRENCY,
       lockDuration: rt.env.WORKER_LOCK_MS,
       stalledInterval: rt.env.WORKER_LOCK_MS,
-      settings: hubspotBackoffSettings(rt.env.SYNC_BACKOFF_MS),
+      settings: backoffSettings(rt.env.SYNC_BACKOFF_MS),
     },
   );
   worker.on("error", (error) => log.error({ err: error.message }, "meeting worker error"));
   return worker;
 }
 
-/** Outbox sweep for Meetings: bookings changed since HubSpot last saw them and with no live job. */
-export async function sweepMeetings(rt: Runtime, options: { ageMs?: number; failedAgeMs?: number } = {}): Promise<number> {
-  const now = Date.now();
-  const rows = await rt.db.booking.findMany({
-    where: {
-      meetingVersion: { gt: rt.db.booking.fields.meetingSyncedVersion },
-      OR: [{ meetingError: null, updatedAt: { lt: new Date(now - (options.ageMs ?? 5_000)) } }, { updatedAt: { lt: new Date(now - (options.failedAgeMs ?? 15 * 60_000)) } }],
-    },
-    select: { id: true, meetingVersion: true },
-    take: 500,
-    orderBy: { updatedAt: "asc" },
-  });
-  let enqueued = 0;
-  for (const row of rows) {
-    const { data, options } = meetingJob(row, rt.env.SYNC_MAX_ATTEMPTS);
-    if (await requeueUnlessLive(rt.meetingQueue, "meeting", data, options)) enqueued++;
+/** What the booking shows for each kind of failure (docs/runbook.md, "Which failure goes where"). */
+async function settleFailure(db: Db, job: Job<MeetingJobData>, failure: JobFailure, error: unknown): Promise<"waiting_auth" | "failed"> {
+  const { bookingId } = job.data;
+  switch (failure.kind) {
+    case "wait_for_auth":
+      // Like a call in waiting_auth: neither retried nor swept; the new install queues it again.
+      await db.booking.update({ where: { id: bookingId }, data: { meetingWaitingAuth: true, meetingError: WAITING_FOR_AUTH } });
+      log.warn({ bookingId }, "meeting waits for the portal's re-authorisation");
+      return "waiting_auth";
+    case "bug":
+    case "permanent":
+      await db.booking.update({ where: { id: bookingId }, data: { meetingError: failure.reason } }).catch(() => undefined);
+      log.error({ bookingId, err: failure.reason, bug: failure.kind === "bug" }, "meeting not logged in HubSpot; the upkeep sweep tries again later");
+      return "failed";
+    case "retry":
+      await db.booking.update({ where: { id: bookingId }, data: { meetingError: failure.reason } }).catch(() => undefined);
+      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+        log.error({ bookingId, err: failure.reason }, "meeting retries exhausted; the upkeep sweep tries again later");
+        return "failed";
+      }
+      throw error;
+    default:
+      return assertNever(failure);
   }
-  return enqueued;
 }
+
+/**
+ * The outbox sweep for Meetings (server/queue/outbox.ts): bookings changed since HubSpot last saw
+ * them, with no live job, unless they wait for a re-authorisation.
+ */
+export async function sweepMeetings(rt: Pick<Runtime, "db" | "meetingQueue" | "env">, ages: OutboxAges = {}): Promise<number> {
+  return requeueDue(
+    rt.meetingQueue,
+    {
+      due: (before, limit) =>
+        rt.db.booking.findMany({
+          where: {
+            meetingVersion: { gt: rt.db.booking.fields.meetingSyncedVersion },
+            meetingWaitingAuth: false,
+            OR: [{ meetingError: null, updatedAt: { lt: before.fresh } }, { updatedAt: { lt: before.failed } }],
+          },
+          select: { id: true, meetingVersion: true },
+          take: limit,
+          orderBy: { updatedAt: "asc" },
+        }),
+      job: (row) => meetingJob(row, rt.env.SYNC_MAX_ATTEMPTS),
+    },
+    ages,
+  );
+}
+
+/** After the portal's new install: its Meetings that waited for it are queued again, at once. */
+export async function resumeWaitingMeetings(db: Db, queue: Queue<MeetingJobData>, portalId: string, attempts: number): Promise<number> {
+  const waiting = await db.booking.findMany({ where: { portalId, meetingWaitingAuth: true }, select: { id: true, meetingVersion: true } });
+  for (const booking of waiting) {
+    await db.booking.update({ where: { id: booking.id }, data: { meetingWaitingAuth: false, meetingError: null } });
+    // With Redis down now, the upkeep sweep queues it (the booking is due again).
+    await requeueUnlessLive(queue, meetingJob(booking, attempts)).catch(() => undefined);
+  }
+  return waiting.length;
+}
+
 /** The Meeting's body (HTML in HubSpot): service and staff names are an admin's text, so escaped. */
 export function meetingBody(booking: { serviceType: { name: string; durationMinutes: number }; staff: { name: string } }): string {
   return `<p>Booked by the AI receptionist: ${escapeHtml(booking.serviceType.name)} (${booking.serviceType.durationMinutes} minutes) with ${escapeHtml(booking.staff.name)}.</p>`;

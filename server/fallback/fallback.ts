@@ -2,7 +2,7 @@ import type { Queue } from "bullmq";
 import type { Db } from "../db/client.js";
 import { maskPhone, logger } from "../config/logger.js";
 import type { Notifier } from "../notify/notifier.js";
-import { replayJobId, syncJobOptions, type SyncJobData } from "../queue/queues.js";
+import { addJob, replaySyncJob, type SyncJobData } from "../queue/queues.js";
 import type { CallRecord } from "../calls/record.js";
 import { callerNumber } from "../contacts/identity.js";
 import type { FallbackView } from "../../hubspot-app/app/shared/api.js";
@@ -77,7 +77,7 @@ export async function replayFallback(db: Db, queue: Queue<SyncJobData>, attempts
     const call = await db.call.update({ where: { id: entry.callId }, data: { status: "pending", attempts: 0 } });
     await db.fallbackEntry.update({ where: { id: entry.id }, data: { replayCount: { increment: 1 }, lastReplayAt: new Date() } });
     // A replay is a new attempt series for the same row version: the job id carries the replay count.
-    await queue.add("sync", { callId: call.id, version: call.version }, { ...syncJobOptions(call.id, call.version, attempts), jobId: replayJobId(call.id, call.version, entry.replayCount + 1) });
+    await addJob(queue, replaySyncJob(call, entry.replayCount + 1, attempts));
     replayed.push(entry.id);
   }
   return { replayed };

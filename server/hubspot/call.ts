@@ -1,9 +1,13 @@
+import { ClassifiedError } from "../queue/failures.js";
 import { classifyHubSpotError, PermanentSyncError, TransientSyncError, type HubSpotFailure } from "./errors.js";
 
-/** A HubSpot failure the calling code may handle (404, 409, 401) before it becomes a sync outcome. */
-export class HubSpotRequestError extends Error {
+/**
+ * A HubSpot failure the calling code may handle (404, 409, 401) before it becomes a sync outcome.
+ * Unhandled, a 401 is retried (the next attempt may hold a refreshed token); a 404 or 409 is permanent.
+ */
+export class HubSpotRequestError extends ClassifiedError {
   constructor(readonly failure: HubSpotFailure) {
-    super(`HubSpot ${failure.status ?? "network"}: ${failure.message}`);
+    super(`HubSpot ${failure.status ?? "network"}: ${failure.message}`, failure.kind === "unauthorized" ? "retry" : "permanent");
     this.name = "HubSpotRequestError";
   }
 }

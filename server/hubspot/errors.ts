@@ -1,3 +1,5 @@
+import { ClassifiedError } from "../queue/failures.js";
+
 // How a HubSpot failure decides what happens next (STYLE.md, "Errors decide retries"):
 // transient failures throw so the queue backs off; permanent ones are stored with a reason and surface
 // in the fallback queue and the settings page.
@@ -61,25 +63,25 @@ export function isTransient(failure: HubSpotFailure): boolean {
 }
 
 /** Thrown by the sync for failures that retrying cannot fix. The job is not retried. */
-export class PermanentSyncError extends Error {
+export class PermanentSyncError extends ClassifiedError {
   constructor(message: string, readonly failure?: HubSpotFailure) {
-    super(message);
+    super(message, "permanent");
     this.name = "PermanentSyncError";
   }
 }
 
 /** Thrown when the portal must be re-authorised: the call waits, it is neither retried nor dropped. */
-export class PortalNeedsReauthError extends Error {
+export class PortalNeedsReauthError extends ClassifiedError {
   constructor(readonly portalId: string, reason: string) {
-    super(`portal ${portalId} needs re-authorisation: ${reason}`);
+    super(`portal ${portalId} needs re-authorisation: ${reason}`, "wait_for_auth");
     this.name = "PortalNeedsReauthError";
   }
 }
 
 /** A transient HubSpot failure, carrying how long to wait (429 policies) for the backoff strategy. */
-export class TransientSyncError extends Error {
+export class TransientSyncError extends ClassifiedError {
   constructor(message: string, readonly minDelayMs = 0) {
-    super(message);
+    super(message, "retry", minDelayMs);
     this.name = "TransientSyncError";
   }
 }

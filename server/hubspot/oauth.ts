@@ -1,5 +1,3 @@
-import type { Queue } from "bullmq";
-import type { Runtime } from "../runtime.js";
 import { createHmac, hkdfSync } from "node:crypto";
 import type { Env } from "../config/env.js";
 import { randomToken, safeEqual } from "../config/crypto.js";
@@ -8,7 +6,9 @@ import { REQUIRED_SCOPES } from "./scopes.js";
 import { classifyHubSpotError } from "./errors.js";
 import { provisionAppProperties } from "./properties.js";
 import { loadMapping } from "../mapping/store.js";
-import { syncJobOptions, type SyncJobData } from "../queue/queues.js";
+import type { Db } from "../db/client.js";
+import type { PortalTokens } from "./tokens.js";
+import type { HubSpotClientFactory } from "./client.js";
 
 const log = logger("oauth");
 export const STATE_TTL_MS = 15 * 60_000;
@@ -43,24 +43,41 @@ export function installUrl(env: Pick<Env, "HUBSPOT_AUTH_BASE_URL" | "HUBSPOT_CLI
   return url.toString();
 }
 
-export type CallbackResult = { ok: true; portalId: string; resumed: number } | { ok: false; status: number; reason: string };
+/** Work that waited for the portal's re-authorisation and was queued again by the callback. */
+export interface Resumed {
+  calls: number;
+  meetings: number;
+}
+
+export type CallbackResult = { ok: true; portalId: string; resumed: Resumed } | { ok: false; status: number; reason: string };
+
+/** What the OAuth callback needs (server/http/routes/oauth.ts builds it from the runtime). */
+export interface InstallDeps {
+  db: Db;
+  tokens: PortalTokens;
+  /** The OAuth API, called without a portal's token (the code exchange). */
+  clients: Pick<HubSpotClientFactory, "anonymous">;
+  env: Pick<Env, "ENCRYPTION_KEY" | "PUBLIC_BASE_URL" | "HUBSPOT_CLIENT_ID" | "HUBSPOT_CLIENT_SECRET">;
+  /** Queues the portal's work that waited for a re-authorisation (the workers own what "waiting" means). */
+  resumeWaiting(portalId: string): Promise<Resumed>;
+}
 
 /**
  * The OAuth callback: the state is used up atomically (a replayed or forged state fails), the code is
  * exchanged, the portal id read from the token, tokens stored encrypted, the app's properties
- * provisioned, and calls that waited for a re-authorisation are queued again.
+ * provisioned, and the calls and Meetings that waited for a re-authorisation are queued again.
  */
-export async function completeInstall(rt: Runtime, code: string | undefined, state: string | undefined): Promise<CallbackResult> {
+export async function completeInstall(deps: InstallDeps, code: string | undefined, state: string | undefined): Promise<CallbackResult> {
   if (!code || !state) return { ok: false, status: 400, reason: "The install link is incomplete (code or state missing). Start the install again." };
-  const nonce = verifiedStateNonce(rt.env.ENCRYPTION_KEY, state);
-  const used = nonce ? await rt.db.oAuthState.createMany({ data: [{ state: nonce, usedAt: new Date() }], skipDuplicates: true }) : { count: 0 };
+  const nonce = verifiedStateNonce(deps.env.ENCRYPTION_KEY, state);
+  const used = nonce ? await deps.db.oAuthState.createMany({ data: [{ state: nonce, usedAt: new Date() }], skipDuplicates: true }) : { count: 0 };
   if (used.count !== 1) return { ok: false, status: 400, reason: "This install link has expired or was already used. Start the install again." };
 
-  const oauth = rt.clients.anonymous().oauth;
+  const oauth = deps.clients.anonymous().oauth;
   let tokens;
   let info;
   try {
-    tokens = await oauth.tokensApi.create("authorization_code", code, redirectUri(rt.env.PUBLIC_BASE_URL), rt.env.HUBSPOT_CLIENT_ID, rt.env.HUBSPOT_CLIENT_SECRET);
+    tokens = await oauth.tokensApi.create("authorization_code", code, redirectUri(deps.env.PUBLIC_BASE_URL), deps.env.HUBSPOT_CLIENT_ID, deps.env.HUBSPOT_CLIENT_SECRET);
     info = await oauth.accessTokensApi.get(tokens.accessToken);
   } catch (error) {
     const failure = classifyHubSpotError(error);
@@ -68,24 +85,15 @@ export async function completeInstall(rt: Runtime, code: string | undefined, sta
     return { ok: false, status: 502, reason: `HubSpot refused the authorisation (${failure.message}). Start the install again.` };
   }
   const portalId = String(info.hubId);
-  await rt.tokens.save(portalId, { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresInSeconds: tokens.expiresIn }, info.scopes ?? []);
-  await loadMapping(rt.db, portalId);
+  await deps.tokens.save(portalId, { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresInSeconds: tokens.expiresIn }, info.scopes ?? []);
+  await loadMapping(deps.db, portalId);
   try {
-    await provisionAppProperties(rt.db, rt.tokens.clientFor(portalId, tokens.accessToken), portalId);
+    await provisionAppProperties(deps.db, deps.tokens.clientFor(portalId, tokens.accessToken), portalId);
   } catch (error) {
     // Not fatal: the first sync provisions whatever is still missing.
     log.warn({ portalId, err: (error as Error).message }, "property provisioning deferred to the first sync");
   }
-  const resumed = await resumeWaitingCalls(rt.db, rt.queue, portalId, rt.env.SYNC_MAX_ATTEMPTS);
-  log.info({ portalId, resumed }, "portal installed");
+  const resumed = await deps.resumeWaiting(portalId);
+  log.info({ portalId, ...resumed }, "portal installed");
   return { ok: true, portalId, resumed };
-}
-
-async function resumeWaitingCalls(db: Runtime["db"], queue: Queue<SyncJobData>, portalId: string, attempts: number): Promise<number> {
-  const waiting = await db.call.findMany({ where: { portalId, status: "waiting_auth" }, select: { id: true, version: true } });
-  for (const call of waiting) {
-    await db.call.update({ where: { id: call.id }, data: { status: "pending" } });
-    await queue.add("sync", { callId: call.id, version: call.version }, { ...syncJobOptions(call.id, call.version, attempts), jobId: `${call.id}.v${call.version}.auth${Date.now()}` }).catch(() => undefined);
-  }
-  return waiting.length;
 }

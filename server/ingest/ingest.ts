@@ -6,7 +6,7 @@ import { describeIssues } from "../validation/issues.js";
 import { logger } from "../config/logger.js";
 import { callRecordSchema, mergeCallRecords, type CallRecord } from "../calls/record.js";
 import { getVendor } from "../vendors/registry.js";
-import { syncJobOptions, type SyncJobData } from "../queue/queues.js";
+import { addJob, syncJob, type SyncJobData } from "../queue/queues.js";
 import { callerIdentity, callerKey } from "../contacts/identity.js";
 import { connectionByToken, connectionSecret, type TokenConnection } from "../connections/connections.js";
 
@@ -88,7 +88,7 @@ export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promi
   try {
     // BullMQ waits for a connection rather than failing: bound the wait so the vendor gets its answer.
     // A late add is harmless (the job id dedupes against the sweep's).
-    const added = deps.queue.add("sync", { callId: stored.callId, version: stored.version }, syncJobOptions(stored.callId, stored.version, deps.maxAttempts));
+    const added = addJob(deps.queue, syncJob({ id: stored.callId, version: stored.version }, deps.maxAttempts));
     added.catch(() => undefined);
     await Promise.race([added, new Promise((_, reject) => setTimeout(() => reject(new Error("Redis did not answer within 1 s")), ENQUEUE_TIMEOUT_MS))]);
   } catch (error) {

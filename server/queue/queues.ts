@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
-import { TransientSyncError } from "../hubspot/errors.js";
+import { classifyFailure } from "./failures.js";
 
 export const SYNC_QUEUE = "call-sync";
 /** HubSpot Meetings of bookings (server/booking/meetings.ts), off the caller's request path. */
@@ -12,6 +12,18 @@ export interface MeetingJobData {
 }
 
 export const meetingJobId = (bookingId: string, version: number) => `meeting.${bookingId}.v${version}`;
+
+/** A job as it is added: BullMQ's name, its data (row ids only), and options with a derived id. */
+export interface QueuedJob<T> {
+  name: string;
+  data: T;
+  options: JobsOptions & { jobId: string };
+}
+
+/** The Meeting job for the booking's latest change (the job id dedupes redelivery). */
+export function meetingJob(booking: { id: string; meetingVersion: number }, attempts: number): QueuedJob<MeetingJobData> {
+  return { name: "meeting", data: { bookingId: booking.id, version: booking.meetingVersion }, options: jobOptions(meetingJobId(booking.id, booking.meetingVersion), attempts) };
+}
 
 /** Every Meeting job id a booking can have had (one per version). */
 export const meetingJobIdsOf = (booking: { id: string; meetingVersion: number }) => Array.from({ length: booking.meetingVersion }, (_, i) => meetingJobId(booking.id, i + 1));
@@ -29,10 +41,13 @@ export function backoffDelay(attemptsMade: number, baseMs: number, minDelayMs = 
   return Math.max(Math.round(jittered), minDelayMs);
 }
 
-/** Worker settings for jobs that call HubSpot: the backoff above, honouring a 429's requested wait. */
-export function hubspotBackoffSettings(baseMs: number) {
+/** Worker settings: the backoff above, never shorter than the wait the failure asked for (a 429 policy's). */
+export function backoffSettings(baseMs: number) {
   return {
-    backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) => backoffDelay(attemptsMade, baseMs, error instanceof TransientSyncError ? error.minDelayMs : 0),
+    backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) => {
+      const failure = classifyFailure(error);
+      return backoffDelay(attemptsMade, baseMs, failure.kind === "retry" ? (failure.delayMs ?? 0) : 0);
+    },
   };
 }
 
@@ -63,27 +78,26 @@ export function createSyncQueue(connection: Redis, prefix: string): Queue<SyncJo
   return new Queue<SyncJobData>(SYNC_QUEUE, { connection, prefix });
 }
 
-export function syncJobOptions(callId: string, version: number, attempts: number): JobsOptions {
-  return {
-    jobId: syncJobId(callId, version),
-    attempts,
-    backoff: { type: "hubspot" },
-    removeOnComplete: { age: 3600, count: 10_000 },
-    removeOnFail: { age: FAILED_JOB_AGE_S },
-  };
+/**
+ * The options of every job, on every queue: attempts with the backoff of backoffSettings (its type
+ * names no built-in strategy, so BullMQ asks the worker's), a finished job kept an hour.
+ */
+export function jobOptions(jobId: string, attempts: number): JobsOptions & { jobId: string } {
+  return { jobId, attempts, backoff: { type: "jittered" }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: FAILED_JOB_AGE_S } };
 }
 
-/**
- * The outbox sweeps' step: queue the job again unless one with its id is still waiting, delayed or
- * running. A finished or failed one is removed first (BullMQ ignores an add whose id exists).
- * Returns whether it was queued.
- */
-export async function requeueUnlessLive<T>(queue: Queue<T>, name: string, data: T, options: JobsOptions & { jobId: string }): Promise<boolean> {
-  const job = await queue.getJob(options.jobId);
-  if (job && !(await job.isCompleted()) && !(await job.isFailed())) return false;
-  if (job) await job.remove().catch(() => undefined);
-  await (queue as Queue).add(name, data, options);
-  return true;
+/** The sync job for the call's version. */
+export function syncJob(call: { id: string; version: number }, attempts: number): QueuedJob<SyncJobData> {
+  return { name: "sync", data: { callId: call.id, version: call.version }, options: jobOptions(syncJobId(call.id, call.version), attempts) };
+}
+
+/** A replay from the fallback queue: the same data, a new attempt series. */
+export function replaySyncJob(call: { id: string; version: number }, replay: number, attempts: number): QueuedJob<SyncJobData> {
+  return { ...syncJob(call, attempts), options: jobOptions(replayJobId(call.id, call.version, replay), attempts) };
+}
+
+export async function addJob<T>(queue: Queue<T>, job: QueuedJob<T>): Promise<void> {
+  await (queue as Queue).add(job.name, job.data, job.options);
 }
 
 /**

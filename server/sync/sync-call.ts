@@ -42,7 +42,8 @@ export type SyncOutcome = "synced" | "already_synced" | "waiting_auth";
  *   3. create the Call associated to the contact, or update the one this call already has;
  *   4. an escalated call gets a task with the reason for the contact owner;
  *   5. mark the row synced at the version that was read.
- * Throws TransientSyncError (retry with backoff) or PermanentSyncError (fallback queue, no retry).
+ * Throws what server/queue/failures.ts classifies: TransientSyncError (retry with backoff),
+ * PermanentSyncError (fallback queue, no retry), PortalNeedsReauthError (waits for a new install).
  */
 export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutcome> {
   const first = await deps.db.call.findUnique({ where: { id: callId }, include: { connection: { include: { portal: true } } } });
@@ -57,43 +58,39 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
     if (call.syncedVersion >= call.version) return "already_synced";
     const record = await withBookingOutcome(deps.db, call.portalId, call.vendorCallId, call.record as unknown as CallRecord);
     const region = portal.defaultRegion || deps.defaultRegion;
-    try {
-      await withFreshToken(deps.tokens, call.portalId, async (client, accessToken) => {
-        // 1.
-        const mapping = await loadMapping(deps.db, call.portalId);
-        await provisionAppProperties(deps.db, client, call.portalId);
-        const keys = Object.keys(record.qualification);
-        await addQualificationRules(deps.db, call.portalId, mapping, keys);
-        // Created on first use; a rule an admin pointed at another property is left alone.
-        const ownProperties = keys.filter((key) => mapping.get(qualificationField(key))?.property === qualificationProperty(key));
-        await ensureProperties(deps.db, client, call.portalId, ownProperties.map(qualificationDefinition));
-        // 2.
-        const caller = callerIdentity(record, region);
-        const values = fieldValues(record, caller.phone, caller.email);
-        const index = new ContactIndexStore(deps.db);
-        const contact = await upsertCaller({ portalId: call.portalId, client, index, defaultRegion: region }, caller, values, mapping);
-        await deps.db.call.update({ where: { id: callId }, data: { hubspotContactId: contact.contactId } });
-        // 3.
-        const dispositionId = await deps.dispositions.outcomeId(call.portalId, accessToken, outcomeLabel(record));
-        const properties = callProperties(record, { dispositionId, recordingUrl: deps.recordingUrl?.(callId, record) ?? record.recordingUrl ?? null, externalId: callId });
-        const hubspotCallId = await upsertHubSpotCall(client, call.hubspotCallId, contact.contactId, properties, callId, call.attempts > 1);
-        if (hubspotCallId !== call.hubspotCallId) await deps.db.call.update({ where: { id: callId }, data: { hubspotCallId } });
-        // 4.
-        if (record.escalation && !call.hubspotFollowUpId) {
-          const name = [caller.firstName, caller.lastName].filter(Boolean).join(" ") || null;
-          const task = await hubspotCall(() =>
-            client.crm.objects.basicApi.create("tasks", {
-              properties: escalationTask(record, name, contact.ownerId),
-              associations: [{ to: { id: contact.contactId }, types: [{ associationCategory: "HUBSPOT_DEFINED" as never, associationTypeId: TASK_TO_CONTACT }] }],
-            }),
-          );
-          await deps.db.call.update({ where: { id: callId }, data: { hubspotFollowUpId: task.id } });
-        }
-      });
-    } catch (error) {
-      if (error instanceof PortalNeedsReauthError) return markWaitingForAuth(deps.db, callId);
-      throw error;
-    }
+    // A portal that must re-authorise throws PortalNeedsReauthError: the worker parks the call.
+    await withFreshToken(deps.tokens, call.portalId, async (client, accessToken) => {
+      // 1.
+      const mapping = await loadMapping(deps.db, call.portalId);
+      await provisionAppProperties(deps.db, client, call.portalId);
+      const keys = Object.keys(record.qualification);
+      await addQualificationRules(deps.db, call.portalId, mapping, keys);
+      // Created on first use; a rule an admin pointed at another property is left alone.
+      const ownProperties = keys.filter((key) => mapping.get(qualificationField(key))?.property === qualificationProperty(key));
+      await ensureProperties(deps.db, client, call.portalId, ownProperties.map(qualificationDefinition));
+      // 2.
+      const caller = callerIdentity(record, region);
+      const values = fieldValues(record, caller.phone, caller.email);
+      const index = new ContactIndexStore(deps.db);
+      const contact = await upsertCaller({ portalId: call.portalId, client, index, defaultRegion: region }, caller, values, mapping);
+      await deps.db.call.update({ where: { id: callId }, data: { hubspotContactId: contact.contactId } });
+      // 3.
+      const dispositionId = await deps.dispositions.outcomeId(call.portalId, accessToken, outcomeLabel(record));
+      const properties = callProperties(record, { dispositionId, recordingUrl: deps.recordingUrl?.(callId, record) ?? record.recordingUrl ?? null, externalId: callId });
+      const hubspotCallId = await upsertHubSpotCall(client, call.hubspotCallId, contact.contactId, properties, callId, call.attempts > 1);
+      if (hubspotCallId !== call.hubspotCallId) await deps.db.call.update({ where: { id: callId }, data: { hubspotCallId } });
+      // 4.
+      if (record.escalation && !call.hubspotFollowUpId) {
+        const name = [caller.firstName, caller.lastName].filter(Boolean).join(" ") || null;
+        const task = await hubspotCall(() =>
+          client.crm.objects.basicApi.create("tasks", {
+            properties: escalationTask(record, name, contact.ownerId),
+            associations: [{ to: { id: contact.contactId }, types: [{ associationCategory: "HUBSPOT_DEFINED" as never, associationTypeId: TASK_TO_CONTACT }] }],
+          }),
+        );
+        await deps.db.call.update({ where: { id: callId }, data: { hubspotFollowUpId: task.id } });
+      }
+    });
     // 5.
     const synced = await deps.db.call.update({
       where: { id: callId },
@@ -124,7 +121,8 @@ async function withBookingOutcome(db: Db, portalId: string, vendorCallId: string
   return { ...record, disposition, summary: record.summary ? `${record.summary}\n${what}` : what };
 }
 
-async function markWaitingForAuth(db: Db, callId: string): Promise<SyncOutcome> {
+/** The call waits for the portal's new install (the OAuth callback queues it again). */
+export async function markWaitingForAuth(db: Db, callId: string): Promise<SyncOutcome> {
   await db.call.update({ where: { id: callId }, data: { status: "waiting_auth", lastError: "the portal must re-authorise the app" } });
   return "waiting_auth";
 }

@@ -2,13 +2,13 @@ import { Worker, type Job, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
-import { hubspotBackoffSettings, requeueUnlessLive, syncJobOptions, SYNC_QUEUE, type SyncJobData } from "../queue/queues.js";
-import { PermanentSyncError } from "../hubspot/errors.js";
-import { HubSpotRequestError } from "../hubspot/call.js";
+import { backoffSettings, syncJob, SYNC_QUEUE, type SyncJobData } from "../queue/queues.js";
+import { assertNever, classifyFailure, type JobFailure } from "../queue/failures.js";
+import { requeueDue, requeueUnlessLive, type OutboxAges } from "../queue/outbox.js";
 import { recordFallback, type FallbackTargets } from "../fallback/fallback.js";
 import type { Notifier } from "../notify/notifier.js";
 import { syncOutcomes } from "../metrics/metrics.js";
-import { syncCall, type SyncDeps } from "./sync-call.js";
+import { markWaitingForAuth, syncCall, type SyncDeps } from "./sync-call.js";
 
 const log = logger("worker");
 
@@ -24,37 +24,29 @@ export interface WorkerOptions {
 }
 
 /**
- * The sync worker. Errors decide retries: a TransientSyncError is thrown back to BullMQ, which retries
- * with exponential backoff and jitter (never sooner than a 429 policy asks); a PermanentSyncError, or
- * the last failed attempt, moves the call to the fallback queue.
+ * The sync worker. Errors decide what happens next (server/queue/failures.ts): a transient failure is
+ * thrown back to BullMQ, which retries with exponential backoff and jitter (never sooner than a 429
+ * policy asks); a permanent one, a bug, or the last failed attempt moves the call to the fallback
+ * queue; a portal that must re-authorise leaves the call in `waiting_auth` until the new install.
  */
 export function startSyncWorker(deps: SyncDeps, options: WorkerOptions): Worker<SyncJobData> {
   const worker = new Worker<SyncJobData>(
     SYNC_QUEUE,
     async (job: Job<SyncJobData>) => {
       const { callId } = job.data;
-      const call = await deps.db.call.update({ where: { id: callId }, data: { attempts: { increment: 1 } } }).catch(() => null);
-      if (!call) {
-        syncOutcomes.inc({ outcome: "missing" });
-        return "missing";
-      }
       try {
+        // Counting the attempt is the first read of the row: only a row that is not there is
+        // "missing"; a database that fails the read is a failure like any other (retried).
+        const counted = await deps.db.call.updateMany({ where: { id: callId }, data: { attempts: { increment: 1 } } });
+        if (counted.count === 0) {
+          syncOutcomes.inc({ outcome: "missing" });
+          return "missing";
+        }
         const outcome = await syncCall(deps, callId);
         syncOutcomes.inc({ outcome });
         return outcome;
       } catch (error) {
-        const reason = (error as Error).message;
-        const isLast = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        const permanent = error instanceof PermanentSyncError || (error instanceof HubSpotRequestError && error.failure.kind !== "unauthorized");
-        if (permanent || isLast) {
-          syncOutcomes.inc({ outcome: permanent ? "permanent_failure" : "retries_exhausted" });
-          await recordFallback(deps.db, options.notifier, options.fallbackTargets, callId, permanent ? reason : `retries exhausted after ${job.attemptsMade + 1} attempts: ${reason}`, permanent);
-          return "fallback";
-        }
-        syncOutcomes.inc({ outcome: "retry" });
-        await deps.db.call.update({ where: { id: callId }, data: { status: "retrying", lastError: reason } });
-        log.warn({ callId, attempt: job.attemptsMade + 1, err: reason }, "sync failed, will retry");
-        throw error;
+        return settleFailure(deps.db, options, job, classifyFailure(error), error);
       }
     },
     {
@@ -63,38 +55,74 @@ export function startSyncWorker(deps: SyncDeps, options: WorkerOptions): Worker<
       concurrency: options.concurrency,
       lockDuration: options.lockMs,
       stalledInterval: options.lockMs,
-      settings: hubspotBackoffSettings(options.backoffMs),
+      settings: backoffSettings(options.backoffMs),
     },
   );
   worker.on("error", (error) => log.error({ err: error.message }, "worker error"));
   return worker;
 }
 
-/**
- * The outbox sweep: the stored row is the source of truth, Redis only a delivery mechanism. Rows
- * that HubSpot has not seen at their latest version and that have no live job (Redis was down when
- * the webhook arrived, Redis lost its data, a worker died) are enqueued again. The job id dedupes
- * against jobs that still exist.
- */
-export async function sweepOutbox(db: Db, queue: Queue<SyncJobData>, maxAttempts: number, options: { pendingAgeMs?: number; retryingAgeMs?: number } = {}): Promise<number> {
-  const now = Date.now();
-  const rows = await db.call.findMany({
-    where: {
-      OR: [
-        { status: "pending", updatedAt: { lt: new Date(now - (options.pendingAgeMs ?? 5_000)) } },
-        { status: "retrying", updatedAt: { lt: new Date(now - (options.retryingAgeMs ?? 15 * 60_000)) } },
-      ],
-    },
-    select: { id: true, version: true, syncedVersion: true },
-    take: 500,
-    orderBy: { updatedAt: "asc" },
-  });
-  let enqueued = 0;
-  for (const row of rows) {
-    if (row.syncedVersion >= row.version) continue;
-    const options = syncJobOptions(row.id, row.version, maxAttempts);
-    if (await requeueUnlessLive(queue, "sync", { callId: row.id, version: row.version }, { ...options, jobId: options.jobId! })) enqueued++;
+/** What the call's row shows for each kind of failure (docs/runbook.md, "Which failure goes where"). */
+async function settleFailure(db: Db, options: WorkerOptions, job: Job<SyncJobData>, failure: JobFailure, error: unknown): Promise<"waiting_auth" | "fallback"> {
+  const { callId } = job.data;
+  const attempt = job.attemptsMade + 1;
+  switch (failure.kind) {
+    case "wait_for_auth":
+      syncOutcomes.inc({ outcome: "waiting_auth" });
+      await markWaitingForAuth(db, callId);
+      return "waiting_auth";
+    case "bug":
+    case "permanent":
+      if (failure.kind === "bug") log.error({ callId, err: failure.reason }, "sync failed on a bug; the call is in the fallback queue");
+      syncOutcomes.inc({ outcome: "permanent_failure" });
+      await recordFallback(db, options.notifier, options.fallbackTargets, callId, failure.reason, true);
+      return "fallback";
+    case "retry":
+      if (attempt >= (job.opts.attempts ?? 1)) {
+        syncOutcomes.inc({ outcome: "retries_exhausted" });
+        await recordFallback(db, options.notifier, options.fallbackTargets, callId, `retries exhausted after ${attempt} attempts: ${failure.reason}`, false);
+        return "fallback";
+      }
+      syncOutcomes.inc({ outcome: "retry" });
+      await db.call.update({ where: { id: callId }, data: { status: "retrying", lastError: failure.reason } });
+      log.warn({ callId, attempt, err: failure.reason }, "sync failed, will retry");
+      // The original error: the backoff strategy reads its requested wait.
+      throw error;
+    default:
+      return assertNever(failure);
   }
-  if (enqueued) log.info({ enqueued }, "outbox sweep re-enqueued calls");
-  return enqueued;
+}
+
+/**
+ * The outbox sweep for calls (server/queue/outbox.ts): calls HubSpot has not seen at their latest
+ * version, pending for a moment or retrying for long, with no live job.
+ */
+export async function sweepOutbox(db: Db, queue: Queue<SyncJobData>, maxAttempts: number, ages: OutboxAges = {}): Promise<number> {
+  const queued = await requeueDue(
+    queue,
+    {
+      due: (before, limit) =>
+        db.call.findMany({
+          where: { version: { gt: db.call.fields.syncedVersion }, OR: [{ status: "pending", updatedAt: { lt: before.fresh } }, { status: "retrying", updatedAt: { lt: before.failed } }] },
+          select: { id: true, version: true },
+          take: limit,
+          orderBy: { updatedAt: "asc" },
+        }),
+      job: (row) => syncJob(row, maxAttempts),
+    },
+    ages,
+  );
+  if (queued) log.info({ enqueued: queued }, "outbox sweep re-enqueued calls");
+  return queued;
+}
+
+/** After the portal's new install: its calls that waited for it are queued again, at once. */
+export async function resumeWaitingCalls(db: Db, queue: Queue<SyncJobData>, portalId: string, attempts: number): Promise<number> {
+  const waiting = await db.call.findMany({ where: { portalId, status: "waiting_auth" }, select: { id: true, version: true } });
+  for (const call of waiting) {
+    await db.call.update({ where: { id: call.id }, data: { status: "pending" } });
+    // With Redis down now, the outbox sweep queues the pending row.
+    await requeueUnlessLive(queue, syncJob(call, attempts)).catch(() => undefined);
+  }
+  return waiting.length;
 }

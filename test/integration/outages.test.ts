@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
+import pg from "pg";
 import { startStack, type Stack } from "../support/harness.js";
 import { genericCall } from "../support/payloads.js";
 import { TEN_SECOND_WINDOW_MS } from "../../server/hubspot/client.js";
+import { syncJobId } from "../../server/queue/queues.js";
 
 // Outages of HubSpot, Redis and a worker. Each test builds its own stack(s).
 
@@ -98,6 +100,41 @@ describe("outages", () => {
     stacks.push(worker);
     await synced(worker, [call.vendorCallId as string]);
     expect(web.sim.portal(portalId).calls()).toHaveLength(1);
+  });
+
+  it("the database failing the worker's read of the call: the job is retried, not finished as missing", async () => {
+    const stack = await startStack();
+    stacks.push(stack);
+    const portalId = await stack.install();
+    const generic = await stack.connect(portalId, "generic");
+    // A real PostgreSQL error, once, on the worker's first read of the row (the update that counts the attempt).
+    const admin = new pg.Client({ connectionString: stack.databaseUrl });
+    await admin.connect();
+    try {
+      await admin.query(`
+        CREATE SEQUENCE failed_reads;
+        CREATE FUNCTION fail_first_attempt_read() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.attempts > OLD.attempts AND nextval('failed_reads') = 1 THEN RAISE EXCEPTION 'simulated: the database is unavailable'; END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER fail_first_attempt_read BEFORE UPDATE ON "Call" FOR EACH ROW EXECUTE FUNCTION fail_first_attempt_read();`);
+    } finally {
+      await admin.end();
+    }
+    const call = genericCall({ fromNumber: "+14155550325" });
+    expect((await stack.deliver(generic, call)).status).toBe(202);
+    const row = await stack.waitFor(() => stack.app.runtime.db.call.findFirst({ where: { vendorCallId: call.vendorCallId as string } }), { what: "stored call" });
+    // The job for this version finishes once; the outbox sweep (5 s later) would only hide a dropped job.
+    // Read again once finished: a job read while it ran does not show what it returned.
+    const queue = stack.app.runtime.queue;
+    const job = await stack.waitFor(async () => {
+      const found = await queue.getJob(syncJobId(row.id, row.version));
+      return found && (await found.isCompleted()) ? queue.getJob(found.id!) : null;
+    }, { what: "sync job finished" });
+    expect(job.returnvalue).toBe("synced");
+    await synced(stack, [call.vendorCallId as string]);
+    expect(stack.sim.portal(portalId).calls()).toHaveLength(1);
   });
 
   it("a worker killed mid-job: another worker finishes the call, with one contact and one HubSpot call", async () => {

@@ -67,13 +67,18 @@ describe("layout", () => {
     const outside = routeFilesIn("server").filter(
       (hit) =>
         !hit.startsWith("server/http/") &&
-        !hit.startsWith("server/generated/") &&
-        // server/booking/ (live tools, calendar OAuth and push) moves to server/http/routes/ in its own
-        // branch (issue 9); drop this exclusion once it has.
-        !hit.startsWith("server/booking/"),
+        !hit.startsWith("server/generated/"),
     );
     expect(outside).toEqual([]);
     // The scanner sees the routes that are where they belong, so the empty list above means something.
     expect(routeFilesIn("server/http").map((hit) => hit.split(":")[0])).toEqual(expect.arrayContaining(["server/http/routes/webhooks.ts", "server/http/routes/ui/mapping.ts", "server/http/app.ts"]));
+  });
+
+  it("server/queue/ sits below the layers that use it: it imports only the database and config", () => {
+    const imports = relativeImportsIn("server/queue");
+    const below = ["server/queue", "server/db", "server/config"].map(into);
+    expect(imports.filter((i) => !below.some((allowed) => allowed(i))).map(named)).toEqual([]);
+    // The scanner sees the queue's own imports, so the empty list above means something.
+    expect(imports.map(named)).toContain("server/queue/failures.ts imports server/db/client.js");
   });
 });
