@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import { createHmac, randomUUID } from "node:crypto";
 import type { CountryCode } from "libphonenumber-js";
 import { OAuthServer, type OAuthApp } from "./auth.js";
@@ -84,6 +85,7 @@ export class HubSpotSim {
   private down: Fault | null = null;
   private matcher: { predicate: (request: FaultRequest) => boolean; fault: Fault } | null = null;
   private readonly listeners = new Listeners();
+  private readonly hungSockets = new Set<Socket>();
   private nextObjectId = 1001;
   private nextEventId = 1;
   private readonly appClientIds: string[] = [];
@@ -159,6 +161,12 @@ export class HubSpotSim {
   setDown(down: boolean, options: { mode?: "503" | "timeout" | "hang" | "reset" } = {}): void {
     const mode = options.mode ?? "503";
     this.down = !down ? null : mode === "503" ? { status: 503 } : { mode };
+  }
+
+  /** Resets every request a fault left hanging (the client sees the connection drop). */
+  releaseHung(): void {
+    for (const socket of this.hungSockets) socket.destroy();
+    this.hungSockets.clear();
   }
 
   /** Every request the predicate picks (OAuth included) gets `fault`; `null` removes the rule. */
@@ -289,6 +297,10 @@ export class HubSpotSim {
       scheduler: (portalId) => this.portalScheduler(portalId),
       log: (record) => this.requests.push(record),
       takeFault: (request) => this.takeFault(request),
+      hung: (socket) => {
+        this.hungSockets.add(socket);
+        socket.once("close", () => this.hungSockets.delete(socket));
+      },
     };
     const app = createApp(runtime);
     this.url = await this.listeners.serve(app);

@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { randomUUID } from "node:crypto";
 import type { AccessTokenGrant, OAuthServer } from "./auth.js";
@@ -40,6 +41,8 @@ export interface SimRuntime {
   scheduler(portalId: string): PortalScheduler;
   log(record: RequestRecord): void;
   takeFault(request: FaultRequest): Fault | null;
+  /** A request left hanging by a fault: `sim.releaseHung()` resets it. */
+  hung(socket: Socket): void;
 }
 
 /**
@@ -111,8 +114,9 @@ export function createApp(sim: SimRuntime): express.Express {
     const fault = sim.takeFault({ method: req.method, path: req.path, body: req.body, portalId: locals(res).record.portalId });
     if (!fault) return next();
     if ("mode" in fault) {
-      // A hang never answers: the client's timeout, or sim.close(), ends the socket.
+      // A hang never answers: the client's timeout, sim.releaseHung() or sim.close() ends the socket.
       if (fault.mode === "reset") req.socket.destroy();
+      else sim.hung(req.socket);
       return;
     }
     res.status(fault.status).set(fault.headers ?? {});

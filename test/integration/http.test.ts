@@ -184,7 +184,7 @@ describe("operator CLI", () => {
     expect(bad.json.error).toMatch(/unknown vendor "acme"/);
     const usage = await cli("fallback", "replay");
     expect(usage.code).toBe(2);
-  });
+  }, 180_000); // four fresh processes: each compiles the CLI with tsx, slow on a busy machine
 
   it("fallback list and replay", async () => {
     stack.sim.failNext(1, { status: 403, body: { status: "error", category: "MISSING_SCOPES", message: "This app hasn't been granted all required scopes" } });
@@ -198,5 +198,5 @@ describe("operator CLI", () => {
     const replayed = await cli("fallback", "replay", "--id", entry.id);
     expect(replayed.json.replayed).toEqual([entry.id]);
     await stack.waitFor(async () => (await stack.app.runtime.db.fallbackEntry.findUnique({ where: { id: entry.id } }))?.resolvedAt ?? null, { what: "replayed entry resolved" });
-  });
+  }, 180_000);
 });

@@ -150,7 +150,7 @@ describe("outages", () => {
     });
     const call = genericCall({ fromNumber: "+14155550330" });
     await web.deliver(generic, call);
-    await web.waitFor(async () => web.sim.requests.some((r) => r.method === "POST" && r.path === "/crm/v3/objects/calls"), { what: "first worker inside the job" });
+    await web.waitFor(async () => web.sim.requests.some((r) => r.method === "POST" && r.path === "/crm/v3/objects/calls"), { what: "first worker inside the job", timeoutMs: 90_000 }); // a fresh process: slow to start on a busy machine
     child.kill("SIGKILL");
     await new Promise((resolve) => child.once("exit", resolve));
     web.sim.failMatching(null);
@@ -162,5 +162,5 @@ describe("outages", () => {
     const contacts = web.sim.portal(portalId).contacts().filter((c) => c.properties.phone === "+14155550330");
     expect(contacts).toHaveLength(1);
     expect(web.sim.portal(portalId).calls().filter((c) => c.associations.includes(contacts[0]!.id))).toHaveLength(1);
-  });
+  }, 180_000);
 });

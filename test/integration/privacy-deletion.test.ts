@@ -123,13 +123,18 @@ describe("contact.privacyDeletion", () => {
   let retell: Connection;
 
   beforeAll(async () => {
-    stack = await startStack({ env: { HUBSPOT_TIMEOUT_MS: "30000" } });
+    // The sync held in flight below must outlast the whole test, however slow the machine: the
+    // simulator releases it at the end (sim.releaseHung), not the client's timeout.
+    stack = await startStack({ env: { HUBSPOT_TIMEOUT_MS: "600000" } });
     portalId = await stack.install();
     generic = await stack.connect(portalId, "generic");
     retell = await stack.connect(portalId, "retell");
     await applyBookingSetup(stack.app.runtime.db, portalId, SETUP);
   });
-  afterAll(async () => stack?.stop());
+  afterAll(async () => {
+    stack?.sim.releaseHung(); // in case a test stopped before releasing it: the worker would wait for it
+    await stack?.stop();
+  });
 
   it("removes everything of the person, found by contact id, merged contacts, phone and email; others keep theirs", async () => {
     const db = stack.app.runtime.db;
@@ -189,6 +194,7 @@ describe("contact.privacyDeletion", () => {
     const hers = await db.call.findMany({ where: { portalId, vendorCallId: { not: kept.vendorCallId } } });
     expect(hers.every((c) => c.syncedVersion >= c.version)).toBe(true);
     stack.sim.failMatching(null);
+    stack.sim.releaseHung();
   });
 
   it("a recording download that finishes while a deletion holds the call stores nothing", async () => {
