@@ -1,5 +1,7 @@
 import { Worker, type Job, type Queue } from "bullmq";
-import type { Runtime } from "../runtime.js";
+import type { Env } from "../config/env.js";
+import type { PortalTokens } from "../hubspot/tokens.js";
+import type { CallerLocks } from "../contacts/caller-lock.js";
 import type { Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
 import { addJob, backoffSettings, MEETING_QUEUE, meetingJob, type MeetingJobData } from "../queue/queues.js";
@@ -15,6 +17,23 @@ import { LEAD_SOURCE_VALUE } from "../mapping/fields.js";
 import { escapeHtml } from "../text/html.js";
 
 const log = logger("booking.meetings");
+
+/** What the Meeting worker uses: the database, HubSpot tokens, the per-caller locks, a few settings. */
+export interface MeetingDeps {
+  db: Db;
+  tokens: Pick<PortalTokens, "client">;
+  locks: Pick<CallerLocks, "withLock">;
+  /** The queues' Redis key prefix. */
+  prefix: string;
+  env: Pick<Env, "ENCRYPTION_KEY" | "WORKER_CONCURRENCY" | "WORKER_LOCK_MS" | "SYNC_BACKOFF_MS" | "SYNC_MAX_ATTEMPTS">;
+}
+
+/** What the outbox sweep uses. */
+export interface MeetingSweepDeps {
+  db: Db;
+  meetingQueue: Queue<MeetingJobData>;
+  env: Pick<Env, "SYNC_MAX_ATTEMPTS">;
+}
 const MEETING_TO_CONTACT = 200;
 /** What the booking shows (CLI, `hubspotMeetingError`) while its Meeting waits for a new install. */
 export const WAITING_FOR_AUTH = "waiting for HubSpot re-authorisation (the portal's admin must install the app again)";
@@ -28,7 +47,7 @@ export async function enqueueMeeting(queue: Queue<MeetingJobData>, booking: { id
  * Brings the HubSpot Meeting up to the booking's latest version. Idempotent: a version already synced
  * is skipped, and the Meeting id is stored the moment it exists, so a retry patches instead of creating.
  */
-export async function syncMeeting(rt: Runtime, bookingId: string): Promise<"synced" | "current" | "missing"> {
+export async function syncMeeting(rt: MeetingDeps, bookingId: string): Promise<"synced" | "current" | "missing"> {
   const booking = await rt.db.booking.findUnique({ where: { id: bookingId } });
   if (!booking) return "missing";
   if (!booking.meetingAction || booking.meetingSyncedVersion >= booking.meetingVersion) return "current";
@@ -39,7 +58,7 @@ export async function syncMeeting(rt: Runtime, bookingId: string): Promise<"sync
 }
 
 /** The worker for Meeting jobs: failures classified as the call sync's are (server/queue/failures.ts). */
-export function startMeetingWorker(rt: Runtime, connection: import("ioredis").Redis): Worker<MeetingJobData> {
+export function startMeetingWorker(rt: MeetingDeps, connection: import("ioredis").Redis): Worker<MeetingJobData> {
   const worker = new Worker<MeetingJobData>(
     MEETING_QUEUE,
     async (job: Job<MeetingJobData>) => {
@@ -92,7 +111,7 @@ async function settleFailure(db: Db, job: Job<MeetingJobData>, failure: JobFailu
  * The outbox sweep for Meetings (server/queue/outbox.ts): bookings changed since HubSpot last saw
  * them, with no live job, unless they wait for a re-authorisation.
  */
-export async function sweepMeetings(rt: Pick<Runtime, "db" | "meetingQueue" | "env">, ages: OutboxAges = {}): Promise<number> {
+export async function sweepMeetings(rt: MeetingSweepDeps, ages: OutboxAges = {}): Promise<number> {
   return requeueDue(
     rt.meetingQueue,
     {
@@ -136,7 +155,7 @@ const OUTCOME = { booked: "SCHEDULED", rescheduled: "RESCHEDULED", cancelled: "C
  * the staff member's HubSpot owner), patched on reschedule (RESCHEDULED, new times) and cancel
  * (CANCELED). The caller is matched with the sync's rules, under the same per-caller lock.
  */
-async function logMeeting(rt: Runtime, bookingId: string, action: keyof typeof OUTCOME): Promise<void> {
+async function logMeeting(rt: MeetingDeps, bookingId: string, action: keyof typeof OUTCOME): Promise<void> {
   const booking = await rt.db.booking.findUniqueOrThrow({ where: { id: bookingId }, include: { staff: true, serviceType: true } });
   const client = await rt.tokens.client(booking.portalId);
   const portal = await rt.db.portal.findUniqueOrThrow({ where: { id: booking.portalId } });

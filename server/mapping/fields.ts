@@ -1,5 +1,4 @@
 import { DISPOSITIONS, SENTIMENTS, URGENCIES, type CallRecord } from "../calls/record.js";
-import type { NormalisedPhone } from "../contacts/phone.js";
 
 // The canonical fields a call can fill on a contact, with their default HubSpot property and policy.
 // `overwrite`: the latest call wins. `fill_if_empty`: only written where the contact has no value, so an
@@ -80,7 +79,8 @@ function splitFullName(fullName: string): { firstName: string; lastName?: string
 }
 
 /** Every canonical and qualification value a call carries, keyed by mapping field. Absent = not set. */
-export function fieldValues(record: CallRecord, phone: NormalisedPhone | null, email: string | null): Map<string, Value> {
+/** `phone` is the caller's number as contacts/ normalised it (E.164); mapping needs nothing else of it. */
+export function fieldValues(record: CallRecord, phone: { e164: string } | null, email: string | null): Map<string, Value> {
   const values = new Map<string, Value>();
   const set = (field: string, value: Value | null | undefined) => {
     if (value === null || value === undefined || (typeof value === "string" && value.trim() === "")) return;
