@@ -81,4 +81,17 @@ describe("layout", () => {
     // The scanner sees the queue's own imports, so the empty list above means something.
     expect(imports.map(named)).toContain("server/queue/failures.ts imports server/db/client.js");
   });
+  it("no two folders of server/ import each other (madge checks files; this checks the layers)", () => {
+    // The folder of a file under server/: server/booking/providers/x.ts -> booking; server/main.ts -> main.ts.
+    const folderOf = (path: string) => path.split("/")[1]!.replace(/\.js$/, "");
+    const edges = new Map<string, Set<string>>();
+    for (const i of relativeImportsIn("server").filter((i) => !i.file.startsWith("server/generated/") && i.target.startsWith("server/"))) {
+      const [from, to] = [folderOf(i.file), folderOf(i.target)];
+      if (from !== to) edges.set(from, (edges.get(from) ?? new Set()).add(to));
+    }
+    const both = [...edges].flatMap(([from, tos]) => [...tos].filter((to) => from < to && edges.get(to)?.has(from)).map((to) => `${from} <-> ${to}`));
+    expect(both).toEqual([]);
+    // The scanner sees the folders' imports, so the empty list above means something.
+    expect(edges.get("sync")).toContain("contacts");
+  });
 });
