@@ -1,15 +1,13 @@
+import { authenticateDelivery } from "../connections/authenticate.js";
 import type { Queue } from "bullmq";
 import { z } from "zod";
-import type { VendorId } from "../calls/record.js";
 import { sha256Hex } from "../config/crypto.js";
 import { sql, type Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
-import { getVendor } from "../vendors/registry.js";
 import type { VendorAdapter } from "../vendors/types.js";
 import type { ToolCall } from "../vendors/tool-calls.js";
 import type { MeetingJobData } from "../queue/queues.js";
 import { normalisePhone } from "../contacts/phone.js";
-import { connectionByToken, connectionSecret } from "../connections/connections.js";
 import { describeIssues } from "../validation/issues.js";
 import { answer, REMEMBERED, type BookingAnswer, type ToolAnswer } from "./answers.js";
 import type { StaffCalendars } from "./calendars.js";
@@ -142,13 +140,13 @@ export function createToolRunner(deps: ToolDeps): ToolRunner {
   return {
     /** Find the connection, verify the vendor's signature over the body, read the calls, answer each in turn. */
     async handle(delivery) {
-      const connection = await connectionByToken(deps.db, delivery.token);
-      if (!connection) return { kind: "unknown_connection" };
-      const vendor = getVendor(connection.vendor as VendorId);
+      const auth = await authenticateDelivery(deps.db, deps.encryptionKey, delivery);
+      if (auth.kind === "unknown_connection") return auth;
+      const { connection, vendor } = auth;
+      // Off for this vendor whatever the signature says: the refusal names the reason, not the secret.
       const disabled = toolsDisabledReason(vendor);
       if (disabled || !vendor.tools) return { kind: "disabled", reason: disabled };
-      const verified = await vendor.verify({ rawBody: delivery.rawBody, headers: delivery.headers, now: delivery.now }, connectionSecret(connection, deps.encryptionKey));
-      if (!verified.ok) return { kind: "unauthorized", reason: verified.reason };
+      if (auth.kind === "unauthorized") return { kind: "unauthorized", reason: auth.reason };
       let body: unknown;
       try {
         body = JSON.parse(delivery.rawBody.toString("utf8"));

@@ -1,3 +1,4 @@
+import { authenticateDelivery } from "../connections/authenticate.js";
 import type { Queue } from "bullmq";
 import { randomUUID } from "node:crypto";
 import { Prisma, sql, type Db } from "../db/client.js";
@@ -5,10 +6,9 @@ import { sha256Hex } from "../config/crypto.js";
 import { describeIssues } from "../validation/issues.js";
 import { logger } from "../config/logger.js";
 import { callRecordSchema, mergeCallRecords, type CallRecord } from "../calls/record.js";
-import { getVendor } from "../vendors/registry.js";
 import { addJob, syncJob, type SyncJobData } from "../queue/queues.js";
 import { callerIdentity, callerKey } from "../contacts/identity.js";
-import { connectionByToken, connectionSecret, type TokenConnection } from "../connections/connections.js";
+import type { TokenConnection } from "../connections/connections.js";
 
 const log = logger("ingest");
 const ENQUEUE_TIMEOUT_MS = 1_000;
@@ -46,14 +46,12 @@ export interface Delivery {
  */
 export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promise<IngestOutcome & { vendor?: string }> {
   // The hot path of every webhook is plain SQL (Prisma costs 2-3 ms of CPU per query here, pg 0.3 ms).
-  const connection = await connectionByToken(deps.db, delivery.token);
-  if (!connection) return { kind: "unknown_connection" };
-  const vendor = getVendor(connection.vendor as CallRecord["vendor"]);
-
-  const verified = await vendor.verify({ rawBody: delivery.rawBody, headers: delivery.headers, now: delivery.now }, connectionSecret(connection, deps.encryptionKey));
-  if (!verified.ok) {
-    await noteRejectedSignature(deps.db, connection.id, `signature rejected: ${verified.reason}`);
-    return { kind: "unauthorized", reason: verified.reason, vendor: vendor.id };
+  const auth = await authenticateDelivery(deps.db, deps.encryptionKey, delivery);
+  if (auth.kind === "unknown_connection") return auth;
+  const { connection, vendor } = auth;
+  if (auth.kind === "unauthorized") {
+    await noteRejectedSignature(deps.db, connection.id, `signature rejected: ${auth.reason}`);
+    return { kind: "unauthorized", reason: auth.reason, vendor: vendor.id };
   }
 
   let body: unknown;
