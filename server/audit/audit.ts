@@ -20,7 +20,9 @@ export type AuditChange =
   | { action: "fallback.replayed"; target: string | null; details: { replayed: number } }
   | { action: "booking.services_saved"; details: { services: string[]; created: number; updated: number; deleted: number } }
   | { action: "booking.connect_link_created"; target: string; details: { staff: string; provider: string } }
-  | { action: "booking.set_up"; details: { services: number; staff: number } };
+  | { action: "booking.set_up"; details: { services: number; staff: number } }
+  | { action: "booking.settings_saved"; details: { timezone: string; created: boolean } }
+  | { action: "booking.staff_saved"; details: { staff: string[]; created: number; updated: number; deleted: number } };
 
 export type AuditActor = { source: "settings_page"; userId: string; email: string } | { source: "cli" };
 
@@ -66,6 +68,12 @@ export function describeChange(change: AuditChange): string {
     }
     case "booking.connect_link_created":
       return `Calendar connect link created for ${change.details.staff} (${change.details.provider})`;
+    case "booking.settings_saved":
+      return change.details.created ? `Booking set up, in the time zone ${change.details.timezone}` : `Business time zone set to ${change.details.timezone}`;
+    case "booking.staff_saved": {
+      const { staff, created, updated, deleted } = change.details;
+      return `Staff saved: ${staff.join(", ")} (${created} new, ${updated} updated, ${deleted} removed)`;
+    }
     case "booking.set_up":
       return `Booking set up: ${plural(change.details.services, "service type")}, ${plural(change.details.staff, "staff member")}`;
     default: {

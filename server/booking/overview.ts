@@ -1,6 +1,6 @@
 import type { Db } from "../db/client.js";
 import { isExternalProvider } from "./providers/registry.js";
-import type { BookingOverview, CalendarKind, CalendarStatus, ServiceProblem } from "../../hubspot-app/app/shared/api.js";
+import type { BookingOverview, CalendarKind, CalendarStatus, ServiceProblem, WeeklyBreaks, WeeklyHours } from "../../hubspot-app/app/shared/api.js";
 
 // What the settings page's Booking tab shows: the set-up as it stands, each staff member's calendar
 // and its status, and the readable reason per bad field of a service list.
@@ -35,6 +35,10 @@ export async function bookingOverview(db: Db, portalId: string): Promise<Booking
         email: m.email,
         calendar: calendarKind(m.calendar),
         timezone: m.timezone,
+        hours: m.hours as WeeklyHours,
+        breaks: m.breaks as WeeklyBreaks,
+        daysOff: m.daysOff,
+        hubspotOwnerId: m.hubspotOwnerId,
         calendarStatus: status,
         calendarAccount: connection?.accountEmail ?? null,
         lastSyncAt: connection?.lastSyncAt?.toISOString() ?? null,
@@ -46,18 +50,28 @@ export async function bookingOverview(db: Db, portalId: string): Promise<Booking
 }
 
 const SERVICE_FIELDS: Record<string, string> = { name: "name", durationMinutes: "duration", bufferMinutes: "buffer", aliases: "aliases", reminderMinutes: "reminders" };
+const STAFF_FIELDS: Record<string, string> = { name: "name", email: "e-mail", calendar: "calendar", timezone: "time zone", hubspotOwnerId: "HubSpot owner", hours: "hours", breaks: "break", daysOff: "days off" };
 
-/** One readable reason per bad field of a service list, naming the row as the page shows it. */
-export function serviceProblems(issues: { path: PropertyKey[]; message: string }[], input: unknown): ServiceProblem[] {
-  const rows = Array.isArray((input as { services?: unknown })?.services) ? ((input as { services: unknown[] }).services as { name?: unknown }[]) : [];
-  return issues.map((issue) => {
-    const [, index, field] = issue.path;
-    if (typeof index !== "number") return { index: null, field: null, error: issue.message };
-    const name = typeof rows[index]?.name === "string" && rows[index].name.trim() ? `"${rows[index].name.trim()}"` : `row ${index + 1}`;
-    const label = typeof field === "string" ? SERVICE_FIELDS[field] ?? field : null;
-    return { index, field: typeof field === "string" ? field : null, error: `${name}${label ? `, ${label}` : ""}: ${issue.message}` };
-  });
+/**
+ * One readable reason per bad field of a list the page saves (service types, staff), naming the row
+ * as the page shows it: `"Consultation", duration: ...`, `"Sam Ortiz", break mon 1: ...`.
+ */
+function rowProblems(list: "services" | "staff", labels: Record<string, string>) {
+  return (issues: { path: PropertyKey[]; message: string }[], input: unknown): ServiceProblem[] => {
+    const rows = Array.isArray((input as Record<string, unknown>)?.[list]) ? ((input as Record<string, unknown[]>)[list] as { name?: unknown }[]) : [];
+    return issues.map((issue) => {
+      const [, index, field, ...rest] = issue.path;
+      if (typeof index !== "number") return { index: null, field: null, error: issue.message };
+      const name = typeof rows[index]?.name === "string" && rows[index].name.trim() ? `"${rows[index].name.trim()}"` : `row ${index + 1}`;
+      const where = rest.map((part) => (typeof part === "number" ? String(part + 1) : String(part))).join(" ");
+      const label = typeof field === "string" ? `${labels[field] ?? field}${where ? ` ${where}` : ""}` : null;
+      return { index, field: typeof field === "string" ? field : null, error: `${name}${label ? `, ${label}` : ""}: ${issue.message}` };
+    });
+  };
 }
+
+export const serviceProblems = rowProblems("services", SERVICE_FIELDS);
+export const staffProblems = rowProblems("staff", STAFF_FIELDS);
 
 /** A staff member of this portal (never of another one), or null. */
 export function staffMemberOf(db: Db, portalId: string, staffId: string) {

@@ -10,6 +10,35 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'times are "HH:MM", 2
 const timeZone = z.string().refine(isValidTimeZone, "not an IANA time zone (e.g. America/Los_Angeles)");
 const day = z.tuple([hhmm, hhmm]).refine(([from, to]) => from < to, "the day must end after it starts");
 
+const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+const localDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day off is a date, "YYYY-MM-DD"').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), "not a real date");
+
+/**
+ * One staff member: working hours per weekday (a weekday left out is a day off), breaks inside those
+ * hours, dates off. The CLI set-up file and the settings page's staff list share it.
+ */
+export const staffMemberSchema = z
+  .object({
+    name: z.string().trim().min(1, "a staff member needs a name"),
+    email: z.email("not an e-mail address"),
+    calendar: z.enum(["builtin", "google", "microsoft"], { error: "the calendar is builtin, google or microsoft" }).default("builtin"),
+    timezone: timeZone.optional(),
+    hubspotOwnerId: z.string().regex(/^\d+$/, "a HubSpot owner id is a number").optional(),
+    hours: z.object({ mon: day, tue: day, wed: day, thu: day, fri: day, sat: day, sun: day }).partial(),
+    breaks: z.object(Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(day).max(4, "at most 4 breaks a day")])) as Record<(typeof WEEKDAYS)[number], z.ZodArray<typeof day>>).partial().default({}),
+    daysOff: z.array(localDay).max(366, "at most 366 days off").default([]),
+  })
+  .superRefine((member, ctx) => {
+    for (const weekday of WEEKDAYS) {
+      const hours = member.hours[weekday];
+      (member.breaks[weekday] ?? []).forEach(([from, to], index) => {
+        const where = { path: ["breaks", weekday, index] };
+        if (!hours) ctx.addIssue({ code: "custom", ...where, message: `a break on ${weekday}, which has no working hours` });
+        else if (from < hours[0] || to > hours[1]) ctx.addIssue({ code: "custom", ...where, message: `the break ${from}-${to} is outside ${weekday}'s hours ${hours[0]}-${hours[1]}` });
+      });
+    }
+  });
+
 export const bookingSetupSchema = z.object({
   timezone: timeZone,
   holdMinutes: z.number().int().min(1).max(30).default(5),
@@ -26,18 +55,7 @@ export const bookingSetupSchema = z.object({
       }),
     )
     .min(1, "at least one service"),
-  staff: z
-    .array(
-      z.object({
-        name: z.string().trim().min(1),
-        email: z.email(),
-        calendar: z.enum(["builtin", "google", "microsoft"]).default("builtin"),
-        timezone: timeZone.optional(),
-        hubspotOwnerId: z.string().regex(/^\d+$/).optional(),
-        hours: z.object({ mon: day, tue: day, wed: day, thu: day, fri: day, sat: day, sun: day }).partial(),
-      }),
-    )
-    .min(1, "at least one staff member"),
+  staff: z.array(staffMemberSchema).min(1, "at least one staff member"),
 });
 
 export type BookingSetup = z.input<typeof bookingSetupSchema>;
@@ -57,12 +75,23 @@ export async function applyBookingSetup(db: Db, portalId: string, input: unknown
       await tx.serviceType.upsert({ where: { portalId_name: { portalId, name: service.name } }, create: { portalId, name: service.name, ...data }, update: data });
     }
     for (const member of setup.staff) {
-      const data = { name: member.name, calendar: member.calendar, timezone: member.timezone ?? setup.timezone, hours: member.hours, hubspotOwnerId: member.hubspotOwnerId ?? null };
+      const data = staffData(member, setup.timezone);
       await tx.staffMember.upsert({ where: { portalId_email: { portalId, email: member.email } }, create: { portalId, email: member.email, ...data }, update: data });
     }
   });
   return { services: setup.services.length, staff: setup.staff.length };
 }
+
+/** A staff member's row from the set-up (their zone defaults to the business's). */
+const staffData = (member: z.output<typeof staffMemberSchema>, businessZone: string) => ({
+  name: member.name,
+  calendar: member.calendar,
+  timezone: member.timezone ?? businessZone,
+  hours: member.hours,
+  breaks: member.breaks,
+  daysOff: [...new Set(member.daysOff)].sort(),
+  hubspotOwnerId: member.hubspotOwnerId ?? null,
+});
 
 // --- Service types edited on the settings page -----------------------------------------------------
 

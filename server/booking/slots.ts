@@ -1,7 +1,8 @@
 import { addDays, localDate, weekdayOf, zonedInstant } from "./time.js";
-import type { BusyTime, Service, Slot, Staff, TimeWindow, WorkingHours } from "./types.js";
+import type { Breaks, BusyTime, Service, Slot, Staff, TimeWindow, WorkingHours } from "./types.js";
 
-// Slot arithmetic, pure: which start times are free, given working hours, what is taken and a window.
+// Slot arithmetic, pure: which start times are free, given working hours (with breaks and days off),
+// what is taken and a window.
 // Working hours are wall-clock times in each staff member's zone, so a day across a DST change is
 // shorter or longer in UTC (time.ts turns wall-clock times into instants).
 
@@ -15,16 +16,26 @@ export function blockOf(service: Pick<Service, "durationMinutes" | "bufferMinute
   return { end, blockEnd: new Date(end.getTime() + service.bufferMinutes * MINUTE) };
 }
 
-/** The staff member's working hours on a day (YYYY-MM-DD in their zone) as instants, or null on a day off. */
-export function workingDay(staff: Pick<Staff, "hours" | "timezone">, day: string): { open: Date; close: Date } | null {
+type WorkingStaff = Pick<Staff, "hours" | "timezone" | "breaks" | "daysOff">;
+
+/** The staff member's working hours on a day (YYYY-MM-DD in their zone) as instants; null on a day off (no hours that weekday, or a date in daysOff). */
+export function workingDay(staff: WorkingStaff, day: string): { open: Date; close: Date } | null {
+  if (staff.daysOff?.includes(day)) return null;
   const hours = (staff.hours as WorkingHours)[weekdayOf(day)];
   return hours ? { open: zonedInstant(day, hours[0], staff.timezone), close: zonedInstant(day, hours[1], staff.timezone) } : null;
 }
 
-/** Does an appointment from start to end fall within the staff member's working hours of its day? */
-export function withinHours(staff: Pick<Staff, "hours" | "timezone">, start: Date, end: Date): boolean {
-  const hours = workingDay(staff, localDate(start, staff.timezone));
-  return !!hours && start >= hours.open && end <= hours.close;
+/** The staff member's breaks on a day, as instants. */
+export function breaksOn(staff: WorkingStaff, day: string): { start: Date; end: Date }[] {
+  const breaks = ((staff.breaks ?? {}) as Breaks)[weekdayOf(day)] ?? [];
+  return breaks.map(([from, to]) => ({ start: zonedInstant(day, from, staff.timezone), end: zonedInstant(day, to, staff.timezone) }));
+}
+
+/** Does an appointment from start to end fall within the staff member's working hours of its day, clear of breaks? */
+export function withinHours(staff: WorkingStaff, start: Date, end: Date): boolean {
+  const day = localDate(start, staff.timezone);
+  const hours = workingDay(staff, day);
+  return !!hours && start >= hours.open && end <= hours.close && !overlaps(breaksOn(staff, day), start, end);
 }
 
 const clocks = new Map<string, Intl.DateTimeFormat>();
@@ -67,6 +78,7 @@ export function freeSlots(query: SlotQuery): Slot[] {
     for (const member of query.staff) {
       const hours = workingDay(member, day);
       if (!hours) continue;
+      const breaks = breaksOn(member, day);
       const busy = taken.filter((b) => b.staffId === member.id);
       for (let t = hours.open.getTime(); t + service.durationMinutes * MINUTE <= hours.close.getTime(); t += query.stepMinutes * MINUTE) {
         const start = new Date(t);
@@ -75,6 +87,7 @@ export function freeSlots(query: SlotQuery): Slot[] {
           const local = clockTime(start, query.timeZone);
           if (local < query.window[0] || local >= query.window[1]) continue;
         }
+        if (overlaps(breaks, start, new Date(t + service.durationMinutes * MINUTE))) continue;
         if (busy.some((b) => b.startAt.getTime() < t + blockMs && b.blockEndAt.getTime() > t)) continue;
         daySlots.push({ start, staff: member });
       }

@@ -14,10 +14,26 @@ export interface CallerContext {
 
 export type Settings = { timezone: string; holdMinutes: number; slotStepMinutes: number; leadMinutes: number };
 export type Service = { id: string; name: string; durationMinutes: number; bufferMinutes: number; aliases: string[]; reminderMinutes: number[] };
-export type Staff = { id: string; portalId: string; name: string; email: string; calendar: string; timezone: string; hours: unknown; hubspotOwnerId: string | null };
+export type Staff = {
+  id: string;
+  portalId: string;
+  name: string;
+  email: string;
+  calendar: string;
+  timezone: string;
+  hours: unknown;
+  /** Breaks per weekday within the working hours (Breaks); none when absent. */
+  breaks?: unknown;
+  /** Local dates (YYYY-MM-DD) off work. */
+  daysOff?: string[];
+  hubspotOwnerId: string | null;
+};
 
 /** Working hours per weekday, "HH:MM" wall-clock times in the staff member's zone (setup.ts checks them). */
 export type WorkingHours = Partial<Record<Weekday, [string, string]>>;
+
+/** Breaks per weekday, within that day's working hours ("HH:MM", same zone). */
+export type Breaks = Partial<Record<Weekday, [string, string][]>>;
 
 /** A start time one staff member can take. */
 export interface Slot {

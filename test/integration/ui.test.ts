@@ -372,6 +372,77 @@ describe("the settings page's booking tab", () => {
   });
 });
 
+describe("booking set up from the settings page, without the CLI", () => {
+  let fresh: string;
+  const MON_FRI = { mon: ["09:00", "17:00"], tue: ["09:00", "17:00"], wed: ["09:00", "17:00"], thu: ["09:00", "17:00"], fri: ["09:00", "17:00"] } as const;
+  const riley = { name: "Riley Stone", email: "riley@example.com", calendar: "builtin", hours: MON_FRI, breaks: { mon: [["12:00", "13:00"]] }, daysOff: ["2030-12-24", "2030-12-25"] };
+  const put = (path: string, body: unknown) => hubspotFetch(`/ui/v1/booking/${path}`, { method: "PUT", body, portal: fresh });
+  const db = () => stack.app.runtime.db;
+
+  beforeAll(async () => {
+    fresh = await stack.install();
+    stack.sim.addUser(fresh, { id: ADMIN.id, email: ADMIN.email, superAdmin: true });
+  });
+
+  it("the time zone comes first: it sets booking up; staff before it is a 409 saying so", async () => {
+    expect((await hubspotFetch("/ui/v1/booking", { portal: fresh })).body).toMatchObject({ configured: false, timezone: null });
+    const early = await put("staff", { staff: [riley] });
+    expect(early).toEqual({ status: 409, body: { error: "Set up booking first: choose the business's time zone." } });
+    const bad = await put("settings", { timezone: "Mountain Time" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/^Nothing was saved\. .*not an IANA time zone/);
+    expect(await put("settings", { timezone: "America/Denver" })).toEqual({ status: 200, body: { timezone: "America/Denver", created: true } });
+    expect((await hubspotFetch("/ui/v1/booking", { portal: fresh })).body).toMatchObject({ configured: true, timezone: "America/Denver" });
+    expect(await put("settings", { timezone: "America/Phoenix" })).toEqual({ status: 200, body: { timezone: "America/Phoenix", created: false } });
+  });
+
+  it("staff with hours, breaks and days off: saved, shown back, and each bad field named", async () => {
+    const saved = await put("staff", { staff: [riley, { name: "Jo Park", email: "jo@example.com", calendar: "google", timezone: "America/Chicago", hours: { sat: ["10:00", "14:00"] } }] });
+    expect(saved).toEqual({ status: 200, body: { saved: 2, created: 2, updated: 0, deleted: 0 } });
+    const staff = (await hubspotFetch("/ui/v1/booking", { portal: fresh })).body.staff;
+    expect(staff.find((m: { email: string }) => m.email === "riley@example.com")).toMatchObject({ timezone: "America/Phoenix", hours: MON_FRI, breaks: { mon: [["12:00", "13:00"]] }, daysOff: ["2030-12-24", "2030-12-25"], calendar: "builtin", calendarStatus: "builtin" });
+    expect(staff.find((m: { email: string }) => m.email === "jo@example.com")).toMatchObject({ timezone: "America/Chicago", calendar: "google", calendarStatus: "not_connected", breaks: {}, daysOff: [] });
+
+    const bad = await put("staff", {
+      staff: [
+        { ...riley, breaks: { mon: [["16:30", "17:30"]], sat: [["10:00", "11:00"]] } },
+        { name: "", email: "not-an-email", calendar: "outlook", hours: { mon: ["17:00", "09:00"] }, daysOff: ["2030-02-30"] },
+      ],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.problems.map((p: { error: string }) => p.error)).toEqual(
+      expect.arrayContaining([
+        `"Riley Stone", break mon 1: the break 16:30-17:30 is outside mon's hours 09:00-17:00`,
+        `"Riley Stone", break sat 1: a break on sat, which has no working hours`,
+        "row 2, name: a staff member needs a name",
+        "row 2, e-mail: not an e-mail address",
+        "row 2, calendar: the calendar is builtin, google or microsoft",
+        "row 2, hours mon: the day must end after it starts",
+        "row 2, days off 1: not a real date",
+      ]),
+    );
+    expect(bad.body.error).toMatch(/^Nothing was saved\. /);
+    const twice = await put("staff", { staff: [riley, { ...riley, name: "Riley Again", email: "RILEY@example.com" }] });
+    expect(twice.body.problems).toEqual([{ index: 1, field: "email", error: `"Riley Again", e-mail: RILEY@example.com is listed twice` }]);
+    expect((await hubspotFetch("/ui/v1/booking", { portal: fresh })).body.staff).toEqual(staff);
+  });
+
+  it("a staff member with a booking ahead cannot be removed (409 naming them); without one they can, and the log says who changed what", async () => {
+    await put("services", { services: [{ name: "Estimate", durationMinutes: 60, bufferMinutes: 0, aliases: [] }] });
+    const jo = await db().staffMember.findFirstOrThrow({ where: { portalId: fresh, email: "jo@example.com" } });
+    const service = await db().serviceType.findFirstOrThrow({ where: { portalId: fresh } });
+    const start = new Date(Date.now() + 3 * 86_400_000);
+    const booking = await db().booking.create({ data: { portalId: fresh, staffId: jo.id, serviceTypeId: service.id, status: "confirmed", startAt: start, endAt: new Date(start.getTime() + 3_600_000), blockEndAt: new Date(start.getTime() + 3_600_000) } });
+    const refused = await put("staff", { staff: [riley] });
+    expect(refused).toEqual({ status: 409, body: { error: "Nothing was saved: Jo Park cannot be removed, 1 upcoming booking is with them; cancel or move it first.", staff: "Jo Park" } });
+    await db().booking.update({ where: { id: booking.id }, data: { status: "cancelled" } });
+    expect(await put("staff", { staff: [{ ...riley, name: "Riley Stone-Park" }] })).toEqual({ status: 200, body: { saved: 1, created: 0, updated: 1, deleted: 1 } });
+    expect((await db().staffMember.findMany({ where: { portalId: fresh } })).map((m) => m.name)).toEqual(["Riley Stone-Park"]);
+    const log = (await hubspotFetch("/ui/v1/audit?limit=10", { portal: fresh })).body.entries.map((e: AuditEntryView) => e.summary);
+    expect(log).toEqual(expect.arrayContaining(["Staff saved: Riley Stone-Park (0 new, 1 updated, 1 removed)", "Booking set up, in the time zone America/Denver", "Business time zone set to America/Phoenix"]));
+  });
+});
+
 describe("who may change settings: super admins of the portal only", () => {
   const NOT_SUPER_ADMIN = { error: "Only a super admin can change this.", code: "not_super_admin" };
   const db = () => stack.app.runtime.db;

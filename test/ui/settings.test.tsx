@@ -21,6 +21,7 @@ import type {
   PropertyCreated,
   ReplayResponse,
   SecretRotated,
+  StaffView,
   ServicesRefusal,
   ServicesSaved,
 } from "../../hubspot-app/app/shared/api.js";
@@ -199,6 +200,14 @@ describe("fallback queue", () => {
   });
 });
 
+/** A staff member's week as the overview sends it: Monday to Friday 9 to 5, lunch 12 to 1, no days off. */
+const WEEKDAYS_9_TO_5 = {
+  hours: { mon: ["09:00", "17:00"], tue: ["09:00", "17:00"], wed: ["09:00", "17:00"], thu: ["09:00", "17:00"], fri: ["09:00", "17:00"] },
+  breaks: { mon: [["12:00", "13:00"]], tue: [["12:00", "13:00"]], wed: [["12:00", "13:00"]], thu: [["12:00", "13:00"]], fri: [["12:00", "13:00"]] },
+  daysOff: [],
+  hubspotOwnerId: null,
+} satisfies Pick<StaffView, "hours" | "breaks" | "daysOff" | "hubspotOwnerId">;
+
 const OVERVIEW: BookingOverview = {
   configured: true,
   timezone: "America/Los_Angeles",
@@ -208,10 +217,10 @@ const OVERVIEW: BookingOverview = {
     { name: "Full service", durationMinutes: 120, bufferMinutes: 15, aliases: [], reminderMinutes: [1440, 60] },
   ],
   staff: [
-    { id: "s-alex", name: "Alex Rivera", email: "alex@example.com", calendar: "builtin", timezone: "America/Los_Angeles", calendarStatus: "builtin", calendarAccount: null, lastSyncAt: null, lastError: null },
-    { id: "s-blair", name: "Blair Chen", email: "blair@example.com", calendar: "google", timezone: "America/Los_Angeles", calendarStatus: "needs_reauth", calendarAccount: "blair@example.com", lastSyncAt: null, lastError: "the calendar refused our access (revoked or expired): reconnect it" },
-    { id: "s-casey", name: "Casey Morgan", email: "casey@example.com", calendar: "google", timezone: "America/Los_Angeles", calendarStatus: "not_connected", calendarAccount: null, lastSyncAt: null, lastError: null },
-    { id: "s-devon", name: "Devon Park", email: "devon@example.com", calendar: "microsoft", timezone: "America/Los_Angeles", calendarStatus: "connected", calendarAccount: "devon.park@example.com", lastSyncAt: "2030-01-07T16:00:00.000Z", lastError: null },
+    { id: "s-alex", name: "Alex Rivera", email: "alex@example.com", calendar: "builtin", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "builtin", calendarAccount: null, lastSyncAt: null, lastError: null },
+    { id: "s-blair", name: "Blair Chen", email: "blair@example.com", calendar: "google", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "needs_reauth", calendarAccount: "blair@example.com", lastSyncAt: null, lastError: "the calendar refused our access (revoked or expired): reconnect it" },
+    { id: "s-casey", name: "Casey Morgan", email: "casey@example.com", calendar: "google", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "not_connected", calendarAccount: null, lastSyncAt: null, lastError: null },
+    { id: "s-devon", name: "Devon Park", email: "devon@example.com", calendar: "microsoft", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "connected", calendarAccount: "devon.park@example.com", lastSyncAt: "2030-01-07T16:00:00.000Z", lastError: null },
   ],
 };
 const CONNECT_URL = "https://accounts.google.com/o/oauth2/v2/auth?client_id=example&state=abc123&login_hint=casey%40example.com";

@@ -96,3 +96,30 @@ describe("free slots", () => {
     expect(overlaps(busy, new Date("2027-03-15T14:59:00Z"), new Date("2027-03-15T16:00:00Z"))).toBe(true);
   });
 });
+
+describe("breaks and days off", () => {
+  // Monday 2027-03-15 in New York is EDT (UTC-4): 09:00 local is 13:00 UTC.
+  const lunch = staff({ breaks: { mon: [["12:00", "13:00"]] } });
+
+  it("no appointment overlaps a break; the ones that end at its start or start at its end are offered", () => {
+    const q = query({ staff: [lunch], firstDay: "2027-03-15", stepMinutes: 30 });
+    const local = starts(q).map((iso) => new Date(iso).toLocaleTimeString("en-GB", { timeZone: "America/New_York", hour: "2-digit", minute: "2-digit" }));
+    expect(local).toContain("11:00"); // 11:00-12:00 ends as lunch starts
+    expect(local).not.toContain("11:30"); // 11:30-12:30 runs into lunch
+    expect(local).not.toContain("12:00");
+    expect(local).not.toContain("12:30");
+    expect(local).toContain("13:00");
+  });
+
+  it("withinHours refuses a move into a break and accepts one beside it", () => {
+    expect(withinHours(lunch, new Date("2027-03-15T16:30:00Z"), new Date("2027-03-15T17:30:00Z"))).toBe(false); // 12:30-13:30
+    expect(withinHours(lunch, new Date("2027-03-15T17:00:00Z"), new Date("2027-03-15T18:00:00Z"))).toBe(true); // 13:00-14:00
+  });
+
+  it("a date off has no hours and no slots, the week after is open as usual", () => {
+    const away = staff({ daysOff: ["2027-03-15"] });
+    expect(workingDay(away, "2027-03-15")).toBeNull();
+    expect(starts(query({ staff: [away], firstDay: "2027-03-15" }))).toEqual([]);
+    expect(starts(query({ staff: [away], firstDay: "2027-03-22" }))).toHaveLength(8);
+  });
+});

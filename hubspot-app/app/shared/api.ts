@@ -32,6 +32,8 @@ export interface ApiError {
   problems?: MappingProblem[] | ServiceProblem[];
   /** PUT /booking/services, 409: the service type that cannot be removed. */
   service?: string;
+  /** PUT /booking/staff, 409: the staff member who cannot be removed. */
+  staff?: string;
 }
 
 export type MappingRefusal = ApiError & { problems: MappingProblem[] };
@@ -209,7 +211,7 @@ export interface ReplayResponse {
   replayed: string[];
 }
 
-// ---- GET /booking, PUT /booking/services, POST /booking/staff/:id/connect-link ----
+// ---- GET /booking, PUT /booking/services, PUT /booking/settings, PUT /booking/staff, POST /booking/staff/:id/connect-link ----
 
 export type CalendarKind = "builtin" | "google" | "microsoft";
 export type CalendarStatus = "builtin" | "not_connected" | "connected" | "needs_reauth";
@@ -222,12 +224,23 @@ export interface ServiceView {
   reminderMinutes: number[];
 }
 
+export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+/** Working hours per weekday, ["HH:MM", "HH:MM"] 24-hour in the staff member's zone; a weekday left out is off. */
+export type WeeklyHours = Partial<Record<Weekday, [string, string]>>;
+/** Breaks per weekday, inside that day's hours. */
+export type WeeklyBreaks = Partial<Record<Weekday, [string, string][]>>;
+
 export interface StaffView {
   id: string;
   name: string;
   email: string;
   calendar: CalendarKind;
   timezone: string;
+  hours: WeeklyHours;
+  breaks: WeeklyBreaks;
+  /** Local dates (YYYY-MM-DD) off work. */
+  daysOff: string[];
+  hubspotOwnerId: string | null;
   calendarStatus: CalendarStatus;
   calendarAccount: string | null;
   lastSyncAt: string | null;
@@ -255,6 +268,44 @@ export interface ServicesSaved {
   updated: number;
   deleted: number;
 }
+
+// ---- PUT /booking/settings, PUT /booking/staff ----
+
+/** Saving the time zone the first time is what sets booking up. */
+export interface BusinessSettingsRequest {
+  timezone: string;
+}
+
+export interface BusinessSettingsSaved {
+  timezone: string;
+  created: boolean;
+}
+
+/** A staff member as sent to be saved; matched to the existing ones by e-mail. */
+export interface StaffInput {
+  name: string;
+  email: string;
+  calendar: CalendarKind;
+  timezone?: string;
+  hubspotOwnerId?: string;
+  hours: WeeklyHours;
+  breaks?: WeeklyBreaks;
+  daysOff?: string[];
+}
+
+export interface StaffUpdateRequest {
+  staff: StaffInput[];
+}
+
+export interface StaffSaved {
+  saved: number;
+  created: number;
+  updated: number;
+  deleted: number;
+}
+
+/** 400: which field of which staff row is wrong (the same shape as a service list's). */
+export type StaffRefusal = ApiError & { problems: ServiceProblem[] };
 
 export interface ConnectLinkResponse {
   /** Single-use, for the staff member only. */

@@ -3,8 +3,10 @@ import type { Db } from "../../../db/client.js";
 import { logger } from "../../../config/logger.js";
 import type { Calendars } from "../../../booking/calendars.js";
 import { replaceServices, serviceListSchema } from "../../../booking/setup.js";
-import type { ApiError, BookingOverview, ConnectLinkResponse, ServicesRefusal, ServicesSaved } from "../../../../hubspot-app/app/shared/api.js";
-import { bookingOverview, serviceProblems, staffMemberOf } from "../../../booking/overview.js";
+import type { ApiError, BookingOverview, BusinessSettingsSaved, ConnectLinkResponse, ServicesRefusal, ServicesSaved, StaffRefusal, StaffSaved } from "../../../../hubspot-app/app/shared/api.js";
+import { bookingOverview, serviceProblems, staffMemberOf, staffProblems } from "../../../booking/overview.js";
+import { businessSettingsSchema, replaceStaff, saveBusinessSettings, staffListSchema, staffToRemove } from "../../../booking/staff-setup.js";
+import { describeIssues } from "../../../validation/issues.js";
 import { isExternalProvider } from "../../../booking/providers/registry.js";
 import { audit, portalOf } from "./signed.js";
 
@@ -12,7 +14,7 @@ const log = logger("http.ui.booking");
 
 export interface BookingRouteDeps {
   db: Db;
-  calendars: Pick<Calendars, "connectUrl" | "configured">;
+  calendars: Pick<Calendars, "connectUrl" | "configured" | "disconnect">;
 }
 
 /** The booking tab: the set-up as it stands, the service types, and staff calendar connect links. */
@@ -39,13 +41,62 @@ export function bookingRoutes(deps: BookingRouteDeps): Router {
         res.json({ saved: parsed.data.services.length, created: result.created, updated: result.updated, deleted: result.deleted } satisfies ServicesSaved);
         return;
       case "not_set_up":
-        res.status(409).json({ error: "Set up booking first (time zone and staff): npm run cli -- booking setup." } satisfies ApiError);
+        res.status(409).json({ error: "Set up booking first: choose the business's time zone." } satisfies ApiError);
         return;
       case "in_use": {
         const why = result.confirmed
           ? `it has ${result.confirmed} upcoming booking${result.confirmed === 1 ? "" : "s"}; cancel or move ${result.confirmed === 1 ? "it" : "them"} first`
           : "a caller is booking it right now; try again in a few minutes";
         res.status(409).json({ error: `Nothing was saved: "${result.service}" cannot be removed, ${why}.`, service: result.service } satisfies ApiError);
+        return;
+      }
+      default: {
+        const unreachable: never = result;
+        throw new Error(`unhandled outcome ${JSON.stringify(unreachable)}`);
+      }
+    }
+  });
+
+  router.put("/booking/settings", async (req, res) => {
+    const portalId = portalOf(res);
+    const parsed = businessSettingsSchema.safeParse(req.body);
+    if (!parsed.success) {
+      res.status(400).json({ error: `Nothing was saved. ${describeIssues(parsed.error.issues)}` } satisfies ApiError);
+      return;
+    }
+    const { created } = await saveBusinessSettings(deps.db, portalId, parsed.data);
+    log.info({ portalId, created }, "booking settings saved");
+    await audit(res, { action: "booking.settings_saved", details: { timezone: parsed.data.timezone, created } });
+    res.json({ timezone: parsed.data.timezone, created } satisfies BusinessSettingsSaved);
+  });
+
+  router.put("/booking/staff", async (req, res) => {
+    const portalId = portalOf(res);
+    const parsed = staffListSchema.safeParse(req.body);
+    if (!parsed.success) {
+      const problems = staffProblems(parsed.error.issues, req.body);
+      res.status(400).json({ error: `Nothing was saved. ${problems.map((p) => p.error).join("; ")}`, problems } satisfies StaffRefusal);
+      return;
+    }
+    // A member being removed has their calendar disconnected first (push channel closed), since the
+    // row that holds its tokens goes with them; only when nothing is booked with them ahead.
+    const leaving = await staffToRemove(deps.db, portalId, parsed.data.staff);
+    if ("ids" in leaving) for (const staffId of leaving.ids) await deps.calendars.disconnect({ staffId });
+    const result = "ids" in leaving ? await replaceStaff(deps.db, portalId, parsed.data.staff) : leaving;
+    switch (result.outcome) {
+      case "saved":
+        log.info({ portalId, created: result.created, updated: result.updated, deleted: result.deleted }, "staff saved");
+        await audit(res, { action: "booking.staff_saved", details: { staff: parsed.data.staff.map((m) => m.name), created: result.created, updated: result.updated, deleted: result.deleted } });
+        res.json({ saved: parsed.data.staff.length, created: result.created, updated: result.updated, deleted: result.deleted } satisfies StaffSaved);
+        return;
+      case "not_set_up":
+        res.status(409).json({ error: "Set up booking first: choose the business's time zone." } satisfies ApiError);
+        return;
+      case "in_use": {
+        const why = result.confirmed
+          ? `${result.confirmed} upcoming booking${result.confirmed === 1 ? " is" : "s are"} with them; cancel or move ${result.confirmed === 1 ? "it" : "them"} first`
+          : "a caller is booking with them right now; try again in a few minutes";
+        res.status(409).json({ error: `Nothing was saved: ${result.staff} cannot be removed, ${why}.`, staff: result.staff } satisfies ApiError);
         return;
       }
       default: {
