@@ -22,6 +22,10 @@ import type {
   ReplayResponse,
   SecretRotated,
   StaffView,
+  StaffSaved,
+  StaffRefusal,
+  StaffUpdateRequest,
+  BusinessSettingsSaved,
   ServicesRefusal,
   ServicesSaved,
 } from "../../hubspot-app/app/shared/api.js";
@@ -429,4 +433,91 @@ describe("a tab whose data did not load", () => {
       if (loaded) expect(findAll(Text).map((t) => t.text).join(" ")).toContain(loaded);
     });
   }
+});
+
+describe("booking tab: set up from HubSpot (time zone, staff, hours, breaks, days off)", () => {
+  const saveStaff = (r: ReturnType<typeof createRenderer>) => r.find(Button, (b) => b.text === "Save staff").trigger("onClick");
+  const typeIn = (r: ReturnType<typeof createRenderer>, name: string, value: string) => r.find(Input, { name }).trigger("onChange", value as never);
+  const alertTexts = (r: ReturnType<typeof createRenderer>) => r.findAll(Alert).map((a) => a.text);
+
+  it("not set up: the time zone sets booking up, then the editors appear", async () => {
+    let configured = false;
+    const sent = backendFixture({
+      "GET /ui/v1/booking": () => json(200, configured ? OVERVIEW : ({ configured: false, timezone: null, services: [], staff: [], upcoming: 0 } satisfies BookingOverview)),
+      "PUT /ui/v1/booking/settings": (body) => {
+        configured = true;
+        return json(200, { timezone: String(body?.timezone), created: true } satisfies BusinessSettingsSaved);
+      },
+    });
+    const r = createRenderer("settings");
+    r.render(<Booking />);
+    await r.waitFor(() => expect(r.findAll(Text).map((t) => t.text).join(" ")).toContain("not set up yet"));
+    expect(r.findAll(Input, (i) => i.props.name.startsWith("staff-"))).toEqual([]);
+    typeIn(r, "business-timezone", " America/Denver ");
+    r.find(Button, (b) => b.text === "Set up booking").trigger("onClick");
+    await r.waitFor(() => expect(r.findAll(Input, (i) => i.props.name.startsWith("staff-name-"))).toHaveLength(4));
+    expect(sent.find((s) => s.method === "PUT")).toEqual({ method: "PUT", path: "/ui/v1/booking/settings", body: { timezone: "America/Denver" } });
+    expect(r.mocks.actions.addAlert.calls[0]![0]).toMatchObject({ type: "success", message: "Booking is set up. Now add your staff and service types." });
+  });
+
+  it("shows each person's week and saves exactly what was edited: hours, a break, a day off, a removal", async () => {
+    const sent = backendFixture({ "GET /ui/v1/booking": () => json(200, OVERVIEW), "PUT /ui/v1/booking/staff": () => json(200, { saved: 3, created: 0, updated: 3, deleted: 1 } satisfies StaffSaved) });
+    const r = createRenderer("settings");
+    r.render(<Booking />);
+    await r.waitFor(() => expect(r.findAll(Input, (i) => i.props.name.startsWith("staff-name-"))).toHaveLength(4));
+    expect(r.find(Input, { name: "staff-hours-mon-0" }).props.value).toBe("09:00-17:00");
+    expect(r.find(Input, { name: "staff-hours-sat-0" }).props.value).toBe("");
+    expect(r.find(Input, { name: "staff-breaks-tue-0" }).props.value).toBe("12:00-13:00");
+    typeIn(r, "staff-hours-mon-0", "10:00-16:00");
+    typeIn(r, "staff-breaks-mon-0", "12:30-13:00, 15:00-15:15");
+    typeIn(r, "staff-hours-sat-0", "09:00-12:00");
+    typeIn(r, "staff-daysoff-0", "2030-12-24, 2030-12-31");
+    r.findByTestId(Button, "remove-staff-3").trigger("onClick");
+    saveStaff(r);
+    await vi.waitFor(() => expect(sent.some((s) => s.method === "PUT")).toBe(true));
+    const body = sent.find((s) => s.method === "PUT")!.body as unknown as StaffUpdateRequest;
+    expect(body.staff.map((m) => m.email)).toEqual(["alex@example.com", "blair@example.com", "casey@example.com"]);
+    expect(body.staff[0]).toEqual({
+      name: "Alex Rivera",
+      email: "alex@example.com",
+      calendar: "builtin",
+      timezone: "America/Los_Angeles",
+      hours: { ...WEEKDAYS_9_TO_5.hours, mon: ["10:00", "16:00"], sat: ["09:00", "12:00"] },
+      breaks: { ...WEEKDAYS_9_TO_5.breaks, mon: [["12:30", "13:00"], ["15:00", "15:15"]] },
+      daysOff: ["2030-12-24", "2030-12-31"],
+    });
+    expect(body.staff[1]).toMatchObject({ calendar: "google", hours: WEEKDAYS_9_TO_5.hours });
+  });
+
+  it("catches hours that are not from-to times and dates that are not dates, without asking the server", async () => {
+    const sent = backendFixture({ "GET /ui/v1/booking": () => json(200, OVERVIEW) });
+    const r = createRenderer("settings");
+    r.render(<Booking />);
+    await r.waitFor(() => expect(r.findAll(Input, (i) => i.props.name.startsWith("staff-name-"))).toHaveLength(4));
+    typeIn(r, "staff-hours-wed-1", "9-5");
+    typeIn(r, "staff-daysoff-1", "Christmas");
+    typeIn(r, "staff-email-2", "casey at example");
+    saveStaff(r);
+    await r.waitFor(() => expect(alertTexts(r)).toContain("Some fields need a fix (highlighted below); nothing was saved."));
+    expect(r.find(Input, { name: "staff-hours-wed-1" }).props.validationMessage).toMatch(/09:00-17:00/);
+    expect(r.find(Input, { name: "staff-daysoff-1" }).props.validationMessage).toMatch(/YYYY-MM-DD/);
+    expect(r.find(Input, { name: "staff-email-2" }).props.validationMessage).toMatch(/e-mail address/);
+    expect(sent.filter((s) => s.method === "PUT")).toEqual([]);
+  });
+
+  it("shows the server's reasons (400 per field, 409 for a person with bookings ahead)", async () => {
+    const problems = [{ index: 0, field: "email", error: '"Alex Rivera", e-mail: alex@example.com is listed twice' }, { index: 1, field: "breaks", error: '"Blair Chen", break mon 1: the break 16:30-17:30 is outside mon\'s hours 09:00-17:00' }];
+    let answer = json(400, { error: `Nothing was saved. ${problems.map((p) => p.error).join("; ")}`, problems } satisfies StaffRefusal);
+    backendFixture({ "GET /ui/v1/booking": () => json(200, OVERVIEW), "PUT /ui/v1/booking/staff": () => answer });
+    const r = createRenderer("settings");
+    r.render(<Booking />);
+    await r.waitFor(() => expect(r.findAll(Input, (i) => i.props.name.startsWith("staff-name-"))).toHaveLength(4));
+    saveStaff(r);
+    await r.waitFor(() => expect(alertTexts(r).join(" ")).toContain("outside mon's hours"));
+    expect(r.find(Input, { name: "staff-email-0" }).props.validationMessage).toBe(problems[0]!.error);
+    answer = json(409, { error: "Nothing was saved: Devon Park cannot be removed, 1 upcoming booking is with them; cancel or move it first.", staff: "Devon Park" } satisfies ApiError);
+    r.findByTestId(Button, "remove-staff-3").trigger("onClick");
+    saveStaff(r);
+    await r.waitFor(() => expect(alertTexts(r)).toContain("Nothing was saved: Devon Park cannot be removed, 1 upcoming booking is with them; cancel or move it first."));
+  });
 });

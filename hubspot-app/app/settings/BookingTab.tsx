@@ -5,9 +5,11 @@ import { backend, BackendError } from "../shared/backend.js";
 import { when } from "../shared/format.js";
 import { LoadError } from "../shared/LoadError.js";
 import { useLoaded } from "../shared/useLoaded.js";
+import { BusinessTimeZone, StaffEditor } from "./StaffEditor.js";
 
-// The Booking tab: the service types callers can book (edited here, checked again by the server) and
-// each staff member's calendar connection (a single-use connect link to send them).
+// The Booking tab: the business's time zone (which sets booking up), the service types callers can book,
+// the staff with their hours (StaffEditor.tsx), each checked again by the server, and each staff
+// member's calendar connection (a single-use connect link to send them).
 
 /** A service type as typed: minutes stay text until saved, so a typo can be pointed at. */
 interface ServiceRow {
@@ -222,11 +224,20 @@ export function Booking() {
   const { data: overview, error, loads, reload: load } = useLoaded(() => backend<BookingOverview>("/ui/v1/booking"));
   if (error) return <LoadError what="booking" message={error} onRetry={() => void load()} />;
   if (!overview) return <LoadingSpinner label="Loading booking" />;
-  if (!overview.configured) return <Text>Booking on the call is not set up yet: see docs/booking-tools.md (npm run cli -- booking setup).</Text>;
+  if (!overview.configured)
+    return (
+      <Flex direction="column" gap="md">
+        <Text>Booking on the call is not set up yet. Choose the business's time zone to start; then add your staff and service types here.</Text>
+        <BusinessTimeZone timezone={null} onSaved={load} />
+      </Flex>
+    );
   return (
     <Flex direction="column" gap="md">
-      <Text>Time zone {overview.timezone} · {overview.upcoming} upcoming booking(s)</Text>
+      <BusinessTimeZone key={`tz-${loads}`} timezone={overview.timezone} onSaved={load} />
+      <Text>{overview.upcoming} upcoming booking(s)</Text>
       <ServiceTypesEditor key={loads} services={overview.services} onSaved={load} />
+      <Divider />
+      <StaffEditor key={`staff-${loads}`} staff={overview.staff} timezone={overview.timezone ?? "UTC"} onSaved={load} />
       <Divider />
       <StaffCalendars staff={overview.staff} timezone={overview.timezone} />
     </Flex>
