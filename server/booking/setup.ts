@@ -51,7 +51,7 @@ export const bookingSetupSchema = z.object({
         durationMinutes: z.number({ error: "the duration is a whole number of minutes" }).int("the duration is a whole number of minutes").min(5, "a service lasts at least 5 minutes").max(12 * 60, "a service lasts at most 720 minutes (12 hours)"),
         bufferMinutes: z.number({ error: "the buffer is a whole number of minutes" }).int("the buffer is a whole number of minutes").min(0, "the buffer cannot be negative").max(240, "the buffer is at most 240 minutes").default(0),
         aliases: z.array(z.string().trim().min(1, "an alias cannot be empty")).default([]),
-        reminderMinutes: z.array(z.number().int().min(0)).default([1440, 60]),
+        reminderMinutes: z.array(z.number({ error: "a reminder is a whole number of minutes before" }).int("a reminder is a whole number of minutes before").min(0, "a reminder cannot be after the start").max(40_320, "a reminder is at most 40320 minutes (4 weeks) before")).max(5, "at most 5 reminders").default([1440, 60]),
       }),
     )
     .min(1, "at least one service"),

@@ -28,6 +28,7 @@ import type {
   BusinessSettingsSaved,
   ServicesRefusal,
   ServicesSaved,
+  ServicesUpdateRequest,
 } from "../../hubspot-app/app/shared/api.js";
 import { MappingEditor } from "../../hubspot-app/app/settings/MappingTab.js";
 import { Connections } from "../../hubspot-app/app/settings/ConnectionsTab.js";
@@ -275,6 +276,21 @@ describe("booking tab: service types", () => {
     expect(find(Alert).text).toBe(reason);
     expect(find(Input, { name: "service-duration-0" }).props).toMatchObject({ error: true, validationMessage: '"Consultation", duration: a service lasts at least 5 minutes' });
     expect(find(Input, { name: "service-duration-1" }).props.error).toBe(false);
+  });
+
+  it("edits reminders (minutes before): a changed list is sent as numbers, words are caught before the server", async () => {
+    const { sent, type, save, find, waitFor, mocks } = await renderBooking({ "PUT /ui/v1/booking/services": () => json(200, { saved: 2, created: 0, updated: 2, deleted: 0 } satisfies ServicesSaved) });
+    expect(find(Input, { name: "service-reminders-1" }).props.value).toBe("1440, 60");
+    type("service-reminders-0", "a day before");
+    save();
+    await waitFor(() => expect(find(Input, { name: "service-reminders-0" }).props.validationMessage).toMatch(/Minutes before/));
+    expect(sent.filter((s) => s.method === "PUT")).toEqual([]);
+    type("service-reminders-0", "2880, 30");
+    type("service-reminders-1", "");
+    save();
+    await vi.waitFor(() => expect(mocks.actions.addAlert.calls.length).toBe(1));
+    const body = sent.find((s) => s.method === "PUT")!.body as unknown as ServicesUpdateRequest;
+    expect(body.services.map((s) => s.reminderMinutes)).toEqual([[2880, 30], []]);
   });
 
   it("shows the server's 409 when a removed service still has bookings", async () => {

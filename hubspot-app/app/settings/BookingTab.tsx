@@ -18,17 +18,20 @@ interface ServiceRow {
   duration: string;
   buffer: string;
   aliases: string;
-  /** Not edited here; sent back unchanged so a save keeps them (new rows get the server's default). */
+  /** Minutes before the appointment, comma-separated; empty on a new row: the server's default. */
+  reminders: string;
+  /** An existing row's reminders as loaded: an existing row emptied means no reminders. */
   reminderMinutes?: number[];
 }
-type ServiceField = "name" | "duration" | "buffer" | "aliases";
+type ServiceField = "name" | "duration" | "buffer" | "aliases" | "reminders";
 
-const SERVER_FIELDS: Record<string, ServiceField> = { name: "name", durationMinutes: "duration", bufferMinutes: "buffer", aliases: "aliases" };
+const SERVER_FIELDS: Record<string, ServiceField> = { name: "name", durationMinutes: "duration", bufferMinutes: "buffer", aliases: "aliases", reminderMinutes: "reminders" };
 const WHOLE_MINUTES = /^\d+$/;
 const fieldKey = (row: number, field: ServiceField) => `${row}:${field}`;
 
 let nextRowKey = 0;
-const toRow = (s: ServiceView): ServiceRow => ({ key: nextRowKey++, name: s.name, duration: String(s.durationMinutes), buffer: String(s.bufferMinutes), aliases: s.aliases.join(", "), reminderMinutes: s.reminderMinutes });
+const toRow = (s: ServiceView): ServiceRow => ({ key: nextRowKey++, name: s.name, duration: String(s.durationMinutes), buffer: String(s.bufferMinutes), aliases: s.aliases.join(", "), reminders: s.reminderMinutes.join(", "), reminderMinutes: s.reminderMinutes });
+const reminderList = (text: string) => text.split(",").map((r) => r.trim()).filter(Boolean);
 
 function toService(row: ServiceRow): ServiceInput {
   return {
@@ -36,7 +39,7 @@ function toService(row: ServiceRow): ServiceInput {
     durationMinutes: Number(row.duration.trim()),
     bufferMinutes: row.buffer.trim() === "" ? 0 : Number(row.buffer.trim()),
     aliases: row.aliases.split(",").map((a) => a.trim()).filter(Boolean),
-    ...(row.reminderMinutes ? { reminderMinutes: row.reminderMinutes } : {}),
+    ...(row.reminderMinutes || reminderList(row.reminders).length ? { reminderMinutes: reminderList(row.reminders).map(Number) } : {}),
   };
 }
 
@@ -47,6 +50,7 @@ function rowMistakes(rows: ServiceRow[]): Record<string, string> {
     if (!row.name.trim()) mistakes[fieldKey(row.key, "name")] = "Give the service type a name";
     if (!WHOLE_MINUTES.test(row.duration.trim())) mistakes[fieldKey(row.key, "duration")] = "Minutes, as a whole number (e.g. 30)";
     if (row.buffer.trim() !== "" && !WHOLE_MINUTES.test(row.buffer.trim())) mistakes[fieldKey(row.key, "buffer")] = "Minutes, as a whole number (or 0)";
+    if (reminderList(row.reminders).some((r) => !WHOLE_MINUTES.test(r))) mistakes[fieldKey(row.key, "reminders")] = "Minutes before, e.g. 1440, 60 (a day and an hour before)";
   }
   return mistakes;
 }
@@ -60,7 +64,7 @@ export function ServiceTypesEditor({ services, onSaved }: { services: ServiceVie
   const [saving, setSaving] = useState(false);
 
   const update = (key: number, change: Partial<ServiceRow>) => setRows((current) => current.map((r) => (r.key === key ? { ...r, ...change } : r)));
-  const add = () => setRows((current) => [...current, { key: nextRowKey++, name: "", duration: "30", buffer: "0", aliases: "" }]);
+  const add = () => setRows((current) => [...current, { key: nextRowKey++, name: "", duration: "30", buffer: "0", aliases: "", reminders: "" }]);
   const remove = (key: number) => setRows((current) => current.filter((r) => r.key !== key));
 
   const save = async () => {
@@ -116,6 +120,7 @@ export function ServiceTypesEditor({ services, onSaved }: { services: ServiceVie
             <TableHeader>Duration (min)</TableHeader>
             <TableHeader>Buffer after (min)</TableHeader>
             <TableHeader>Also understood as</TableHeader>
+            <TableHeader>Reminders (min before)</TableHeader>
             <TableHeader> </TableHeader>
           </TableRow>
         </TableHead>
@@ -126,6 +131,7 @@ export function ServiceTypesEditor({ services, onSaved }: { services: ServiceVie
               <TableCell>{input(row, "duration")}</TableCell>
               <TableCell>{input(row, "buffer")}</TableCell>
               <TableCell>{input(row, "aliases", { placeholder: "e.g. consult, first visit" })}</TableCell>
+              <TableCell>{input(row, "reminders", { placeholder: "1440, 60" })}</TableCell>
               <TableCell>
                 <Button size="xs" variant="secondary" onClick={() => remove(row.key)} testId={`remove-service-${rows.indexOf(row)}`}>Remove</Button>
               </TableCell>
