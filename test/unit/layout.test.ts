@@ -94,4 +94,14 @@ describe("layout", () => {
     // The scanner sees the folders' imports, so the empty list above means something.
     expect(edges.get("sync")).toContain("contacts");
   });
+  it("no file holds an unresolved merge conflict", () => {
+    const files = ["README.md", ...["server", "hubspot-app", "simulators", "test", "bench", "docs", "scripts", "prisma"].flatMap((folder) =>
+      readdirSync(join(root, folder), { recursive: true, encoding: "utf8" })
+        .filter((name) => /\.(tsx?|md|json|sql|sh|prisma)$/.test(name) && !name.includes("generated") && !name.includes("node_modules"))
+        .map((name) => toPosix(join(folder, name))),
+    )];
+    const marker = /^(<{7}|>{7}) |^={7}$/m;
+    expect(files.filter((file) => marker.test(readFileSync(join(root, file), "utf8")))).toEqual([]);
+    expect(files).toContain("docs/runbook.md");
+  });
 });
