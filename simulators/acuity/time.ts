@@ -1,3 +1,4 @@
+import { wallParts } from "../shared/zones.js";
 // Wall clocks and instants in an IANA zone, written with Intl alone and apart from the app's own time
 // helpers (a bug there cannot hide behind the same bug here). Acuity writes times as ISO 8601 with a
 // colon-less offset ("2016-02-04T13:00:00-0800") and reads a datetime without an offset in the
@@ -13,32 +14,13 @@ export interface WallClock {
   weekday: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
-function formatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", weekday: "short", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-/** An IANA zone name Intl knows (offsets such as "+02:00" are refused, as Acuity refuses them). */
-export function isTimeZone(zone: string): boolean {
-  if (zone !== "UTC" && !/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)+$/.test(zone)) return false;
-  try {
-    formatter(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isIanaZone as isTimeZone } from "../shared/zones.js";
 
 export function wallClock(instant: number, zone: string): WallClock {
-  const p = Object.fromEntries(formatter(zone).formatToParts(new Date(instant)).map((part) => [part.type, part.value]));
+  const p = wallParts(instant, zone);
   return { year: Number(p.year), month: Number(p.month), day: Number(p.day), hour: Number(p.hour), minute: Number(p.minute), weekday: WEEKDAYS.indexOf(String(p.weekday)) };
 }
 

@@ -1,27 +1,9 @@
-// Time as Calendly writes and reads it, with Intl alone and independently of the app's own helpers, so
+import { wallParts } from "../shared/zones.js";
+// Time as Calendly writes and reads it (wall clocks from ../shared/zones.ts), with Intl alone and independently of the app's own helpers, so
 // a bug there cannot hide behind the same bug here. Calendly writes instants in UTC with six fraction
 // digits ("2030-01-15T17:00:00.000000Z") and wants a zone designator on every instant it reads.
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function zoneFormatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", weekday: "short", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-export function isTimeZone(zone: string): boolean {
-  if (!/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)+$/.test(zone) && zone !== "UTC") return false;
-  try {
-    zoneFormatter(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isIanaZone as isTimeZone } from "../shared/zones.js";
 
 /** "2030-01-15T17:00:00.000000Z" */
 export const calendlyTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
@@ -37,12 +19,12 @@ const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 /** The calendar day and weekday (0 = Sunday) `zone` shows at `instant`. */
 export function localDay(instant: number, zone: string): { year: number; month: number; day: number; weekday: number } {
-  const p = Object.fromEntries(zoneFormatter(zone).formatToParts(new Date(instant)).map((part) => [part.type, part.value]));
+  const p = wallParts(instant, zone);
   return { year: Number(p.year), month: Number(p.month), day: Number(p.day), weekday: WEEKDAYS.indexOf(p.weekday!) };
 }
 
 function wallAsUtc(instant: number, zone: string): number {
-  const p = Object.fromEntries(zoneFormatter(zone).formatToParts(new Date(instant)).map((part) => [part.type, part.value]));
+  const p = wallParts(instant, zone);
   return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
 }
 

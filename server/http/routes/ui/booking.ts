@@ -11,6 +11,8 @@ import { isExternalProvider } from "../../../booking/providers/registry.js";
 import { audit, portalOf } from "./signed.js";
 
 const log = logger("http.ui.booking");
+/** A list saved before the time zone (which sets booking up). */
+const SET_UP_FIRST = "Set up booking first: choose the business's time zone.";
 
 export interface BookingRouteDeps {
   db: Db;
@@ -41,7 +43,7 @@ export function bookingRoutes(deps: BookingRouteDeps): Router {
         res.json({ saved: parsed.data.services.length, created: result.created, updated: result.updated, deleted: result.deleted } satisfies ServicesSaved);
         return;
       case "not_set_up":
-        res.status(409).json({ error: "Set up booking first: choose the business's time zone." } satisfies ApiError);
+        res.status(409).json({ error: SET_UP_FIRST } satisfies ApiError);
         return;
       case "in_use": {
         const why = result.confirmed
@@ -90,7 +92,7 @@ export function bookingRoutes(deps: BookingRouteDeps): Router {
         res.json({ saved: parsed.data.staff.length, created: result.created, updated: result.updated, deleted: result.deleted } satisfies StaffSaved);
         return;
       case "not_set_up":
-        res.status(409).json({ error: "Set up booking first: choose the business's time zone." } satisfies ApiError);
+        res.status(409).json({ error: SET_UP_FIRST } satisfies ApiError);
         return;
       case "in_use": {
         const why = result.confirmed
