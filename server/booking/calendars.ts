@@ -72,6 +72,13 @@ export function providerConfigs(env: Env) {
       authBaseUrl: env.MICROSOFT_AUTH_BASE_URL,
       tokenUrl: env.MICROSOFT_TOKEN_URL ?? `${env.MICROSOFT_AUTH_BASE_URL}/oauth2/v2.0/token`,
     },
+    acuity: {
+      clientId: env.ACUITY_CLIENT_ID ?? "",
+      clientSecret: env.ACUITY_CLIENT_SECRET ?? "",
+      apiBaseUrl: env.ACUITY_API_BASE_URL,
+      authBaseUrl: env.ACUITY_AUTH_BASE_URL,
+      tokenUrl: `${env.ACUITY_AUTH_BASE_URL.replace(/\/+$/, "")}/oauth2/token`,
+    },
   };
 }
 

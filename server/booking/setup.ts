@@ -31,7 +31,7 @@ export const bookingSetupSchema = z.object({
       z.object({
         name: z.string().trim().min(1),
         email: z.email(),
-        calendar: z.enum(["builtin", "google", "microsoft"]).default("builtin"),
+        calendar: z.enum(["builtin", "google", "microsoft", "acuity"]).default("builtin"),
         timezone: timeZone.optional(),
         hubspotOwnerId: z.string().regex(/^\d+$/).optional(),
         hours: z.object({ mon: day, tue: day, wed: day, thu: day, fri: day, sat: day, sun: day }).partial(),
