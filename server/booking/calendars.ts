@@ -4,7 +4,7 @@ import { decrypt, encrypt, randomToken, safeEqual, sealedFor } from "../config/c
 import { SingleFlight } from "../concurrency/single-flight.js";
 import { logger } from "../config/logger.js";
 import { localAccount } from "./providers/builtin/index.js";
-import { CalendarNotConnectedError } from "./providers/errors.js";
+import { CalendarNotConnectedError, type CalendarError } from "./providers/errors.js";
 import { createExternalProviders, isExternalProvider, providerOf, type ExternalProvider, type ExternalProviderId } from "./providers/registry.js";
 import type { CalendarAccount, CalendarProvider, PushNotice } from "./providers/types.js";
 
@@ -39,6 +39,11 @@ export interface StaffCalendars {
    * one while it is connected (read fresh: a calendar connected a moment ago is offered at once).
    */
   bookable(staff: Staff[]): Promise<Map<string, CalendarProvider>>;
+  /**
+   * A calendar refused our request. When our access is gone and cannot be renewed (a revoked grant
+   * without a refresh token: Acuity's), the calendar is marked for reconnection.
+   */
+  refused?(staff: Staff, error: CalendarError): Promise<void>;
 }
 
 /** Without Calendars (the worker's upkeep, some tests) only built-in calendars can be booked. */
@@ -116,6 +121,12 @@ export class Calendars implements StaffCalendars {
     // A connection made for another provider than the one chosen now does not count.
     for (const s of external) if (!connected.some((c) => c.staffId === s.id && c.provider === s.calendar)) providers.delete(s.id);
     return providers;
+  }
+
+  async refused(staff: Staff, error: CalendarError): Promise<void> {
+    if (error.kind !== "auth") return;
+    const marked = await this.db.calendarConnection.updateMany({ where: { staffId: staff.id, provider: staff.calendar, status: "connected", refreshTokenEnc: null }, data: { status: "needs_reauth", lastError: "the calendar refused our access (the app was disconnected): reconnect it" } });
+    if (marked.count) log.warn({ staffId: staff.id }, "staff calendar needs to be reconnected");
   }
 
   /** The staff member's calendar account, with a fresh token on demand. Built-in calendars need none. */
