@@ -20,7 +20,8 @@ export type AuditChange =
   | { action: "fallback.replayed"; target: string | null; details: { replayed: number } }
   | { action: "booking.services_saved"; details: { services: string[]; created: number; updated: number; deleted: number } }
   | { action: "booking.connect_link_created"; target: string; details: { staff: string; provider: string } }
-  | { action: "booking.set_up"; details: { services: number; staff: number } };
+  | { action: "booking.set_up"; details: { services: number; staff: number } }
+  | { action: "booking.webhook_key_set"; target: string; details: { staff: string; provider: string } };
 
 export type AuditActor = { source: "settings_page"; userId: string; email: string } | { source: "cli" };
 
@@ -66,6 +67,8 @@ export function describeChange(change: AuditChange): string {
     }
     case "booking.connect_link_created":
       return `Calendar connect link created for ${change.details.staff} (${change.details.provider})`;
+    case "booking.webhook_key_set":
+      return `Webhook signing key stored for ${change.details.staff}'s calendar (${change.details.provider})`;
     case "booking.set_up":
       return `Booking set up: ${plural(change.details.services, "service type")}, ${plural(change.details.staff, "staff member")}`;
     default: {

@@ -3,6 +3,7 @@ import { sql, type Db } from "../db/client.js";
 import { decrypt, encrypt, randomToken, safeEqual, sealedFor } from "../config/crypto.js";
 import { SingleFlight } from "../concurrency/single-flight.js";
 import { logger } from "../config/logger.js";
+import { checkTypes, handleWebhook, type WebhookDeps, type WebhookOutcome } from "./calendar-webhooks.js";
 import { localAccount } from "./providers/builtin/index.js";
 import { CalendarNotConnectedError, type CalendarError } from "./providers/errors.js";
 import { createExternalProviders, isExternalProvider, providerOf, type ExternalProvider, type ExternalProviderId } from "./providers/registry.js";
@@ -214,13 +215,34 @@ export class Calendars implements StaffCalendars {
     await this.db.externalBusy.deleteMany({ where: { staffId: staff.id } });
     await this.ensureChannel(staff.id).catch((error: Error) => log.warn({ staffId: staff.id, err: error.message }, "push channel not opened; the periodic sync covers it"));
     await this.sync(staff.id).catch((error: Error) => log.warn({ staffId: staff.id, err: error.message }, "first calendar sync failed; the sweep retries"));
+    await this.checkTypes(staff).catch((error: Error) => log.warn({ staffId: staff.id, err: error.message }, "the staff member's type mapping could not be checked"));
     return { staffId: staff.id, accountEmail: tokens.email, provider, label: this.external[provider].label };
   }
 
   // --- Push channels and incremental sync --------------------------------------------------------
 
+  /** Push channels post to /calendar/push/:provider; a scheduling system's webhooks (signed, form-encoded) to /calendar/webhooks/:provider. */
   notificationUrl(provider: ExternalProviderId): string {
-    return `${this.env.CALENDAR_PUSH_BASE_URL ?? this.env.PUBLIC_BASE_URL}/calendar/push/${provider}`;
+    return `${this.env.CALENDAR_PUSH_BASE_URL ?? this.env.PUBLIC_BASE_URL}/calendar/${this.external[provider].scheduling ? "webhooks" : "push"}/${provider}`;
+  }
+
+  private webhookDeps(): WebhookDeps {
+    return { db: this.db, encryptionKey: this.env.ENCRYPTION_KEY, provider: (id) => (isExternalProvider(id) ? this.external[id] : null), account: (staff) => this.account(staff) };
+  }
+
+  /** A request at /calendar/webhooks/:provider (scheduling systems: Acuity). */
+  handleWebhook(provider: string, request: { headers: Record<string, string | undefined>; query: Record<string, string | undefined>; rawBody: Buffer }): Promise<WebhookOutcome> {
+    return handleWebhook(this.webhookDeps(), provider, request);
+  }
+
+  /** A scheduling system's types against the staff member's mapping (durations); problems are stored and returned. */
+  checkTypes(staff: Staff) {
+    return checkTypes(this.webhookDeps(), staff);
+  }
+
+  /** The key the staff member's provider signs its webhooks with (Acuity: the account's API key). */
+  async setWebhookKey(staffId: string, key: string): Promise<void> {
+    await this.db.calendarConnection.update({ where: { staffId }, data: { webhookKeyEnc: encrypt(key, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "webhookKeyEnc", staffId)) } });
   }
 
   /** Open (or renew) the staff calendar's push channel. */

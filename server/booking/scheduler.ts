@@ -304,7 +304,9 @@ export class Scheduler {
       }
     }
     const history = [...((booking.history as unknown[]) ?? []), { at: this.now().toISOString(), action: "cancelled", callId: caller.vendorCallId, reason: args.reason ?? null }];
-    const { meetingVersion } = await this.db.booking.update({ where: { id: booking.id }, data: { status: "cancelled", history: history as Prisma.InputJsonValue, ...meetingChange("cancelled") } });
+    // A scheduling system's webhook about this very cancellation may have recorded it first: once is enough.
+    await this.db.booking.updateMany({ where: { id: booking.id, status: "confirmed" }, data: { status: "cancelled", history: history as Prisma.InputJsonValue, ...meetingChange("cancelled") } });
+    const { meetingVersion } = await this.db.booking.findUniqueOrThrow({ where: { id: booking.id }, select: { meetingVersion: true } });
     const { settings } = await this.setups.get(caller.portalId);
     return { kind: "cancelled", bookingId: booking.id, meetingVersion, service: booking.serviceType, start: booking.startAt, timeZone: settings?.timezone ?? "UTC" };
   }

@@ -9,6 +9,17 @@ import { describeIssues } from "../validation/issues.js";
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'times are "HH:MM", 24-hour');
 const timeZone = z.string().refine(isValidTimeZone, "not an IANA time zone (e.g. America/Los_Angeles)");
 const day = z.tuple([hhmm, hhmm]).refine(([from, to]) => from < to, "the day must end after it starts");
+const acuityId = z.union([z.number().int().positive(), z.string().regex(/^\d+$/)], { error: "an Acuity id is a number" }).transform(String);
+
+/**
+ * A staff member on Acuity: their calendar there, and which appointment type serves each service
+ * (by service name). A service left out is not offered for them; the durations are checked against
+ * Acuity's when they connect.
+ */
+const acuityMapping = z.object({
+  calendarId: acuityId.optional(),
+  appointmentTypes: z.record(z.string(), acuityId),
+});
 
 export const bookingSetupSchema = z.object({
   timezone: timeZone,
@@ -35,9 +46,17 @@ export const bookingSetupSchema = z.object({
         timezone: timeZone.optional(),
         hubspotOwnerId: z.string().regex(/^\d+$/).optional(),
         hours: z.object({ mon: day, tue: day, wed: day, thu: day, fri: day, sat: day, sun: day }).partial(),
+        acuity: acuityMapping.optional(),
       }),
     )
     .min(1, "at least one staff member"),
+}).superRefine((setup, ctx) => {
+  const names = new Set(setup.services.map((s) => s.name));
+  setup.staff.forEach((member, index) => {
+    for (const name of Object.keys(member.acuity?.appointmentTypes ?? {})) {
+      if (!names.has(name)) ctx.addIssue({ code: "custom", path: ["staff", index, "acuity", "appointmentTypes", name], message: `"${name}" is not one of the services (${[...names].join(", ")})` });
+    }
+  });
 });
 
 export type BookingSetup = z.input<typeof bookingSetupSchema>;
@@ -56,9 +75,14 @@ export async function applyBookingSetup(db: Db, portalId: string, input: unknown
       const data = { durationMinutes: service.durationMinutes, bufferMinutes: service.bufferMinutes, aliases: service.aliases, reminderMinutes: service.reminderMinutes };
       await tx.serviceType.upsert({ where: { portalId_name: { portalId, name: service.name } }, create: { portalId, name: service.name, ...data }, update: data });
     }
+    const services = new Map((await tx.serviceType.findMany({ where: { portalId } })).map((s) => [s.name, s.id]));
     for (const member of setup.staff) {
-      const data = { name: member.name, calendar: member.calendar, timezone: member.timezone ?? setup.timezone, hours: member.hours, hubspotOwnerId: member.hubspotOwnerId ?? null };
-      await tx.staffMember.upsert({ where: { portalId_email: { portalId, email: member.email } }, create: { portalId, email: member.email, ...data }, update: data });
+      const data = { name: member.name, calendar: member.calendar, timezone: member.timezone ?? setup.timezone, hours: member.hours, hubspotOwnerId: member.hubspotOwnerId ?? null, externalCalendarId: member.acuity?.calendarId ?? null };
+      const staff = await tx.staffMember.upsert({ where: { portalId_email: { portalId, email: member.email } }, create: { portalId, email: member.email, ...data }, update: data });
+      // The mapping is replaced as a whole; its problems are found again when the calendar is checked.
+      await tx.staffServiceType.deleteMany({ where: { staffId: staff.id } });
+      const types = Object.entries(member.acuity?.appointmentTypes ?? {}).map(([name, externalTypeId]) => ({ staffId: staff.id, serviceTypeId: services.get(name)!, externalTypeId }));
+      if (types.length) await tx.staffServiceType.createMany({ data: types });
     }
   });
   return { services: setup.services.length, staff: setup.staff.length };

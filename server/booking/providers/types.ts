@@ -54,8 +54,8 @@ export interface WebhookDelivery {
   channelId: string;
   /** Does the signature hold under the connection's signing key (Acuity: the account's API key)? */
   verify(signingKey: string): boolean;
-  /** The provider's event (appointment) that changed; its current state is fetched with `event`. */
-  eventId: string;
+  /** The provider's event (appointment) that changed, fetched afresh with `event`; null: not about one. */
+  eventId: string | null;
   action: string;
 }
 

@@ -23,6 +23,9 @@ export function parseAcuityTime(value: string): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
+/** An instant as Acuity reads it: ISO 8601 in UTC, whole seconds. */
+export const acuityDatetime = (instant: Date) => instant.toISOString().replace(/\.\d{3}Z$/, "Z");
+
 /** A caller's name in Acuity's two required parts. */
 export function nameParts(name: string | null): { firstName: string; lastName: string } {
   const parts = (name ?? "").trim().split(/\s+/).filter(Boolean);
@@ -37,7 +40,7 @@ export function appointmentBody(event: CalendarEvent): Record<string, unknown> {
   return {
     appointmentTypeID: Number(event.type.typeId),
     ...(event.type.calendarId ? { calendarID: Number(event.type.calendarId) } : {}),
-    datetime: event.start.toISOString(),
+    datetime: acuityDatetime(event.start),
     ...nameParts(event.attendee.name),
     email: event.attendee.email ?? "",
     ...(event.attendee.phone ? { phone: event.attendee.phone } : {}),
@@ -56,17 +59,18 @@ export function acuitySignature(rawBody: Buffer, apiKey: string): string {
   return createHmac("sha256", apiKey).update(rawBody).digest("base64");
 }
 
-/** A delivery at /calendar/webhooks/acuity?channel=<our subscription id>, or null when it is not one. */
+/** A delivery at /calendar/webhooks/acuity?channel=<our subscription id> (null without one); eventId is null when it is not about an appointment. */
 export function parseAcuityWebhook(request: { headers: Record<string, string | undefined>; query: Record<string, string | undefined>; rawBody: Buffer }): WebhookDelivery | null {
   const channelId = request.query.channel;
+  if (!channelId) return null;
   const form = new URLSearchParams(request.rawBody.toString("utf8"));
-  const eventId = form.get("id");
+  const id = form.get("id");
   const action = (form.get("action") ?? "").replace(/^appointment\./, "");
-  if (!channelId || !eventId || !/^\d+$/.test(eventId) || !["scheduled", "rescheduled", "canceled", "changed"].includes(action)) return null;
+  const appointment = !!id && /^\d+$/.test(id) && ["scheduled", "rescheduled", "canceled", "changed"].includes(action);
   const signature = Buffer.from(request.headers["x-acuity-signature"] ?? "", "utf8");
   return {
     channelId,
-    eventId,
+    eventId: appointment ? id : null,
     action,
     verify(apiKey) {
       const expected = Buffer.from(acuitySignature(request.rawBody, apiKey), "utf8");

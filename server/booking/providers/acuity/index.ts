@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { CalendarAccount, CalendarOAuth, CalendarProvider, ExternalType, ProviderConfig } from "../types.js";
 import { acuityClient } from "./api.js";
-import { appointmentBody, dayIn, parseAcuityTime, parseAcuityWebhook, toExternalEvent, type AcuityAppointment } from "./appointments.js";
+import { acuityDatetime, appointmentBody, dayIn, parseAcuityTime, parseAcuityWebhook, toExternalEvent, type AcuityAppointment } from "./appointments.js";
 import { AcuityError } from "./errors.js";
 import { acuityOAuth } from "./oauth.js";
 
@@ -62,7 +62,7 @@ export function createAcuityCalendar(config: ProviderConfig): CalendarProvider &
 
     /** The same appointment moves (Acuity sends the client its reschedule notice); its id stays. */
     async move(account, eventId, event) {
-      await call(account, "reschedule", `/appointments/${encodeURIComponent(eventId)}/reschedule`, { method: "PUT", body: { datetime: event.start.toISOString(), ...(event.type?.calendarId ? { calendarID: Number(event.type.calendarId) } : {}) } });
+      await call(account, "reschedule", `/appointments/${encodeURIComponent(eventId)}/reschedule`, { method: "PUT", body: { datetime: acuityDatetime(event.start), ...(event.type?.calendarId ? { calendarID: Number(event.type.calendarId) } : {}) } });
     },
 
     /** Acuity e-mails the client; the reason is its cancel note. Already canceled or gone is what we want. */
@@ -106,7 +106,7 @@ export function createAcuityCalendar(config: ProviderConfig): CalendarProvider &
        */
       async check(account, type, start, movingEventId) {
         if (movingEventId) return (await times(account, type, dayIn(start, type.timeZone), movingEventId)).some((t) => t.getTime() === start.getTime());
-        const answer = await call<{ valid?: boolean }>(account, "check", "/availability/check-times", { method: "POST", body: { appointmentTypeID: Number(type.typeId), ...(type.calendarId ? { calendarID: Number(type.calendarId) } : {}), datetime: start.toISOString() } });
+        const answer = await call<{ valid?: boolean }>(account, "check", "/availability/check-times", { method: "POST", body: { appointmentTypeID: Number(type.typeId), ...(type.calendarId ? { calendarID: Number(type.calendarId) } : {}), datetime: acuityDatetime(start) } });
         return answer?.valid === true;
       },
 
