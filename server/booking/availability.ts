@@ -64,7 +64,12 @@ export async function findFreeSlots(deps: AvailabilityDeps, portalId: string, ev
 /** Day by day, each scheduling-system calendar asked for the day's openings, until `limit` slots. */
 async function scheduledSlots(deps: AvailabilityDeps, scheduled: Staff[], types: Map<string, ExternalType>, query: SlotQuery): Promise<Slot[]> {
   const calendars = new Map<Staff, OpenCalendar>();
-  for (const [member, calendar] of await Promise.all(scheduled.map(async (s) => [s, await deps.calendars.open(s).catch(() => null)] as const))) if (calendar) calendars.set(member, calendar);
+  // A calendar that cannot be opened now (not connected) is not offered; anything else is a bug.
+  const open = (s: Staff) => deps.calendars.open(s).catch((error: unknown) => {
+    if (error instanceof CalendarError) return null;
+    throw error;
+  });
+  for (const [member, calendar] of await Promise.all(scheduled.map(async (s) => [s, await open(s)] as const))) if (calendar) calendars.set(member, calendar);
   let staff = query.staff.filter((s) => !types.has(s.id) || calendars.has(s));
   const slots: Slot[] = [];
   for (let offset = 0; offset <= query.days && slots.length < query.limit; offset++) {
