@@ -22,7 +22,8 @@ export type AuditChange =
   | { action: "booking.connect_link_created"; target: string; details: { staff: string; provider: string } }
   | { action: "booking.set_up"; details: { services: number; staff: number } }
   | { action: "booking.settings_saved"; details: { timezone: string; created: boolean } }
-  | { action: "booking.staff_saved"; details: { staff: string[]; created: number; updated: number; deleted: number } };
+  | { action: "booking.staff_saved"; details: { staff: string[]; created: number; updated: number; deleted: number } }
+  | { action: "booking.webhook_key_set"; target: string; details: { staff: string; provider: string } };
 
 export type AuditActor = { source: "settings_page"; userId: string; email: string } | { source: "cli" };
 
@@ -74,6 +75,8 @@ export function describeChange(change: AuditChange): string {
       const { staff, created, updated, deleted } = change.details;
       return `Staff saved: ${staff.join(", ")} (${created} new, ${updated} updated, ${deleted} removed)`;
     }
+    case "booking.webhook_key_set":
+      return `Webhook signing key stored for ${change.details.staff}'s calendar (${change.details.provider})`;
     case "booking.set_up":
       return `Booking set up: ${plural(change.details.services, "service type")}, ${plural(change.details.staff, "staff member")}`;
     default: {

@@ -3,8 +3,9 @@ import { sql, type Db } from "../db/client.js";
 import { decrypt, encrypt, randomToken, safeEqual, sealedFor } from "../config/crypto.js";
 import { SingleFlight } from "../concurrency/single-flight.js";
 import { logger } from "../config/logger.js";
+import { checkTypes, handleWebhook, type WebhookDeps, type WebhookOutcome } from "./calendar-webhooks.js";
 import { localAccount } from "./providers/builtin/index.js";
-import { CalendarNotConnectedError } from "./providers/errors.js";
+import { CalendarNotConnectedError, type CalendarError } from "./providers/errors.js";
 import { createExternalProviders, isExternalProvider, providerOf, type ExternalProvider, type ExternalProviderId } from "./providers/registry.js";
 import type { CalendarAccount, CalendarProvider, PushNotice } from "./providers/types.js";
 
@@ -39,6 +40,11 @@ export interface StaffCalendars {
    * one while it is connected (read fresh: a calendar connected a moment ago is offered at once).
    */
   bookable(staff: Staff[]): Promise<Map<string, CalendarProvider>>;
+  /**
+   * A calendar refused our request. When our access is gone and cannot be renewed (a revoked grant
+   * without a refresh token: Acuity's), the calendar is marked for reconnection.
+   */
+  refused?(staff: Staff, error: CalendarError): Promise<void>;
 }
 
 /** Without Calendars (the worker's upkeep, some tests) only built-in calendars can be booked. */
@@ -71,6 +77,13 @@ export function providerConfigs(env: Env) {
       apiBaseUrl: env.MICROSOFT_GRAPH_BASE_URL,
       authBaseUrl: env.MICROSOFT_AUTH_BASE_URL,
       tokenUrl: env.MICROSOFT_TOKEN_URL ?? `${env.MICROSOFT_AUTH_BASE_URL}/oauth2/v2.0/token`,
+    },
+    acuity: {
+      clientId: env.ACUITY_CLIENT_ID ?? "",
+      clientSecret: env.ACUITY_CLIENT_SECRET ?? "",
+      apiBaseUrl: env.ACUITY_API_BASE_URL,
+      authBaseUrl: env.ACUITY_AUTH_BASE_URL,
+      tokenUrl: `${env.ACUITY_AUTH_BASE_URL.replace(/\/+$/, "")}/oauth2/token`,
     },
   };
 }
@@ -109,6 +122,12 @@ export class Calendars implements StaffCalendars {
     // A connection made for another provider than the one chosen now does not count.
     for (const s of external) if (!connected.some((c) => c.staffId === s.id && c.provider === s.calendar)) providers.delete(s.id);
     return providers;
+  }
+
+  async refused(staff: Staff, error: CalendarError): Promise<void> {
+    if (error.kind !== "auth") return;
+    const marked = await this.db.calendarConnection.updateMany({ where: { staffId: staff.id, provider: staff.calendar, status: "connected", refreshTokenEnc: null }, data: { status: "needs_reauth", lastError: "the calendar refused our access (the app was disconnected): reconnect it" } });
+    if (marked.count) log.warn({ staffId: staff.id }, "staff calendar needs to be reconnected");
   }
 
   /** The staff member's calendar account, with a fresh token on demand. Built-in calendars need none. */
@@ -196,13 +215,34 @@ export class Calendars implements StaffCalendars {
     await this.db.externalBusy.deleteMany({ where: { staffId: staff.id } });
     await this.ensureChannel(staff.id).catch((error: Error) => log.warn({ staffId: staff.id, err: error.message }, "push channel not opened; the periodic sync covers it"));
     await this.sync(staff.id).catch((error: Error) => log.warn({ staffId: staff.id, err: error.message }, "first calendar sync failed; the sweep retries"));
+    await this.checkTypes(staff).catch((error: Error) => log.warn({ staffId: staff.id, err: error.message }, "the staff member's type mapping could not be checked"));
     return { staffId: staff.id, accountEmail: tokens.email, provider, label: this.external[provider].label };
   }
 
   // --- Push channels and incremental sync --------------------------------------------------------
 
+  /** Push channels post to /calendar/push/:provider; a scheduling system's webhooks (signed, form-encoded) to /calendar/webhooks/:provider. */
   notificationUrl(provider: ExternalProviderId): string {
-    return `${this.env.CALENDAR_PUSH_BASE_URL ?? this.env.PUBLIC_BASE_URL}/calendar/push/${provider}`;
+    return `${this.env.CALENDAR_PUSH_BASE_URL ?? this.env.PUBLIC_BASE_URL}/calendar/${this.external[provider].scheduling ? "webhooks" : "push"}/${provider}`;
+  }
+
+  private webhookDeps(): WebhookDeps {
+    return { db: this.db, encryptionKey: this.env.ENCRYPTION_KEY, provider: (id) => (isExternalProvider(id) ? this.external[id] : null), account: (staff) => this.account(staff) };
+  }
+
+  /** A request at /calendar/webhooks/:provider (scheduling systems: Acuity). */
+  handleWebhook(provider: string, request: { headers: Record<string, string | undefined>; query: Record<string, string | undefined>; rawBody: Buffer }): Promise<WebhookOutcome> {
+    return handleWebhook(this.webhookDeps(), provider, request);
+  }
+
+  /** A scheduling system's types against the staff member's mapping (durations); problems are stored and returned. */
+  checkTypes(staff: Staff) {
+    return checkTypes(this.webhookDeps(), staff);
+  }
+
+  /** The key the staff member's provider signs its webhooks with (Acuity: the account's API key). */
+  async setWebhookKey(staffId: string, key: string): Promise<void> {
+    await this.db.calendarConnection.update({ where: { staffId }, data: { webhookKeyEnc: encrypt(key, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "webhookKeyEnc", staffId)) } });
   }
 
   /** Open (or renew) the staff calendar's push channel. */

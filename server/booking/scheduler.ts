@@ -8,8 +8,10 @@ import { Holds, OFFERED } from "./holds.js";
 import { findBooking, purgeReferenceLookups } from "./lookup.js";
 import { SetupCache } from "./portal-setup.js";
 import { CalendarError, CalendarNotConnectedError, type CalendarErrorKind } from "./providers/errors.js";
+import type { ExternalType } from "./providers/types.js";
 import { newReference } from "./reference.js";
 import { matchService, parseDay, parseTimeWindow } from "./request.js";
+import { externalTypes, OpeningsCache } from "./scheduling.js";
 import { blockOf, overlaps, withinHours } from "./slots.js";
 import { isValidTimeZone, localDate } from "./time.js";
 import { eventOf, type CallerContext, type Service, type Settings, type Slot, type Staff } from "./types.js";
@@ -19,7 +21,10 @@ import { claim, confirm, meetingChange, withdraw, withFreshReference } from "./w
 // BookingOutcome, which answers.ts turns into the sentence the AI says. Double booking is impossible in
 // our own data (writes.ts); an external calendar's busy time is browsed from the synced copy
 // (ExternalBusy), asked live right before writing, and re-read right after: if a foreign event landed
-// in between, our event is cancelled and the caller offered alternatives (calendars.md). A calendar's
+// in between, our event is cancelled and the caller offered alternatives (calendars.md). A scheduling
+// system (Acuity: providers/types.ts SchedulingCapability) is asked itself instead: its openings for
+// the service's mapped type, a live check before writing, and a booking it refuses as taken is
+// withdrawn and the caller offered alternatives in the same answer. A calendar's
 // failure is a CalendarError (providers/errors.ts) and becomes `calendar_unavailable`; anything else
 // is a bug and is thrown.
 
@@ -52,6 +57,7 @@ export class Scheduler {
   private readonly newReference: () => string;
   private readonly setups: SetupCache;
   private readonly holds: Holds;
+  private readonly openings = new OpeningsCache();
 
   constructor(
     private readonly db: Db,
@@ -146,13 +152,16 @@ export class Scheduler {
     let trouble: CalendarErrorKind | null = null;
     for (const staff of candidates) {
       // 1. The staff member works then, their calendar can be used, and it is free right now (live).
-      if (!held && !withinHours(staff, start, end)) continue;
+      //    A scheduling system knows its own hours and is asked whether the mapped type is open then.
       const calendar = await this.open(staff);
       if (!calendar) continue;
+      const { scheduling } = calendar.provider;
+      const type = scheduling ? await this.typeFor(staff, service) : undefined;
+      if (scheduling ? !type : !held && !withinHours(staff, start, end)) continue;
       try {
-        if (overlaps(await this.foreignBusy(staff, calendar, start, blockEnd), start, blockEnd)) continue;
+        if (scheduling ? !(await scheduling.check(calendar.account, type!, start)) : overlaps(await this.foreignBusy(staff, calendar, start, blockEnd), start, blockEnd)) continue;
       } catch (error) {
-        trouble = calendarFailure(error);
+        trouble = await this.failure(staff, error);
         log.warn({ portalId: caller.portalId, staffId: staff.id, cause: trouble, err: reason(error) }, "calendar unreachable for the live check");
         continue;
       }
@@ -171,7 +180,7 @@ export class Scheduler {
       let meetingVersion = written.meetingVersion;
       // 3. Mirror it into the external calendar, and re-read: a foreign event that landed meanwhile wins.
       if (!ownEvent) {
-        const mirrored = await this.mirror(caller, calendar, id, staff, service, start, end, blockEnd, who);
+        const mirrored = await this.mirror(caller, calendar, id, staff, service, start, end, blockEnd, who, type ?? undefined);
         if (mirrored.kind === "withdrawn") continue;
         if (mirrored.kind === "failed") {
           trouble = mirrored.cause;
@@ -188,24 +197,34 @@ export class Scheduler {
   }
 
   /** Creates the booking's event in the staff calendar; a booking whose event cannot stand is withdrawn. */
-  private async mirror(caller: CallerContext, { provider, account }: OpenCalendar, id: string, staff: Staff, service: Service, start: Date, end: Date, blockEnd: Date, who: { name: string | null; email: string | null; phone: string | null }): Promise<{ kind: "mirrored"; meetingVersion: number } | { kind: "withdrawn" } | { kind: "failed"; cause: CalendarErrorKind }> {
-    const event = eventOf(id, service, staff, start, end, who);
+  private async mirror(caller: CallerContext, { provider, account }: OpenCalendar, id: string, staff: Staff, service: Service, start: Date, end: Date, blockEnd: Date, who: { name: string | null; email: string | null; phone: string | null }, type?: ExternalType): Promise<{ kind: "mirrored"; meetingVersion: number } | { kind: "withdrawn" } | { kind: "failed"; cause: CalendarErrorKind }> {
+    const event = eventOf(id, service, staff, start, end, who, type);
     let eventId: string;
     try {
       eventId = await provider.create(account, event);
-      if (overlaps(await this.foreignBusy(staff, { provider, account }, start, blockEnd, eventId), start, blockEnd)) {
+      // A scheduling system checked the time itself as it booked; a plain calendar is read again.
+      if (!provider.scheduling && overlaps(await this.foreignBusy(staff, { provider, account }, start, blockEnd, eventId), start, blockEnd)) {
         await provider.cancel(account, eventId, event, "the time was taken in the calendar meanwhile").catch(() => undefined);
         await withdraw(this.db, id, "calendar_conflict", this.now(), eventId);
         log.info({ portalId: caller.portalId, bookingId: id }, "a calendar event landed on the slot while booking: withdrawn");
         return { kind: "withdrawn" };
       }
     } catch (error) {
+      // The scheduling system had the time taken between our check and our booking: alternatives.
+      if (error instanceof CalendarError && error.kind === "taken") {
+        await withdraw(this.db, id, "calendar_conflict", this.now());
+        this.openings.forget(staff.id);
+        log.info({ portalId: caller.portalId, bookingId: id }, "the calendar refused the time as taken while booking: withdrawn");
+        return { kind: "withdrawn" };
+      }
       // Withdrawn whatever went wrong: the caller is never told about a booking without its event.
       log.warn({ portalId: caller.portalId, bookingId: id, err: reason(error) }, "calendar event not created: booking withdrawn");
       await withdraw(this.db, id, "calendar_error", this.now());
-      return { kind: "failed", cause: calendarFailure(error) };
+      return { kind: "failed", cause: await this.failure(staff, error) };
     }
     const { meetingVersion } = await this.db.booking.update({ where: { id }, data: { externalEventId: eventId, ...meetingChange("booked") } });
+    // A webhook about our own new appointment may have been taken for someone else's meanwhile.
+    await this.db.externalBusy.deleteMany({ where: { staffId: staff.id, eventId } });
     return { kind: "mirrored", meetingVersion };
   }
 
@@ -221,17 +240,21 @@ export class Scheduler {
     const { end, blockEnd } = blockOf(service, start);
     const calendar = await this.open(booking.staff);
     if (!calendar) return { kind: "calendar_unavailable", action: "reschedule", cause: "auth" };
-    let busy: { start: Date; end: Date }[];
+    const { scheduling } = calendar.provider;
+    const type = scheduling ? await this.typeFor(booking.staff, service) : undefined;
+    if (type === null) return { kind: "calendar_unavailable", action: "reschedule", cause: "not_found" };
+    let free: boolean;
     try {
-      busy = await this.foreignBusy(booking.staff, calendar, start, blockEnd);
+      // A scheduling system is asked with the appointment itself ignored: a move may overlap its old time.
+      free = scheduling ? await scheduling.check(calendar.account, type!, start, booking.externalEventId) : !overlaps(await this.foreignBusy(booking.staff, calendar, start, blockEnd), start, blockEnd) && withinHours(booking.staff, start, end);
     } catch (error) {
-      const cause = calendarFailure(error);
+      const cause = await this.failure(booking.staff, error);
       log.warn({ portalId: caller.portalId, bookingId: booking.id, cause, err: reason(error) }, "calendar unreachable for the live check");
       return { kind: "calendar_unavailable", action: "reschedule", cause };
     }
     // Alternatives may sit next to the booking (it does not block itself) but never on its own time.
     const current = { id: booking.id, start: booking.startAt, end: booking.endAt };
-    if (!withinHours(booking.staff, start, end) || overlaps(busy, start, blockEnd)) {
+    if (!free) {
       return this.alternatives(caller, settings, service, start, { kind: "staff_unavailable", staff: booking.staff.name }, current);
     }
     const history = [...((booking.history as unknown[]) ?? []), { at: this.now().toISOString(), action: "rescheduled", callId: caller.vendorCallId, from: booking.startAt.toISOString(), to: start.toISOString() }];
@@ -244,17 +267,22 @@ export class Scheduler {
       ]),
     );
     if (!moved) return this.alternatives(caller, settings, service, start, { kind: "just_taken" }, current);
+    let newEventId: string | null = null;
     if (booking.externalEventId) {
       try {
-        // Patch the same event: attendees get an update, the event id stays.
-        await calendar.provider.move(calendar.account, booking.externalEventId, eventOf(booking.id, service, booking.staff, start, end, { name: booking.callerName, email: booking.callerEmail, phone: booking.callerPhone }));
+        // Patch the same event: attendees get an update, the event id stays (unless the provider must rebook).
+        newEventId = (await calendar.provider.move(calendar.account, booking.externalEventId, eventOf(booking.id, service, booking.staff, start, end, { name: booking.callerName, email: booking.callerEmail, phone: booking.callerPhone }, type))) || null;
       } catch (error) {
         log.warn({ portalId: caller.portalId, bookingId: booking.id, err: reason(error) }, "calendar event not moved: booking kept at its old time");
         await this.db.booking.update({ where: { id: booking.id }, data: { startAt: booking.startAt, endAt: booking.endAt, blockEndAt: booking.blockEndAt, history: booking.history as Prisma.InputJsonValue } });
-        return { kind: "calendar_unavailable", action: "reschedule", kept: true, cause: calendarFailure(error) };
+        if (error instanceof CalendarError && error.kind === "taken") {
+          this.openings.forget(booking.staffId);
+          return this.alternatives(caller, settings, service, start, { kind: "just_taken" }, current);
+        }
+        return { kind: "calendar_unavailable", action: "reschedule", kept: true, cause: await this.failure(booking.staff, error) };
       }
     }
-    const { meetingVersion } = await this.db.booking.update({ where: { id: booking.id }, data: meetingChange("rescheduled") });
+    const { meetingVersion } = await this.db.booking.update({ where: { id: booking.id }, data: { ...meetingChange("rescheduled"), ...(newEventId && newEventId !== booking.externalEventId ? { externalEventId: newEventId } : {}) } });
     await this.holds.release(caller);
     return { kind: "rescheduled", bookingId: booking.id, meetingVersion, service, start, end, timeZone: settings.timezone };
   }
@@ -270,13 +298,15 @@ export class Scheduler {
         if (!calendar) throw new CalendarNotConnectedError(booking.staff.email, "not connected");
         await calendar.provider.cancel(calendar.account, booking.externalEventId, event, args.reason ?? null);
       } catch (error) {
-        const cause = calendarFailure(error);
+        const cause = await this.failure(booking.staff, error);
         log.warn({ portalId: caller.portalId, bookingId: booking.id, cause, err: reason(error) }, "calendar event not cancelled");
         return { kind: "calendar_unavailable", action: "cancel", cause };
       }
     }
     const history = [...((booking.history as unknown[]) ?? []), { at: this.now().toISOString(), action: "cancelled", callId: caller.vendorCallId, reason: args.reason ?? null }];
-    const { meetingVersion } = await this.db.booking.update({ where: { id: booking.id }, data: { status: "cancelled", history: history as Prisma.InputJsonValue, ...meetingChange("cancelled") } });
+    // A scheduling system's webhook about this very cancellation may have recorded it first: once is enough.
+    await this.db.booking.updateMany({ where: { id: booking.id, status: "confirmed" }, data: { status: "cancelled", history: history as Prisma.InputJsonValue, ...meetingChange("cancelled") } });
+    const { meetingVersion } = await this.db.booking.findUniqueOrThrow({ where: { id: booking.id }, select: { meetingVersion: true } });
     const { settings } = await this.setups.get(caller.portalId);
     return { kind: "cancelled", bookingId: booking.id, meetingVersion, service: booking.serviceType, start: booking.startAt, timeZone: settings?.timezone ?? "UTC" };
   }
@@ -293,6 +323,18 @@ export class Scheduler {
     }
   }
 
+  /** The kind of a calendar failure; a calendar whose access is gone for good is marked for reconnection. */
+  private async failure(staff: Staff, error: unknown): Promise<CalendarErrorKind> {
+    const kind = calendarFailure(error);
+    await this.calendars.refused?.(staff, error as CalendarError);
+    return kind;
+  }
+
+  /** The scheduling system's type that serves the service for this staff member, or null when none is (usably) mapped. */
+  private async typeFor(staff: Staff, service: Service): Promise<ExternalType | null> {
+    return (await externalTypes(this.db, [staff.id], service.id)).get(staff.id) ?? null;
+  }
+
   /** Live busy time of the staff calendar that is not one of our own events (none on the built-in calendar). */
   private async foreignBusy(staff: Staff, { provider, account }: OpenCalendar, from: Date, to: Date, ownEventId?: string): Promise<{ start: Date; end: Date }[]> {
     const busy = (await provider.busy(account, from, to)).filter((b) => !ownEventId || b.eventId !== ownEventId);
@@ -304,7 +346,7 @@ export class Scheduler {
 
   private async freeSlots(portalId: string, settings: Settings, service: Service, search: SlotSearch, limit: number): Promise<Slot[]> {
     const { staff } = await this.setups.get(portalId);
-    return findFreeSlots({ db: this.db, calendars: this.calendars, now: this.now }, portalId, staff, settings, service, search, limit);
+    return findFreeSlots({ db: this.db, calendars: this.calendars, now: this.now, openings: this.openings }, portalId, staff, settings, service, search, limit);
   }
 
   /**

@@ -9,6 +9,17 @@ import { describeIssues } from "../validation/issues.js";
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'times are "HH:MM", 24-hour');
 const timeZone = z.string().refine(isValidTimeZone, "not an IANA time zone (e.g. America/Los_Angeles)");
 const day = z.tuple([hhmm, hhmm]).refine(([from, to]) => from < to, "the day must end after it starts");
+const acuityId = z.union([z.number().int().positive(), z.string().regex(/^\d+$/)], { error: "an Acuity id is a number" }).transform(String);
+
+/**
+ * A staff member on Acuity: their calendar there, and which appointment type serves each service
+ * (by service name). A service left out is not offered for them; the durations are checked against
+ * Acuity's when they connect.
+ */
+const acuityMapping = z.object({
+  calendarId: acuityId.optional(),
+  appointmentTypes: z.record(z.string(), acuityId),
+});
 
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 const localDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day off is a date, "YYYY-MM-DD"').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), "not a real date");
@@ -21,12 +32,14 @@ export const staffMemberSchema = z
   .object({
     name: z.string().trim().min(1, "a staff member needs a name"),
     email: z.email("not an e-mail address"),
-    calendar: z.enum(["builtin", "google", "microsoft"], { error: "the calendar is builtin, google or microsoft" }).default("builtin"),
+    calendar: z.enum(["builtin", "google", "microsoft", "acuity"], { error: "the calendar is builtin, google, microsoft or acuity" }).default("builtin"),
     timezone: timeZone.optional(),
     hubspotOwnerId: z.string().regex(/^\d+$/, "a HubSpot owner id is a number").optional(),
     hours: z.object({ mon: day, tue: day, wed: day, thu: day, fri: day, sat: day, sun: day }).partial(),
     breaks: z.object(Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(day).max(4, "at most 4 breaks a day")])) as Record<(typeof WEEKDAYS)[number], z.ZodArray<typeof day>>).partial().default({}),
     daysOff: z.array(localDay).max(366, "at most 366 days off").default([]),
+    /** Staff on Acuity: their Acuity calendar and which appointment type serves which service. */
+    acuity: acuityMapping.optional(),
   })
   .superRefine((member, ctx) => {
     for (const weekday of WEEKDAYS) {
@@ -56,6 +69,13 @@ export const bookingSetupSchema = z.object({
     )
     .min(1, "at least one service"),
   staff: z.array(staffMemberSchema).min(1, "at least one staff member"),
+}).superRefine((setup, ctx) => {
+  const names = new Set(setup.services.map((s) => s.name));
+  setup.staff.forEach((member, index) => {
+    for (const name of Object.keys(member.acuity?.appointmentTypes ?? {})) {
+      if (!names.has(name)) ctx.addIssue({ code: "custom", path: ["staff", index, "acuity", "appointmentTypes", name], message: `"${name}" is not one of the services (${[...names].join(", ")})` });
+    }
+  });
 });
 
 export type BookingSetup = z.input<typeof bookingSetupSchema>;
@@ -74,9 +94,14 @@ export async function applyBookingSetup(db: Db, portalId: string, input: unknown
       const data = { durationMinutes: service.durationMinutes, bufferMinutes: service.bufferMinutes, aliases: service.aliases, reminderMinutes: service.reminderMinutes };
       await tx.serviceType.upsert({ where: { portalId_name: { portalId, name: service.name } }, create: { portalId, name: service.name, ...data }, update: data });
     }
+    const services = new Map((await tx.serviceType.findMany({ where: { portalId } })).map((s) => [s.name, s.id]));
     for (const member of setup.staff) {
-      const data = staffData(member, setup.timezone);
-      await tx.staffMember.upsert({ where: { portalId_email: { portalId, email: member.email } }, create: { portalId, email: member.email, ...data }, update: data });
+      const data = { ...staffData(member, setup.timezone), externalCalendarId: member.acuity?.calendarId ?? null };
+      const staff = await tx.staffMember.upsert({ where: { portalId_email: { portalId, email: member.email } }, create: { portalId, email: member.email, ...data }, update: data });
+      // The mapping is replaced as a whole; its problems are found again when the calendar is checked.
+      await tx.staffServiceType.deleteMany({ where: { staffId: staff.id } });
+      const types = Object.entries(member.acuity?.appointmentTypes ?? {}).map(([name, externalTypeId]) => ({ staffId: staff.id, serviceTypeId: services.get(name)!, externalTypeId }));
+      if (types.length) await tx.staffServiceType.createMany({ data: types });
     }
   });
   return { services: setup.services.length, staff: setup.staff.length };

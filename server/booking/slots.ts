@@ -61,6 +61,17 @@ export interface SlotQuery {
   window?: TimeWindow;
   timeZone: string;
   limit: number;
+  /** Staff on a scheduling system: the starts it says are open, which replace their working hours. */
+  openings?: Map<string, Date[]>;
+}
+
+/** A staff member's candidate starts on a day: the scheduling system's openings, else every step of their hours. */
+function startsOf(member: Staff, day: string, hours: { open: Date; close: Date } | null, query: SlotQuery): number[] {
+  const openings = query.openings?.get(member.id);
+  if (openings) return openings.filter((start) => localDate(start, member.timezone) === day).map((start) => start.getTime());
+  const starts: number[] = [];
+  for (let t = hours!.open.getTime(); t + query.service.durationMinutes * MINUTE <= hours!.close.getTime(); t += query.stepMinutes * MINUTE) starts.push(t);
+  return starts;
 }
 
 /**
@@ -76,11 +87,13 @@ export function freeSlots(query: SlotQuery): Slot[] {
     const day = addDays(query.firstDay, offset);
     const daySlots: Slot[] = [];
     for (const member of query.staff) {
-      const hours = workingDay(member, day);
-      if (!hours) continue;
-      const breaks = breaksOn(member, day);
+      // A scheduling system (Acuity) says itself which starts are open: no hours or breaks of ours.
+      const scheduled = query.openings?.has(member.id) ?? false;
+      const hours = scheduled ? null : workingDay(member, day);
+      if (!hours && !scheduled) continue;
+      const breaks = scheduled ? [] : breaksOn(member, day);
       const busy = taken.filter((b) => b.staffId === member.id);
-      for (let t = hours.open.getTime(); t + service.durationMinutes * MINUTE <= hours.close.getTime(); t += query.stepMinutes * MINUTE) {
+      for (const t of startsOf(member, day, hours, query)) {
         const start = new Date(t);
         if (start < query.earliest) continue;
         if (query.window) {

@@ -1,6 +1,6 @@
 // The booking domain's own shapes: what the scheduler reads of a portal's set-up, and who is calling.
 
-import type { CalendarEvent } from "./providers/types.js";
+import type { CalendarEvent, ExternalType } from "./providers/types.js";
 import type { Weekday } from "./time.js";
 
 export interface CallerContext {
@@ -52,6 +52,6 @@ export interface BusyTime {
 export type TimeWindow = [string, string];
 
 /** The calendar event that mirrors a booking. */
-export function eventOf(bookingId: string, service: Service, staff: Pick<Staff, "email" | "timezone">, start: Date, end: Date, caller: { name: string | null; email: string | null; phone: string | null }): CalendarEvent {
-  return { bookingId, title: `${service.name}${caller.name ? ` with ${caller.name}` : ""}`, start, end, organizerEmail: staff.email, attendee: caller, reminderMinutes: service.reminderMinutes, timeZone: staff.timezone };
+export function eventOf(bookingId: string, service: Service, staff: Pick<Staff, "email" | "timezone">, start: Date, end: Date, caller: { name: string | null; email: string | null; phone: string | null }, type?: ExternalType): CalendarEvent {
+  return { bookingId, title: `${service.name}${caller.name ? ` with ${caller.name}` : ""}`, start, end, organizerEmail: staff.email, attendee: caller, reminderMinutes: service.reminderMinutes, timeZone: staff.timezone, ...(type ? { type } : {}) };
 }

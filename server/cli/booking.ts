@@ -30,7 +30,9 @@ export async function bookingSetup(rt: Runtime, args: string[]): Promise<unknown
   const calendars = [];
   for (const member of staff) {
     if (member.calendarConnection?.status === "connected" && member.calendarConnection.provider === member.calendar) {
-      calendars.push({ staff: member.email, calendar: member.calendar, status: "connected" });
+      // A scheduling system's types are checked against the new mapping now (else when they connect).
+      const types = await rt.calendars.checkTypes(member).catch((error: Error) => [{ problem: `the mapping could not be checked: ${error.message}` }]);
+      calendars.push({ staff: member.email, calendar: member.calendar, status: "connected", ...(types.length ? { types } : {}) });
       continue;
     }
     const connectUrl = await rt.calendars.connectUrl(member).catch((error: Error) => {
@@ -77,4 +79,15 @@ export async function bookingList(rt: Runtime, args: string[]): Promise<unknown>
     hubspotMeetingError: b.meetingError,
     history: b.history,
   }));
+}
+
+/** booking webhook-key --portal <id> --staff <email> (secret on stdin or in a file): the key the staff member's provider signs webhooks with (Acuity: the account's API key). */
+export async function bookingWebhookKey(rt: Runtime, args: string[], key: string | undefined): Promise<unknown> {
+  const o = option(args, ["portal", "staff"]);
+  if (!o.portal || !o.staff || !key) throw new BookingSetupError("booking webhook-key needs --portal <id>, --staff <email> and the key (--secret-file <path> or --secret-stdin)");
+  const member = await rt.db.staffMember.findUnique({ where: { portalId_email: { portalId: o.portal, email: o.staff } }, include: { calendarConnection: true } });
+  if (!member?.calendarConnection) throw new BookingSetupError(`${o.staff} has no connected calendar in portal ${o.portal}: connect it first`);
+  await rt.calendars.setWebhookKey(member.id, key);
+  await recordAudit(rt.db, o.portal, { source: "cli" }, { action: "booking.webhook_key_set", target: member.id, details: { staff: member.name, provider: member.calendar } });
+  return { staff: member.email, calendar: member.calendar, webhookKey: "stored" };
 }

@@ -4,7 +4,7 @@ import { createRuntime, type Runtime } from "../runtime.js";
 import { createConnection, listConnections, rotateSecret } from "../connections/connections.js";
 import { listFallback, replayFallback } from "../fallback/fallback.js";
 import { BookingSetupError } from "../booking/setup.js";
-import { bookingConnect, bookingList, bookingSetup } from "./booking.js";
+import { bookingConnect, bookingList, bookingSetup, bookingWebhookKey } from "./booking.js";
 import { resealLegacySecrets, secretFrom } from "./secrets.js";
 import { recordAudit } from "../audit/audit.js";
 
@@ -25,7 +25,8 @@ const USAGE = `usage:
   fallback replay (--id <id> | --all) [--portal <id>]
   booking setup --portal <id> --file <json>
   booking list --portal <id>
-  booking connect --portal <id> --staff <email>`;
+  booking connect --portal <id> --staff <email>
+  booking webhook-key --portal <id> --staff <email> (--secret-file <path> | --secret-stdin)`;
 
 function options(args: string[], spec: Record<string, { type: "string" | "boolean" }>) {
   try {
@@ -89,6 +90,11 @@ const commands: Record<string, Command> = {
   "booking setup": bookingSetup,
   "booking list": bookingList,
   "booking connect": bookingConnect,
+  "booking webhook-key": async (rt, args) => {
+    const o = options(args, { portal: { type: "string" }, staff: { type: "string" }, ...SECRET_OPTIONS });
+    const rest = [...(o.portal ? ["--portal", String(o.portal)] : []), ...(o.staff ? ["--staff", String(o.staff)] : [])];
+    return bookingWebhookKey(rt, rest, await secretOption(o));
+  },
 };
 
 export async function runCli(argv: string[], rt: Runtime): Promise<unknown> {

@@ -74,6 +74,12 @@ const envSchema = z.object({
   MICROSOFT_AUTH_BASE_URL: z.string().url().default("https://login.microsoftonline.com/common"),
   /** Defaults to {MICROSOFT_AUTH_BASE_URL}/oauth2/v2.0/token. */
   MICROSOFT_TOKEN_URL: z.string().url().optional(),
+
+  ACUITY_CLIENT_ID: z.string().min(1).optional(),
+  ACUITY_CLIENT_SECRET: z.string().min(1).optional(), // secret
+  ACUITY_API_BASE_URL: z.string().url().default("https://acuityscheduling.com/api/v1"),
+  /** Where /oauth2/authorize and /oauth2/token live. */
+  ACUITY_AUTH_BASE_URL: z.string().url().default("https://acuityscheduling.com"),
   /** Which proxies may set X-Forwarded-*; see trustProxy above. Default: none. */
   TRUST_PROXY: trustProxy,
   /** Bearer token Prometheus sends to scrape /metrics; without it /metrics is off (404). */

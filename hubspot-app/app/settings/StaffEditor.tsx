@@ -21,6 +21,7 @@ const CALENDARS: { label: string; value: CalendarKind }[] = [
   { label: "Built-in calendar", value: "builtin" },
   { label: "Google Calendar", value: "google" },
   { label: "Microsoft 365", value: "microsoft" },
+  { label: "Acuity Scheduling", value: "acuity" },
 ];
 const RANGE = /^([01]\d|2[0-3]):[0-5]\d\s*-\s*([01]\d|2[0-3]):[0-5]\d$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

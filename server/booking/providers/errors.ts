@@ -10,6 +10,8 @@ export type CalendarErrorKind =
   | "rate_limited"
   /** No answer (network, timeout) or a 5xx: try again later. */
   | "unavailable"
+  /** A scheduling system refused the time as no longer open (Acuity's not_available): offer others. */
+  | "taken"
   /** 409: the thing exists already (Google's insert of an id it has). */
   | "conflict"
   /** 404 or 410: the event, channel or sync state is gone. */

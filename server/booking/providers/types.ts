@@ -3,7 +3,7 @@
 // booking into the staff member's calendar, reports time that is busy for other reasons, and tells us
 // about events made directly in the calendar (push channel + incremental sync).
 
-export type ProviderId = "builtin" | "google" | "microsoft";
+export type ProviderId = "builtin" | "google" | "microsoft" | "acuity";
 
 /** Every failure a provider throws is a CalendarError with a neutral kind (errors.ts). */
 export { CalendarError, CalendarNotConnectedError, type CalendarErrorKind } from "./errors.js";
@@ -27,6 +27,55 @@ export interface CalendarEvent {
   attendee: { name: string | null; email: string | null; phone: string | null };
   reminderMinutes: number[];
   timeZone: string;
+  /** On a scheduling provider: the provider's own type this booking is of (Acuity appointment type). */
+  type?: ExternalType;
+}
+
+/** A service type as a scheduling provider knows it, on the staff member's own calendar there. */
+export interface ExternalType {
+  /** Acuity appointment type id. */
+  typeId: string;
+  /** The staff member's calendar in the provider's account (Acuity calendar id); null: the account's only one. */
+  calendarId: string | null;
+  /** The zone the staff member's days are read in (their own, which should be their Acuity calendar's). */
+  timeZone: string;
+}
+
+/** A type the provider offers, to check a mapping against (its duration decides the service's). */
+export interface ExternalTypeInfo {
+  id: string;
+  name: string;
+  durationMinutes: number;
+}
+
+/** One change a scheduling provider's webhook reported, already authenticated or not (see verify). */
+export interface WebhookDelivery {
+  /** Our subscription's id, from the URL we gave the provider. */
+  channelId: string;
+  /** Does the signature hold under the connection's signing key (Acuity: the account's API key)? */
+  verify(signingKey: string): boolean;
+  /** The provider's event (appointment) that changed, fetched afresh with `event`; null: not about one. */
+  eventId: string | null;
+  action: string;
+}
+
+/**
+ * What a scheduling system (Acuity; later Calendly, HubSpot Meetings) adds to a calendar: it knows
+ * which times are open for each of its types, is asked again right before a write, and books through
+ * its own endpoint (create with `event.type`), which refuses a taken time (CalendarError "taken").
+ * Our bookings table stays the double-booking guard; these replace working hours minus busy time.
+ */
+export interface SchedulingCapability {
+  /** The account's bookable types, to check a mapping (duration) when the staff member connects. */
+  types(account: CalendarAccount): Promise<ExternalTypeInfo[]>;
+  /** Free starts of the type on one day (YYYY-MM-DD in the provider calendar's zone): one request. */
+  openings(account: CalendarAccount, type: ExternalType, day: string): Promise<Date[]>;
+  /** Is `start` still open, asked right before writing; `movingEventId` does not block it (a reschedule). */
+  check(account: CalendarAccount, type: ExternalType, start: Date, movingEventId?: string | null): Promise<boolean>;
+  /** A request at our webhook URL, or null when it is not a delivery we subscribed to. */
+  parseWebhook(request: { headers: Record<string, string | undefined>; query: Record<string, string | undefined>; rawBody: Buffer }): WebhookDelivery | null;
+  /** The current state of one event (a webhook names only its id), as sync reports events. */
+  event(account: CalendarAccount, eventId: string): Promise<ExternalEvent>;
 }
 
 /** The staff member's calendar, with a fresh access token on demand (refreshed by the caller). */
@@ -90,8 +139,11 @@ export interface CalendarProvider {
   busy(account: CalendarAccount, from: Date, to: Date): Promise<BusyInterval[]>;
   /** Create the event on the staff member's calendar (idempotent on bookingId); returns the provider's event id. */
   create(account: CalendarAccount, event: CalendarEvent): Promise<string>;
-  /** Move the same event (patch; never delete-and-recreate). */
-  move(account: CalendarAccount, eventId: string, event: CalendarEvent): Promise<void>;
+  /**
+   * Move the same event (patch; never delete-and-recreate). A provider that can only cancel and
+   * rebook (Calendly) returns the new event's id; the booking keeps one identity either way.
+   */
+  move(account: CalendarAccount, eventId: string, event: CalendarEvent): Promise<string | void>;
   /** Cancel, notifying the attendee the way the provider does (Google sendUpdates=all, Graph cancel with a comment). */
   cancel(account: CalendarAccount, eventId: string, event: CalendarEvent, reason: string | null): Promise<void>;
   /** Incremental changes since the cursor (null: full sync of the coming weeks). */
@@ -100,6 +152,8 @@ export interface CalendarProvider {
   watch?(account: CalendarAccount, notificationUrl: string, secret: string): Promise<PushChannel>;
   /** Close a push channel (uninstall, staff removed, renewal). */
   unwatch?(account: CalendarAccount, channel: PushChannel): Promise<void>;
+  /** A scheduling system (Acuity): availability and booking are its own (see SchedulingCapability). */
+  scheduling?: SchedulingCapability;
   /** Classify a request that arrived at our notification URL. */
   parsePush?(request: { headers: Record<string, string | undefined>; query: Record<string, string | undefined>; body: unknown }): PushNotice[];
 }
@@ -123,7 +177,7 @@ export interface CalendarOAuth {
 export interface ProviderConfig {
   clientId: string;
   clientSecret: string;
-  /** Google: https://www.googleapis.com ; Microsoft: https://graph.microsoft.com */
+  /** Google: https://www.googleapis.com ; Microsoft: https://graph.microsoft.com ; Acuity: https://acuityscheduling.com/api/v1 */
   apiBaseUrl: string;
   /** Google: https://accounts.google.com ; Microsoft: https://login.microsoftonline.com/common */
   authBaseUrl: string;

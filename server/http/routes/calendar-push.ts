@@ -9,11 +9,16 @@ import { page } from "../page.js";
 // Staff calendar connection and change notifications (server/booking/calendars.ts does the work):
 //   GET  /calendar/oauth/callback   the staff member comes back from Google / Microsoft consent
 //   POST /calendar/push/:provider   Google push channel messages, Graph subscription validation and notifications
+//   POST /calendar/webhooks/:provider  a scheduling system's signed webhooks (Acuity), verified on the raw body
 
 const log = logger("http.calendar-push");
 
+function assertNever(value: never): never {
+  throw new Error(`unhandled webhook outcome ${JSON.stringify(value)}`);
+}
+
 export interface CalendarRouteDeps {
-  calendars: Pick<Calendars, "completeConnect" | "handlePush">;
+  calendars: Pick<Calendars, "completeConnect" | "handlePush" | "handleWebhook">;
 }
 
 export function calendarPushRoutes(deps: CalendarRouteDeps): Router {
@@ -43,6 +48,28 @@ export function calendarPushRoutes(deps: CalendarRouteDeps): Router {
     if (result.validation !== undefined) return void res.status(200).type("text/plain").send(result.validation);
     if (result.rejected && !result.accepted) return void res.status(401).json({ error: "unknown channel or wrong channel secret" });
     res.status(202).end();
+  });
+
+  router.post("/calendar/webhooks/:provider", express.raw({ limit: "64kb", type: () => true }), async (req, res) => {
+    const provider = String(req.params.provider);
+    if (!(EXTERNAL_PROVIDERS as readonly string[]).includes(provider)) return void res.status(404).json({ error: `unknown calendar provider "${provider}"` });
+    const query = Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, typeof v === "string" ? v : undefined]));
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const result = await deps.calendars.handleWebhook(provider, { headers: flatHeaders(req.headers), query, rawBody });
+    switch (result.outcome) {
+      case "applied":
+      case "unchanged":
+        return void res.status(200).json({ outcome: result.outcome });
+      case "ignored":
+        return void res.status(202).json({ outcome: "ignored" });
+      case "refused":
+        log.warn({ provider, reason: result.reason }, "calendar webhook refused");
+        return void res.status(401).json({ error: result.reason });
+      case "unavailable":
+        return void res.status(503).json({ error: "the calendar could not be read; try again later" });
+      default:
+        return assertNever(result);
+    }
   });
   return router;
 }

@@ -1,0 +1,117 @@
+import { Prisma, type Db } from "../db/client.js";
+import { decrypt, sealedFor } from "../config/crypto.js";
+import { logger } from "../config/logger.js";
+import { CalendarError } from "./providers/errors.js";
+import type { CalendarAccount, CalendarProvider, ExternalEvent } from "./providers/types.js";
+import { claim, meetingChange } from "./writes.js";
+
+// A scheduling system's webhooks (Acuity's appointment.scheduled / rescheduled / canceled) and the
+// check of a staff member's type mapping. A delivery names only the appointment: after its signature
+// holds (the connection's signing key), the appointment's current state is fetched and applied, so a
+// duplicate or a delivery that arrives after a later one changes nothing. An appointment of ours
+// moved or cancelled in the provider moves or cancels our booking (history appended, Meeting
+// updated); anyone else's becomes (or stops being) busy time in ExternalBusy.
+
+const log = logger("booking.calendar-webhooks");
+
+type Staff = { id: string; portalId: string; email: string; calendar: string };
+
+export interface WebhookDeps {
+  db: Db;
+  encryptionKey: string;
+  provider(id: string): CalendarProvider | null;
+  account(staff: Staff): Promise<CalendarAccount>;
+}
+
+export type WebhookOutcome =
+  | { outcome: "applied"; change: "busy" | "free" | "moved" | "cancelled" }
+  | { outcome: "unchanged" }
+  | { outcome: "ignored"; reason: string }
+  | { outcome: "refused"; reason: string }
+  /** The provider could not be asked for the appointment (it is down, or our access is gone). */
+  | { outcome: "unavailable"; reason: string };
+
+export async function handleWebhook(deps: WebhookDeps, providerId: string, request: { headers: Record<string, string | undefined>; query: Record<string, string | undefined>; rawBody: Buffer }): Promise<WebhookOutcome> {
+  // 1. Verify: a channel of ours on this provider, signed with its connection's key.
+  const scheduling = deps.provider(providerId)?.scheduling;
+  const delivery = scheduling?.parseWebhook(request);
+  if (!scheduling || !delivery) return { outcome: "refused", reason: "not a delivery to one of our channels" };
+  const connection = await deps.db.calendarConnection.findUnique({ where: { channelId: delivery.channelId }, include: { staff: true } });
+  if (!connection || connection.provider !== providerId) return { outcome: "refused", reason: "unknown channel" };
+  if (!connection.webhookKeyEnc) return { outcome: "refused", reason: "no signing key stored for this calendar (booking webhook-key)" };
+  if (!delivery.verify(decrypt(connection.webhookKeyEnc, deps.encryptionKey, sealedFor("CalendarConnection", "webhookKeyEnc", connection.staffId)))) return { outcome: "refused", reason: "bad signature" };
+  if (!delivery.eventId) return { outcome: "ignored", reason: `not about an appointment (${delivery.action || "no action"})` };
+  // 2. The appointment as it is now, whatever order the deliveries came in.
+  let event: ExternalEvent;
+  try {
+    event = await scheduling.event(await deps.account(connection.staff), delivery.eventId);
+  } catch (error) {
+    if (!(error instanceof CalendarError)) throw error;
+    log.warn({ staffId: connection.staffId, err: error.message }, "the changed appointment could not be read");
+    return { outcome: "unavailable", reason: error.message };
+  }
+  return applyEvent(deps.db, connection.staffId, event);
+}
+
+/** One event's current state, applied: to our booking when it is ours, else to the staff member's busy time. */
+export async function applyEvent(db: Db, staffId: string, event: ExternalEvent): Promise<WebhookOutcome> {
+  const booking = await db.booking.findFirst({ where: { staffId, externalEventId: event.id }, include: { serviceType: true } });
+  if (!booking) {
+    const gone = event.cancelled || event.free || !event.start || !event.end;
+    if (gone) {
+      const removed = await db.externalBusy.deleteMany({ where: { staffId, eventId: event.id } });
+      return removed.count ? { outcome: "applied", change: "free" } : { outcome: "unchanged" };
+    }
+    // Our own new appointment, announced before its id is saved with the booking, is not someone else's.
+    if (await db.booking.findFirst({ where: { staffId, status: "confirmed", externalEventId: null, startAt: event.start! } })) return { outcome: "unchanged" };
+    const existing = await db.externalBusy.findUnique({ where: { staffId_eventId: { staffId, eventId: event.id } } });
+    if (existing && existing.startAt.getTime() === event.start!.getTime() && existing.endAt.getTime() === event.end!.getTime()) return { outcome: "unchanged" };
+    await db.externalBusy.upsert({ where: { staffId_eventId: { staffId, eventId: event.id } }, create: { staffId, eventId: event.id, startAt: event.start!, endAt: event.end! }, update: { startAt: event.start!, endAt: event.end! } });
+    return { outcome: "applied", change: "busy" };
+  }
+  if (booking.status !== "confirmed") return { outcome: "unchanged" };
+  const at = new Date().toISOString();
+  if (event.cancelled) {
+    const entry = { at, action: "cancelled", source: "calendar", reason: "cancelled in the calendar" };
+    const done = await db.booking.updateMany({ where: { id: booking.id, status: "confirmed" }, data: { status: "cancelled", history: [...((booking.history as unknown[]) ?? []), entry] as Prisma.InputJsonValue, ...meetingChange("cancelled") } });
+    if (done.count) log.info({ portalId: booking.portalId, bookingId: booking.id }, "booking cancelled in the calendar");
+    return done.count ? { outcome: "applied", change: "cancelled" } : { outcome: "unchanged" };
+  }
+  if (!event.start || !event.end || (event.start.getTime() === booking.startAt.getTime() && event.end.getTime() === booking.endAt.getTime())) return { outcome: "unchanged" };
+  const start = event.start;
+  const end = event.end;
+  const blockEnd = new Date(end.getTime() + booking.serviceType.bufferMinutes * 60_000);
+  const entry = { at, action: "rescheduled", source: "calendar", from: booking.startAt.toISOString(), to: start.toISOString() };
+  let count = 0;
+  // The exclusion constraint still guards our own data: a move onto a time we gave someone else is refused.
+  const landed = await claim(async () => {
+    count = (await db.booking.updateMany({ where: { id: booking.id, status: "confirmed", startAt: booking.startAt }, data: { startAt: start, endAt: end, blockEndAt: blockEnd, history: [...((booking.history as unknown[]) ?? []), entry] as Prisma.InputJsonValue, ...meetingChange("rescheduled") } })).count;
+  });
+  if (!landed) log.warn({ portalId: booking.portalId, bookingId: booking.id }, "a booking moved in the calendar onto time we had given to another booking: left at its old time");
+  return landed && count ? { outcome: "applied", change: "moved" } : { outcome: "unchanged" };
+}
+
+/**
+ * Checks a staff member's mapping against the provider's types: a type that is gone or lasts
+ * otherwise than its service gets a readable problem, and is not offered until it is fixed.
+ */
+export async function checkTypes(deps: WebhookDeps, staff: Staff): Promise<{ service: string; type: string; problem: string | null }[]> {
+  const provider = deps.provider(staff.calendar);
+  if (!provider?.scheduling) return [];
+  const links = await deps.db.staffServiceType.findMany({ where: { staffId: staff.id }, include: { serviceType: true } });
+  if (!links.length) return [];
+  const types = await provider.scheduling.types(await deps.account(staff));
+  const checked = [];
+  for (const link of links) {
+    const type = types.find((t) => t.id === link.externalTypeId);
+    const service = link.serviceType;
+    const problem = !type
+      ? `${provider.label} has no active appointment type ${link.externalTypeId} for ${service.name}`
+      : type.durationMinutes !== service.durationMinutes
+        ? `${provider.label}'s "${type.name}" (${type.id}) lasts ${type.durationMinutes} minutes but ${service.name} lasts ${service.durationMinutes}: make them the same, or map another type`
+        : null;
+    await deps.db.staffServiceType.update({ where: { staffId_serviceTypeId: { staffId: staff.id, serviceTypeId: service.id } }, data: { problem } });
+    checked.push({ service: service.name, type: link.externalTypeId, problem });
+  }
+  return checked;
+}
