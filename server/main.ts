@@ -5,6 +5,7 @@ import { createRuntime, type Runtime } from "./runtime.js";
 import { createApp } from "./http/app.js";
 import { startSyncWorker, sweepOutbox } from "./sync/worker.js";
 import { startMeetingWorker, sweepMeetings } from "./booking/meetings.js";
+import { flagOverlaps } from "./booking/overlaps.js";
 import { Scheduler } from "./booking/scheduler.js";
 import { retentionSweeper } from "./retention/retention.js";
 
@@ -50,15 +51,17 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
     const meetings = startMeetingWorker(runtime, meetingConnection);
     const scheduler = new Scheduler(runtime.db);
     const purgeExpired = retentionSweeper(runtime.db, runtime.env);
+    const overlapDeps = { db: runtime.db, notifier: runtime.notifier, defaults: { slackWebhookUrl: runtime.env.FALLBACK_SLACK_WEBHOOK_URL, emailTo: runtime.env.FALLBACK_EMAIL_TO } };
     let sweeping = true;
     const sweeper = (async () => {
       while (sweeping) {
         await sweepOutbox(runtime.db, runtime.queue, runtime.env.SYNC_MAX_ATTEMPTS).catch((error: Error) => log.warn({ err: error.message }, "outbox sweep failed"));
-        // Booking upkeep: Meetings HubSpot has not seen, expired holds, old failed-lookup counts, staff calendar channels and sync.
+        // Booking upkeep: Meetings HubSpot has not seen, expired holds, old failed-lookup counts, staff calendar channels and sync, double bookings made by hand.
         await sweepMeetings(runtime).catch((error: Error) => log.warn({ err: error.message }, "meeting sweep failed"));
         await scheduler.purgeExpiredHolds().catch((error: Error) => log.warn({ err: error.message }, "hold purge failed"));
         await scheduler.purgeReferenceLookups().catch((error: Error) => log.warn({ err: error.message }, "reference lookup purge failed"));
         await runtime.calendars.sweep().catch((error: Error) => log.warn({ err: error.message }, "calendar sweep failed"));
+        await flagOverlaps(overlapDeps).catch((error: Error) => log.warn({ err: error.message }, "overlap check failed"));
         await purgeExpired().catch((error: Error) => log.warn({ err: error.message }, "retention purge failed"));
         await sleep(runtime.env.OUTBOX_SWEEP_MS);
       }

@@ -22,6 +22,7 @@ export async function bookingOverview(db: Db, portalId: string): Promise<Booking
     db.staffMember.findMany({ where: { portalId }, orderBy: { name: "asc" }, include: { calendarConnection: { select: { provider: true, status: true, accountEmail: true, lastSyncAt: true, lastError: true } } } }),
     db.booking.count({ where: { portalId, status: "confirmed", startAt: { gt: new Date() } } }),
   ]);
+  const overlaps = await db.bookingOverlap.findMany({ where: { portalId, resolvedAt: null }, orderBy: { foundAt: "asc" }, take: 50, include: { booking: { include: { staff: true, serviceType: true } } } });
   return {
     configured: !!settings,
     timezone: settings?.timezone ?? null,
@@ -46,6 +47,16 @@ export async function bookingOverview(db: Db, portalId: string): Promise<Booking
       };
     }),
     upcoming,
+    overlaps: overlaps.map((o) => ({
+      bookingId: o.bookingId,
+      reference: o.booking.reference,
+      staff: o.booking.staff.name,
+      service: o.booking.serviceType.name,
+      start: o.booking.startAt.toISOString(),
+      eventStart: o.eventStartAt.toISOString(),
+      eventEnd: o.eventEndAt.toISOString(),
+      foundAt: o.foundAt.toISOString(),
+    })),
   };
 }
 

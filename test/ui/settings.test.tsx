@@ -22,6 +22,7 @@ import type {
   ReplayResponse,
   SecretRotated,
   StaffView,
+  OverlapView,
   StaffSaved,
   StaffRefusal,
   StaffUpdateRequest,
@@ -217,6 +218,7 @@ const OVERVIEW: BookingOverview = {
   configured: true,
   timezone: "America/Los_Angeles",
   upcoming: 2,
+  overlaps: [],
   services: [
     { name: "Consultation", durationMinutes: 30, bufferMinutes: 0, aliases: ["consulta"], reminderMinutes: [120] },
     { name: "Full service", durationMinutes: 120, bufferMinutes: 15, aliases: [], reminderMinutes: [1440, 60] },
@@ -459,7 +461,7 @@ describe("booking tab: set up from HubSpot (time zone, staff, hours, breaks, day
   it("not set up: the time zone sets booking up, then the editors appear", async () => {
     let configured = false;
     const sent = backendFixture({
-      "GET /ui/v1/booking": () => json(200, configured ? OVERVIEW : ({ configured: false, timezone: null, services: [], staff: [], upcoming: 0 } satisfies BookingOverview)),
+      "GET /ui/v1/booking": () => json(200, configured ? OVERVIEW : ({ configured: false, timezone: null, services: [], staff: [], upcoming: 0, overlaps: [] } satisfies BookingOverview)),
       "PUT /ui/v1/booking/settings": (body) => {
         configured = true;
         return json(200, { timezone: String(body?.timezone), created: true } satisfies BusinessSettingsSaved);
@@ -535,5 +537,18 @@ describe("booking tab: set up from HubSpot (time zone, staff, hours, breaks, day
     r.findByTestId(Button, "remove-staff-3").trigger("onClick");
     saveStaff(r);
     await r.waitFor(() => expect(alertTexts(r)).toContain("Nothing was saved: Devon Park cannot be removed, 1 upcoming booking is with them; cancel or move it first."));
+  });
+});
+
+describe("booking tab: double bookings made by hand", () => {
+  it("shows each open overlap as a warning naming the person, the booking and the calendar event", async () => {
+    const overlaps: OverlapView[] = [{ bookingId: "b1", reference: "K7M4QXR9", staff: "Devon Park", service: "Consultation", start: "2030-01-08T18:00:00.000Z", eventStart: "2030-01-08T18:15:00.000Z", eventEnd: "2030-01-08T18:45:00.000Z", foundAt: "2030-01-07T12:00:00.000Z" }];
+    backendFixture({ "GET /ui/v1/booking": () => json(200, { ...OVERVIEW, overlaps } satisfies BookingOverview) });
+    const r = createRenderer("settings");
+    r.render(<Booking />);
+    await r.waitFor(() => expect(r.findAll(Alert).map((a) => a.props.title)).toContain("Double booking: Devon Park, Jan 8, 10:00 AM"));
+    const alert = r.findAll(Alert).find((a) => a.props.title.startsWith("Double booking"))!;
+    expect(alert.props.variant).toBe("warning");
+    expect(alert.text).toBe("An event in Devon Park's own calendar (Jan 8, 10:15 AM) overlaps the Consultation the AI receptionist booked (reference K7M4QXR9). Move the event or the booking; this goes away once they no longer overlap.");
   });
 });

@@ -239,6 +239,11 @@ export function Booking() {
     );
   return (
     <Flex direction="column" gap="md">
+      {overview.overlaps.map((o) => (
+        <Alert key={`${o.bookingId}-${o.eventStart}`} title={`Double booking: ${o.staff}, ${when(o.start, overview.timezone ?? undefined)}`} variant="warning">
+          {`An event in ${o.staff}'s own calendar (${when(o.eventStart, overview.timezone ?? undefined)}) overlaps the ${o.service} the AI receptionist booked${o.reference ? ` (reference ${o.reference})` : ""}. Move the event or the booking; this goes away once they no longer overlap.`}
+        </Alert>
+      ))}
       <BusinessTimeZone key={`tz-${loads}`} timezone={overview.timezone} onSaved={load} />
       <Text>{overview.upcoming} upcoming booking(s)</Text>
       <ServiceTypesEditor key={loads} services={overview.services} onSaved={load} />

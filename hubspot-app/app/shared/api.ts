@@ -247,12 +247,26 @@ export interface StaffView {
   lastError: string | null;
 }
 
+/** A booking that an event in the staff member's own calendar overlaps (double-booked by hand). */
+export interface OverlapView {
+  bookingId: string;
+  reference: string | null;
+  staff: string;
+  service: string;
+  start: string;
+  eventStart: string;
+  eventEnd: string;
+  foundAt: string;
+}
+
 export interface BookingOverview {
   configured: boolean;
   timezone: string | null;
   services: ServiceView[];
   staff: StaffView[];
   upcoming: number;
+  /** Open double bookings, oldest first; gone from the list once the calendar or the booking moves. */
+  overlaps: OverlapView[];
 }
 
 /** A service type as sent to be saved; without reminders the server's default applies. */
