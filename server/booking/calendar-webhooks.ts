@@ -5,7 +5,7 @@ import { CalendarError } from "./providers/errors.js";
 import type { CalendarAccount, CalendarProvider, ExternalEvent } from "./providers/types.js";
 import { claim, meetingChange } from "./writes.js";
 
-// A scheduling system's webhooks (Acuity's appointment.scheduled / rescheduled / canceled) and the
+// A scheduling system's webhooks (Acuity's appointment.*, Calendly's invitee.created / canceled) and the
 // check of a staff member's type mapping. A delivery names only the appointment: after its signature
 // holds (the connection's signing key), the appointment's current state is fetched and applied, so a
 // duplicate or a delivery that arrives after a later one changes nothing. An appointment of ours

@@ -85,6 +85,13 @@ export function providerConfigs(env: Env) {
       authBaseUrl: env.ACUITY_AUTH_BASE_URL,
       tokenUrl: `${env.ACUITY_AUTH_BASE_URL.replace(/\/+$/, "")}/oauth2/token`,
     },
+    calendly: {
+      clientId: env.CALENDLY_CLIENT_ID ?? "",
+      clientSecret: env.CALENDLY_CLIENT_SECRET ?? "",
+      apiBaseUrl: env.CALENDLY_API_BASE_URL,
+      authBaseUrl: env.CALENDLY_AUTH_BASE_URL,
+      tokenUrl: `${env.CALENDLY_AUTH_BASE_URL.replace(/\/+$/, "")}/oauth/token`,
+    },
   };
 }
 

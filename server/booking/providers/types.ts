@@ -3,7 +3,7 @@
 // booking into the staff member's calendar, reports time that is busy for other reasons, and tells us
 // about events made directly in the calendar (push channel + incremental sync).
 
-export type ProviderId = "builtin" | "google" | "microsoft" | "acuity";
+export type ProviderId = "builtin" | "google" | "microsoft" | "acuity" | "calendly";
 
 /** Every failure a provider throws is a CalendarError with a neutral kind (errors.ts). */
 export { CalendarError, CalendarNotConnectedError, type CalendarErrorKind } from "./errors.js";
