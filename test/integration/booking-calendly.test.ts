@@ -132,7 +132,20 @@ describe("booking into Calendly", () => {
 
   it("06 reschedule call: the new time is booked and the old event canceled in Calendly; one booking (same id), one Meeting marked RESCHEDULED, history names both events", async () => {
     const newStart = at(3, "11:00");
-    const moved = await tool("reschedule_appointment", { new_start: newStart.toISOString() }, newCallId());
+    // The old event's cancellation webhook is applied before the move returns (the worst moment).
+    const provider = stack.app.runtime.calendars.provider({ calendar: "calendly" });
+    const move = provider.move.bind(provider);
+    provider.move = async (...args) => {
+      const result = await move(...args);
+      await sim.settle();
+      return result;
+    };
+    let moved: Record<string, any>;
+    try {
+      moved = await tool("reschedule_appointment", { new_start: newStart.toISOString() }, newCallId());
+    } finally {
+      provider.move = move;
+    }
     expect(moved.result).toMatch(/moved to .* at 11 am/);
     expect(moved.bookingId).toBe(bookingId);
     expect(eventOf(eventId)).toMatchObject({ status: "canceled", cancellation: expect.objectContaining({ canceler_type: "host" }) });
