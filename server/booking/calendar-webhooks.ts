@@ -5,7 +5,7 @@ import { CalendarError } from "./providers/errors.js";
 import type { CalendarAccount, CalendarProvider, ExternalEvent } from "./providers/types.js";
 import { claim, meetingChange } from "./writes.js";
 
-// A scheduling system's webhooks (Acuity's appointment.scheduled / rescheduled / canceled) and the
+// A scheduling system's webhooks (Acuity's appointment.*, Calendly's invitee.created / canceled) and the
 // check of a staff member's type mapping. A delivery names only the appointment: after its signature
 // holds (the connection's signing key), the appointment's current state is fetched and applied, so a
 // duplicate or a delivery that arrives after a later one changes nothing. An appointment of ours
@@ -55,7 +55,7 @@ export async function handleWebhook(deps: WebhookDeps, providerId: string, reque
 
 /** One event's current state, applied: to our booking when it is ours, else to the staff member's busy time. */
 export async function applyEvent(db: Db, staffId: string, event: ExternalEvent): Promise<WebhookOutcome> {
-  const booking = await db.booking.findFirst({ where: { staffId, externalEventId: event.id }, include: { serviceType: true } });
+  const booking = await findOurs(db, staffId, event.id);
   if (!booking) {
     const gone = event.cancelled || event.free || !event.start || !event.end;
     if (gone) {
@@ -71,22 +71,36 @@ export async function applyEvent(db: Db, staffId: string, event: ExternalEvent):
   }
   if (booking.status !== "confirmed") return { outcome: "unchanged" };
   const at = new Date().toISOString();
+  // Rescheduled in the provider as a new event (Calendly): the booking follows it, as a move.
+  if (event.cancelled && event.replacedBy) return follow(db, booking, event.replacedBy);
   if (event.cancelled) {
     const entry = { at, action: "cancelled", source: "calendar", reason: "cancelled in the calendar" };
     const done = await db.booking.updateMany({ where: { id: booking.id, status: "confirmed" }, data: { status: "cancelled", history: [...((booking.history as unknown[]) ?? []), entry] as Prisma.InputJsonValue, ...meetingChange("cancelled") } });
     if (done.count) log.info({ portalId: booking.portalId, bookingId: booking.id }, "booking cancelled in the calendar");
     return done.count ? { outcome: "applied", change: "cancelled" } : { outcome: "unchanged" };
   }
-  if (!event.start || !event.end || (event.start.getTime() === booking.startAt.getTime() && event.end.getTime() === booking.endAt.getTime())) return { outcome: "unchanged" };
-  const start = event.start;
-  const end = event.end;
+  if (!event.start || !event.end) return { outcome: "unchanged" };
+  return follow(db, booking, { id: event.id, start: event.start, end: event.end });
+}
+
+type OurBooking = NonNullable<Awaited<ReturnType<typeof findOurs>>>;
+const findOurs = (db: Db, staffId: string, eventId: string) => db.booking.findFirst({ where: { staffId, externalEventId: eventId }, include: { serviceType: true } });
+
+/** Our booking moved in the calendar to `to` (the same event, or the one that replaced it). */
+async function follow(db: Db, booking: OurBooking, to: { id: string; start: Date; end: Date }): Promise<WebhookOutcome> {
+  const { start, end } = to;
+  const replaced = to.id !== booking.externalEventId;
+  if (start.getTime() === booking.startAt.getTime() && end.getTime() === booking.endAt.getTime() && !replaced) return { outcome: "unchanged" };
+  const at = new Date().toISOString();
   const blockEnd = new Date(end.getTime() + booking.serviceType.bufferMinutes * 60_000);
-  const entry = { at, action: "rescheduled", source: "calendar", from: booking.startAt.toISOString(), to: start.toISOString() };
+  const entry = { at, action: "rescheduled", source: "calendar", from: booking.startAt.toISOString(), to: start.toISOString(), ...(replaced ? { fromEvent: booking.externalEventId, toEvent: to.id } : {}) };
   let count = 0;
   // The exclusion constraint still guards our own data: a move onto a time we gave someone else is refused.
   const landed = await claim(async () => {
-    count = (await db.booking.updateMany({ where: { id: booking.id, status: "confirmed", startAt: booking.startAt }, data: { startAt: start, endAt: end, blockEndAt: blockEnd, history: [...((booking.history as unknown[]) ?? []), entry] as Prisma.InputJsonValue, ...meetingChange("rescheduled") } })).count;
+    count = (await db.booking.updateMany({ where: { id: booking.id, status: "confirmed", startAt: booking.startAt, externalEventId: booking.externalEventId }, data: { startAt: start, endAt: end, blockEndAt: blockEnd, ...(replaced ? { externalEventId: to.id } : {}), history: [...((booking.history as unknown[]) ?? []), entry] as Prisma.InputJsonValue, ...meetingChange("rescheduled") } })).count;
   });
+  // The replacing event, if it was announced first, was taken for someone else's busy time.
+  if (landed && count && replaced) await db.externalBusy.deleteMany({ where: { staffId: booking.staffId, eventId: to.id } });
   if (!landed) log.warn({ portalId: booking.portalId, bookingId: booking.id }, "a booking moved in the calendar onto time we had given to another booking: left at its old time");
   return landed && count ? { outcome: "applied", change: "moved" } : { outcome: "unchanged" };
 }

@@ -85,6 +85,13 @@ export function providerConfigs(env: Env) {
       authBaseUrl: env.ACUITY_AUTH_BASE_URL,
       tokenUrl: `${env.ACUITY_AUTH_BASE_URL.replace(/\/+$/, "")}/oauth2/token`,
     },
+    calendly: {
+      clientId: env.CALENDLY_CLIENT_ID ?? "",
+      clientSecret: env.CALENDLY_CLIENT_SECRET ?? "",
+      apiBaseUrl: env.CALENDLY_API_BASE_URL,
+      authBaseUrl: env.CALENDLY_AUTH_BASE_URL,
+      tokenUrl: `${env.CALENDLY_AUTH_BASE_URL.replace(/\/+$/, "")}/oauth/token`,
+    },
   };
 }
 
@@ -258,7 +265,7 @@ export class Calendars implements StaffCalendars {
       where: { staffId },
       // A renewal also restarts sync from scratch: Graph's delta window is fixed when it starts, so
       // without this, events further out than its first end would never be seen.
-      data: { channelId: channel.id, channelResourceId: channel.resourceId, channelExpiresAt: channel.expiresAt, channelSecretEnc: encrypt(secret, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "channelSecretEnc", staffId)), ...(connection.channelId ? { syncCursor: null } : {}) },
+      data: { channelId: channel.id, channelResourceId: channel.resourceId, channelExpiresAt: channel.expiresAt, channelSecretEnc: encrypt(secret, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "channelSecretEnc", staffId)), ...(channel.signingKey ? { webhookKeyEnc: encrypt(channel.signingKey, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "webhookKeyEnc", staffId)) } : {}), ...(connection.channelId ? { syncCursor: null } : {}) },
     });
     if (connection.channelId && connection.channelResourceId && connection.channelExpiresAt && provider.unwatch) {
       await provider.unwatch(account, { id: connection.channelId, resourceId: connection.channelResourceId, expiresAt: connection.channelExpiresAt }).catch(() => undefined);

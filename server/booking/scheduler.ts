@@ -270,8 +270,13 @@ export class Scheduler {
     let newEventId: string | null = null;
     if (booking.externalEventId) {
       try {
-        // Patch the same event: attendees get an update, the event id stays (unless the provider must rebook).
-        newEventId = (await calendar.provider.move(calendar.account, booking.externalEventId, eventOf(booking.id, service, booking.staff, start, end, { name: booking.callerName, email: booking.callerEmail, phone: booking.callerPhone }, type))) || null;
+        // Patch the same event: attendees get an update, the event id stays (unless the provider must
+        // rebook: then the booking follows the new event before the old one is cancelled).
+        const follow = async (replacement: string) => {
+          await this.db.booking.update({ where: { id: booking.id }, data: { externalEventId: replacement } });
+          await this.db.externalBusy.deleteMany({ where: { staffId: booking.staffId, eventId: replacement } });
+        };
+        newEventId = (await calendar.provider.move(calendar.account, booking.externalEventId, eventOf(booking.id, service, booking.staff, start, end, { name: booking.callerName, email: booking.callerEmail, phone: booking.callerPhone }, type), follow)) || null;
       } catch (error) {
         log.warn({ portalId: caller.portalId, bookingId: booking.id, err: reason(error) }, "calendar event not moved: booking kept at its old time");
         await this.db.booking.update({ where: { id: booking.id }, data: { startAt: booking.startAt, endAt: booking.endAt, blockEndAt: booking.blockEndAt, history: booking.history as Prisma.InputJsonValue } });
@@ -282,7 +287,9 @@ export class Scheduler {
         return { kind: "calendar_unavailable", action: "reschedule", kept: true, cause: await this.failure(booking.staff, error) };
       }
     }
-    const { meetingVersion } = await this.db.booking.update({ where: { id: booking.id }, data: { ...meetingChange("rescheduled"), ...(newEventId && newEventId !== booking.externalEventId ? { externalEventId: newEventId } : {}) } });
+    // A rebooked move names both events in its history entry.
+    const rebooked = newEventId && newEventId !== booking.externalEventId ? { externalEventId: newEventId, history: [...history.slice(0, -1), { ...(history.at(-1) as object), fromEvent: booking.externalEventId, toEvent: newEventId }] as Prisma.InputJsonValue } : {};
+    const { meetingVersion } = await this.db.booking.update({ where: { id: booking.id }, data: { ...meetingChange("rescheduled"), ...rebooked } });
     await this.holds.release(caller);
     return { kind: "rescheduled", bookingId: booking.id, meetingVersion, service, start, end, timeZone: settings.timezone };
   }

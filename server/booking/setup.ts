@@ -21,6 +21,16 @@ const acuityMapping = z.object({
   appointmentTypes: z.record(z.string(), acuityId),
 });
 
+/** A Calendly event type: its URI (https://api.calendly.com/event_types/<uuid>) or its uuid; the uuid is stored. */
+const calendlyEventType = z
+  .string()
+  .trim()
+  .transform((ref) => ref.replace(/\/+$/, "").split("/").at(-1) ?? "")
+  .refine((uuid) => /^[A-Za-z0-9-]{6,}$/.test(uuid), "a Calendly event type is its URI (https://api.calendly.com/event_types/...) or its uuid");
+
+/** A staff member on Calendly: which of their event types serves each service (by service name); durations are checked when they connect. */
+const calendlyMapping = z.object({ eventTypes: z.record(z.string(), calendlyEventType) });
+
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 const localDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day off is a date, "YYYY-MM-DD"').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), "not a real date");
 
@@ -32,7 +42,7 @@ export const staffMemberSchema = z
   .object({
     name: z.string().trim().min(1, "a staff member needs a name"),
     email: z.email("not an e-mail address"),
-    calendar: z.enum(["builtin", "google", "microsoft", "acuity"], { error: "the calendar is builtin, google, microsoft or acuity" }).default("builtin"),
+    calendar: z.enum(["builtin", "google", "microsoft", "acuity", "calendly"], { error: "the calendar is builtin, google, microsoft, acuity or calendly" }).default("builtin"),
     timezone: timeZone.optional(),
     hubspotOwnerId: z.string().regex(/^\d+$/, "a HubSpot owner id is a number").optional(),
     hours: z.object({ mon: day, tue: day, wed: day, thu: day, fri: day, sat: day, sun: day }).partial(),
@@ -40,8 +50,11 @@ export const staffMemberSchema = z
     daysOff: z.array(localDay).max(366, "at most 366 days off").default([]),
     /** Staff on Acuity: their Acuity calendar and which appointment type serves which service. */
     acuity: acuityMapping.optional(),
+    /** Staff on Calendly: which event type serves which service. */
+    calendly: calendlyMapping.optional(),
   })
   .superRefine((member, ctx) => {
+    if (member.acuity && member.calendly) ctx.addIssue({ code: "custom", path: ["calendly"], message: "a staff member has one calendar: map either acuity or calendly, not both" });
     for (const weekday of WEEKDAYS) {
       const hours = member.hours[weekday];
       (member.breaks[weekday] ?? []).forEach(([from, to], index) => {
@@ -75,6 +88,9 @@ export const bookingSetupSchema = z.object({
     for (const name of Object.keys(member.acuity?.appointmentTypes ?? {})) {
       if (!names.has(name)) ctx.addIssue({ code: "custom", path: ["staff", index, "acuity", "appointmentTypes", name], message: `"${name}" is not one of the services (${[...names].join(", ")})` });
     }
+    for (const name of Object.keys(member.calendly?.eventTypes ?? {})) {
+      if (!names.has(name)) ctx.addIssue({ code: "custom", path: ["staff", index, "calendly", "eventTypes", name], message: `"${name}" is not one of the services (${[...names].join(", ")})` });
+    }
   });
 });
 
@@ -100,7 +116,7 @@ export async function applyBookingSetup(db: Db, portalId: string, input: unknown
       const staff = await tx.staffMember.upsert({ where: { portalId_email: { portalId, email: member.email } }, create: { portalId, email: member.email, ...data }, update: data });
       // The mapping is replaced as a whole; its problems are found again when the calendar is checked.
       await tx.staffServiceType.deleteMany({ where: { staffId: staff.id } });
-      const types = Object.entries(member.acuity?.appointmentTypes ?? {}).map(([name, externalTypeId]) => ({ staffId: staff.id, serviceTypeId: services.get(name)!, externalTypeId }));
+      const types = Object.entries(member.acuity?.appointmentTypes ?? member.calendly?.eventTypes ?? {}).map(([name, externalTypeId]) => ({ staffId: staff.id, serviceTypeId: services.get(name)!, externalTypeId }));
       if (types.length) await tx.staffServiceType.createMany({ data: types });
     }
   });

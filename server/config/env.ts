@@ -80,6 +80,13 @@ const envSchema = z.object({
   ACUITY_API_BASE_URL: z.string().url().default("https://acuityscheduling.com/api/v1"),
   /** Where /oauth2/authorize and /oauth2/token live. */
   ACUITY_AUTH_BASE_URL: z.string().url().default("https://acuityscheduling.com"),
+
+  /** Staff calendars on Calendly (an OAuth app at developer.calendly.com). */
+  CALENDLY_CLIENT_ID: z.string().min(1).optional(),
+  CALENDLY_CLIENT_SECRET: z.string().min(1).optional(), // secret
+  CALENDLY_API_BASE_URL: z.string().url().default("https://api.calendly.com"),
+  /** Where /oauth/authorize and /oauth/token live. */
+  CALENDLY_AUTH_BASE_URL: z.string().url().default("https://auth.calendly.com"),
   /** Which proxies may set X-Forwarded-*; see trustProxy above. Default: none. */
   TRUST_PROXY: trustProxy,
   /** Bearer token Prometheus sends to scrape /metrics; without it /metrics is off (404). */

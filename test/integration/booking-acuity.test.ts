@@ -245,7 +245,7 @@ describe("booking into Acuity Scheduling", () => {
     expect((await post(acuitySignature(body, "not-the-api-key"))).status).toBe(401);
     expect((await post(acuitySignature(body, sim.config().apiKey), "unknown-channel")).status).toBe(401);
     expect((await post(acuitySignature(body, sim.config().apiKey))).status).toBe(200);
-    expect((await fetch(`${stack.url}/calendar/webhooks/calendly`, { method: "POST", body })).status).toBe(404);
+    expect((await fetch(`${stack.url}/calendar/webhooks/nonesuch`, { method: "POST", body })).status).toBe(404);
   });
 
   it("an Acuity account that disconnected the app is marked for reconnection and its staff member is not offered", async () => {

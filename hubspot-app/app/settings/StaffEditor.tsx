@@ -22,6 +22,7 @@ const CALENDARS: { label: string; value: CalendarKind }[] = [
   { label: "Google Calendar", value: "google" },
   { label: "Microsoft 365", value: "microsoft" },
   { label: "Acuity Scheduling", value: "acuity" },
+  { label: "Calendly", value: "calendly" },
 ];
 const RANGE = /^([01]\d|2[0-3]):[0-5]\d\s*-\s*([01]\d|2[0-3]):[0-5]\d$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -3,7 +3,7 @@
 // booking into the staff member's calendar, reports time that is busy for other reasons, and tells us
 // about events made directly in the calendar (push channel + incremental sync).
 
-export type ProviderId = "builtin" | "google" | "microsoft" | "acuity";
+export type ProviderId = "builtin" | "google" | "microsoft" | "acuity" | "calendly";
 
 /** Every failure a provider throws is a CalendarError with a neutral kind (errors.ts). */
 export { CalendarError, CalendarNotConnectedError, type CalendarErrorKind } from "./errors.js";
@@ -33,7 +33,7 @@ export interface CalendarEvent {
 
 /** A service type as a scheduling provider knows it, on the staff member's own calendar there. */
 export interface ExternalType {
-  /** Acuity appointment type id. */
+  /** Acuity appointment type id; Calendly event type uuid. */
   typeId: string;
   /** The staff member's calendar in the provider's account (Acuity calendar id); null: the account's only one. */
   calendarId: string | null;
@@ -96,6 +96,11 @@ export interface ExternalEvent {
   free: boolean;
   /** Our booking id when the event is one we created (Google id / Graph transactionId), else null. */
   bookingId: string | null;
+  /**
+   * A cancelled event that was rescheduled into another one (Calendly: a reschedule cancels the old
+   * event and creates a new one): the event that replaces it, which a booking of ours follows.
+   */
+  replacedBy?: { id: string; start: Date; end: Date };
 }
 
 export interface ChangePage {
@@ -112,6 +117,8 @@ export interface PushChannel {
   /** Google resourceId (needed to stop the channel); Graph: the subscription id again. */
   resourceId: string;
   expiresAt: Date;
+  /** The key the provider signs this channel's webhooks with, when we chose it (Calendly); stored encrypted. */
+  signingKey?: string;
 }
 
 /** What a push request to our notification URL turned out to be. */
@@ -141,9 +148,11 @@ export interface CalendarProvider {
   create(account: CalendarAccount, event: CalendarEvent): Promise<string>;
   /**
    * Move the same event (patch; never delete-and-recreate). A provider that can only cancel and
-   * rebook (Calendly) returns the new event's id; the booking keeps one identity either way.
+   * rebook (Calendly) returns the new event's id; the booking keeps one identity either way. Such a
+   * provider calls `replaced` with the new id as soon as the new event exists, before it cancels the
+   * old one, so the old event's cancellation is not taken for the booking's.
    */
-  move(account: CalendarAccount, eventId: string, event: CalendarEvent): Promise<string | void>;
+  move(account: CalendarAccount, eventId: string, event: CalendarEvent, replaced?: (newEventId: string) => Promise<void>): Promise<string | void>;
   /** Cancel, notifying the attendee the way the provider does (Google sendUpdates=all, Graph cancel with a comment). */
   cancel(account: CalendarAccount, eventId: string, event: CalendarEvent, reason: string | null): Promise<void>;
   /** Incremental changes since the cursor (null: full sync of the coming weeks). */
