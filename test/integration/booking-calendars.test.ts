@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Connection, type Stack } from "../support/harness.js";
 import { newCallId } from "../support/payloads.js";
-import { getVendor } from "../../server/vendors/registry.js";
+import { retellToolCall } from "../support/tools.js";
 import { addDays, localDate, zonedInstant } from "../../server/booking/time.js";
 import { bookingSetup } from "../../server/cli/booking.js";
 import { startGoogleSim, type GoogleSim } from "../../simulators/google/index.js";
@@ -110,10 +110,7 @@ describe.each([
   const day = (offset: number) => addDays(localDate(new Date(), TZ), offset);
 
   async function tool(name: string, args: Record<string, unknown>, callId: string, from = "+14155550671") {
-    const body = Buffer.from(JSON.stringify({ name, call: { call_id: callId, from_number: from, direction: "inbound" }, args }));
-    const headers = await getVendor("retell").sign(body, retell.secret, Date.now());
-    const response = await fetch(`${stack.url}/tools/${retell.token}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: new Uint8Array(body) });
-    return (await response.json()) as Record<string, any>;
+    return (await retellToolCall(stack, retell, name, args, callId, from)).body;
   }
 
   const live = () => calendar.events(staffEmail).filter((e) => !e.cancelled);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startStack, type Connection, type Stack } from "../support/harness.js";
 import { newCallId } from "../support/payloads.js";
-import { getVendor } from "../../server/vendors/registry.js";
+import { retellToolCall } from "../support/tools.js";
 import { addDays, localDate, zonedInstant } from "../../server/booking/time.js";
 import { bookingSetup } from "../../server/cli/booking.js";
 import { calendlySignature } from "../../server/booking/providers/calendly/events.js";
@@ -33,10 +33,7 @@ describe("booking into Calendly", () => {
   const at = (offset: number, hhmm: string) => zonedInstant(day(offset), hhmm, TZ);
 
   async function tool(name: string, args: Record<string, unknown>, callId: string, from = "+14155550671") {
-    const body = Buffer.from(JSON.stringify({ name, call: { call_id: callId, from_number: from, direction: "inbound" }, args }));
-    const headers = await getVendor("retell").sign(body, retell.secret, Date.now());
-    const response = await fetch(`${stack.url}/tools/${retell.token}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: new Uint8Array(body) });
-    return (await response.json()) as Record<string, any>;
+    return (await retellToolCall(stack, retell, name, args, callId, from)).body;
   }
 
   const db = () => stack.app.runtime.db;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Connection, type Stack } from "../support/harness.js";
 import { newCallId } from "../support/payloads.js";
+import { retellToolCall } from "../support/tools.js";
 import { applyBookingSetup } from "../../server/booking/setup.js";
 import { addDays, localDate, zonedInstant } from "../../server/booking/time.js";
-import { getVendor } from "../../server/vendors/registry.js";
 import { Scheduler } from "../../server/booking/scheduler.js";
 
 // Booking references over the live tools (security audit): a reference is spoken to the caller,
@@ -29,10 +29,7 @@ const at = (n: number, time: string) => zonedInstant(day(n), time, TZ).toISOStri
 
 /** A Retell custom-function call; `from: null` is a withheld number. */
 async function retellTool(name: string, args: Record<string, unknown>, callId: string, from: string | null) {
-  const body = Buffer.from(JSON.stringify({ name, call: { call_id: callId, from_number: from, direction: "inbound" }, args }));
-  const headers = await getVendor("retell").sign(body, retell.secret, Date.now());
-  const response = await fetch(`${stack.url}/tools/${retell.token}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: new Uint8Array(body) });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return retellToolCall(stack, retell, name, args, callId, from);
 }
 
 async function book(start: string, from: string | null) {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Connection, type Stack } from "../support/harness.js";
 import { newCallId } from "../support/payloads.js";
+import { retellToolCall } from "../support/tools.js";
 import { applyBookingSetup } from "../../server/booking/setup.js";
 import { addDays, localDate, zonedInstant } from "../../server/booking/time.js";
-import { getVendor } from "../../server/vendors/registry.js";
 
 // The guide's call 06 as a caller really makes it, on the built-in calendar: the AI checks
 // availability first (which holds the offered slots for this call), the caller picks one, and the AI
@@ -20,11 +20,9 @@ let retell: Connection;
 const inDays = (n: number) => addDays(localDate(new Date(), TZ), n);
 
 async function tool(name: string, args: Record<string, unknown>, callId: string, from: string) {
-  const body = Buffer.from(JSON.stringify({ name, call: { call_id: callId, from_number: from, direction: "inbound" }, args }));
-  const headers = await getVendor("retell").sign(body, retell.secret, Date.now());
-  const response = await fetch(`${stack.url}/tools/${retell.token}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: new Uint8Array(body) });
-  expect(response.status).toBe(200);
-  return (await response.json()) as Record<string, any>;
+  const { status, body } = await retellToolCall(stack, retell, name, args, callId, from);
+  expect(status).toBe(200);
+  return body;
 }
 
 async function bookAt(day: string, time: string, from: string) {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Connection, type Stack } from "../support/harness.js";
 import { newCallId } from "../support/payloads.js";
+import { retellToolCall } from "../support/tools.js";
 import { applyBookingSetup } from "../../server/booking/setup.js";
 import { Scheduler } from "../../server/booking/scheduler.js";
 import { addDays, localDate, speakable, zonedInstant } from "../../server/booking/time.js";
@@ -29,10 +30,7 @@ let vapi: Connection;
 const dayAfterTomorrow = () => addDays(localDate(new Date(), TZ), 2);
 
 async function retellTool(name: string, args: Record<string, unknown>, callId: string, from = "+14155550601") {
-  const body = Buffer.from(JSON.stringify({ name, call: { call_id: callId, from_number: from, direction: "inbound" }, args }));
-  const headers = await getVendor("retell").sign(body, retell.secret, Date.now());
-  const response = await fetch(`${stack.url}/tools/${retell.token}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: new Uint8Array(body) });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return retellToolCall(stack, retell, name, args, callId, from);
 }
 
 async function vapiTool(calls: { id: string; name: string; args: Record<string, unknown> }[], callId: string, from = "+14155550602") {
