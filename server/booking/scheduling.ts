@@ -12,13 +12,13 @@ const OPENINGS_TTL_MS = 15_000;
 /** The mapped types of some staff for one service; a mapping with a problem is not usable. */
 export async function externalTypes(db: Db, staffIds: string[], serviceTypeId: string): Promise<Map<string, ExternalType>> {
   if (!staffIds.length) return new Map();
-  const rows = await sql<{ staffId: string; externalTypeId: string; externalCalendarId: string | null; timezone: string }>(
+  const rows = await sql<{ staffId: string; externalTypeId: string; externalCalendarId: string | null; timezone: string; durationMinutes: number }>(
     db,
-    `SELECT t."staffId", t."externalTypeId", m."externalCalendarId", m."timezone" FROM "StaffServiceType" t JOIN "StaffMember" m ON m."id" = t."staffId"
+    `SELECT t."staffId", t."externalTypeId", m."externalCalendarId", m."timezone", s."durationMinutes" FROM "StaffServiceType" t JOIN "StaffMember" m ON m."id" = t."staffId" JOIN "ServiceType" s ON s."id" = t."serviceTypeId"
      WHERE t."serviceTypeId" = $1 AND t."staffId" = ANY($2) AND t."problem" IS NULL`,
     [serviceTypeId, staffIds],
   );
-  return new Map(rows.map((r) => [r.staffId, { typeId: r.externalTypeId, calendarId: r.externalCalendarId, timeZone: r.timezone }]));
+  return new Map(rows.map((r) => [r.staffId, { typeId: r.externalTypeId, calendarId: r.externalCalendarId, timeZone: r.timezone, durationMinutes: r.durationMinutes }]));
 }
 
 /** Openings per staff member, type and day, shared by concurrent readers and reused for a few seconds. */
@@ -28,7 +28,7 @@ export class OpeningsCache {
   constructor(private readonly ttlMs = OPENINGS_TTL_MS) {}
 
   get(staffId: string, type: ExternalType, day: string, load: () => Promise<Date[]>): Promise<Date[]> {
-    const key = `${staffId}|${type.typeId}|${type.calendarId ?? ""}|${day}`;
+    const key = `${staffId}|${type.typeId}|${type.calendarId ?? ""}|${type.durationMinutes}|${day}`;
     const now = Date.now();
     for (const [k, entry] of this.entries) if (now - entry.at > this.ttlMs) this.entries.delete(k);
     const cached = this.entries.get(key);

@@ -31,6 +31,16 @@ const calendlyEventType = z
 /** A staff member on Calendly: which of their event types serves each service (by service name); durations are checked when they connect. */
 const calendlyMapping = z.object({ eventTypes: z.record(z.string(), calendlyEventType) });
 
+/** A HubSpot meeting link: its slug, or its address (https://meetings.hubspot.com/<slug>); the slug is stored. */
+const meetingLink = z
+  .string()
+  .trim()
+  .transform((ref) => ref.replace(/[?#].*$/, "").replace(/\/+$/, "").split("/").at(-1) ?? "")
+  .refine((slug) => /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(slug), "a meeting link is its slug or its address (https://meetings.hubspot.com/...)");
+
+/** A staff member on HubSpot's meeting links: which of the portal's links books each service (by service name). */
+const hubspotMapping = z.object({ links: z.record(z.string(), meetingLink) });
+
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 const localDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day off is a date, "YYYY-MM-DD"').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), "not a real date");
 
@@ -42,7 +52,7 @@ export const staffMemberSchema = z
   .object({
     name: z.string().trim().min(1, "a staff member needs a name"),
     email: z.email("not an e-mail address"),
-    calendar: z.enum(["builtin", "google", "microsoft", "acuity", "calendly"], { error: "the calendar is builtin, google, microsoft, acuity or calendly" }).default("builtin"),
+    calendar: z.enum(["builtin", "google", "microsoft", "acuity", "calendly", "hubspot"], { error: "the calendar is builtin, google, microsoft, acuity, calendly or hubspot (a HubSpot meeting link)" }).default("builtin"),
     timezone: timeZone.optional(),
     hubspotOwnerId: z.string().regex(/^\d+$/, "a HubSpot owner id is a number").optional(),
     hours: z.object({ mon: day, tue: day, wed: day, thu: day, fri: day, sat: day, sun: day }).partial(),
@@ -52,9 +62,12 @@ export const staffMemberSchema = z
     acuity: acuityMapping.optional(),
     /** Staff on Calendly: which event type serves which service. */
     calendly: calendlyMapping.optional(),
+    /** Staff on HubSpot meeting links: which link books which service. */
+    hubspot: hubspotMapping.optional(),
   })
   .superRefine((member, ctx) => {
-    if (member.acuity && member.calendly) ctx.addIssue({ code: "custom", path: ["calendly"], message: "a staff member has one calendar: map either acuity or calendly, not both" });
+    const mapped = (["acuity", "calendly", "hubspot"] as const).filter((key) => member[key]);
+    if (mapped.length > 1) ctx.addIssue({ code: "custom", path: [mapped[1]!], message: `a staff member has one calendar: map one of ${mapped.join(" and ")}, not both` });
     for (const weekday of WEEKDAYS) {
       const hours = member.hours[weekday];
       (member.breaks[weekday] ?? []).forEach(([from, to], index) => {
@@ -91,6 +104,9 @@ export const bookingSetupSchema = z.object({
     for (const name of Object.keys(member.calendly?.eventTypes ?? {})) {
       if (!names.has(name)) ctx.addIssue({ code: "custom", path: ["staff", index, "calendly", "eventTypes", name], message: `"${name}" is not one of the services (${[...names].join(", ")})` });
     }
+    for (const name of Object.keys(member.hubspot?.links ?? {})) {
+      if (!names.has(name)) ctx.addIssue({ code: "custom", path: ["staff", index, "hubspot", "links", name], message: `"${name}" is not one of the services (${[...names].join(", ")})` });
+    }
   });
 });
 
@@ -116,7 +132,7 @@ export async function applyBookingSetup(db: Db, portalId: string, input: unknown
       const staff = await tx.staffMember.upsert({ where: { portalId_email: { portalId, email: member.email } }, create: { portalId, email: member.email, ...data }, update: data });
       // The mapping is replaced as a whole; its problems are found again when the calendar is checked.
       await tx.staffServiceType.deleteMany({ where: { staffId: staff.id } });
-      const types = Object.entries(member.acuity?.appointmentTypes ?? member.calendly?.eventTypes ?? {}).map(([name, externalTypeId]) => ({ staffId: staff.id, serviceTypeId: services.get(name)!, externalTypeId }));
+      const types = Object.entries(member.acuity?.appointmentTypes ?? member.calendly?.eventTypes ?? member.hubspot?.links ?? {}).map(([name, externalTypeId]) => ({ staffId: staff.id, serviceTypeId: services.get(name)!, externalTypeId }));
       if (types.length) await tx.staffServiceType.createMany({ data: types });
     }
   });

@@ -16,7 +16,7 @@ const event = {
   attendee: { name: "Riley Ann Chen", email: "riley@example.com", phone: "+14155550100" },
   reminderMinutes: [60],
   timeZone: "America/Los_Angeles",
-  type: { typeId: "42", calendarId: "7", timeZone: "America/Los_Angeles" },
+  type: { typeId: "42", calendarId: "7", timeZone: "America/Los_Angeles", durationMinutes: 30 },
 };
 
 describe("acuity provider: shapes", () => {

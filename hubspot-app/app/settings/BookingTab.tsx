@@ -147,7 +147,7 @@ export function ServiceTypesEditor({ services, onSaved }: { services: ServiceVie
   );
 }
 
-const CALENDAR_LABELS: Record<CalendarKind, string> = { builtin: "Built-in", google: "Google Calendar", microsoft: "Microsoft 365", acuity: "Acuity Scheduling", calendly: "Calendly" };
+const CALENDAR_LABELS: Record<CalendarKind, string> = { builtin: "Built-in", google: "Google Calendar", microsoft: "Microsoft 365", acuity: "Acuity Scheduling", calendly: "Calendly", hubspot: "HubSpot meeting link" };
 const STATUS_TAGS: Record<CalendarStatus, { label: string; variant: "default" | "info" | "success" | "warning" }> = {
   builtin: { label: "Built-in", variant: "default" },
   not_connected: { label: "Not connected", variant: "info" },

@@ -213,7 +213,7 @@ export interface ReplayResponse {
 
 // ---- GET /booking, PUT /booking/services, PUT /booking/settings, PUT /booking/staff, POST /booking/staff/:id/connect-link ----
 
-export type CalendarKind = "builtin" | "google" | "microsoft" | "acuity" | "calendly";
+export type CalendarKind = "builtin" | "google" | "microsoft" | "acuity" | "calendly" | "hubspot";
 export type CalendarStatus = "builtin" | "not_connected" | "connected" | "needs_reauth";
 
 export interface ServiceView {

@@ -8,7 +8,8 @@ import { createCalendlyCalendar } from "./calendly/index.js";
 // The calendar providers, one folder each (Cal.com's app store): the only place that knows their ids.
 // A staff member's `calendar` column is text; anything but a known external id is the built-in one.
 
-export type ExternalProviderId = Exclude<ProviderId, "builtin">;
+/** Calendars connected per staff member with their own OAuth (a HubSpot meeting link uses the portal's install instead). */
+export type ExternalProviderId = Exclude<ProviderId, "builtin" | "hubspot">;
 export const EXTERNAL_PROVIDERS = ["google", "microsoft", "acuity", "calendly"] as const satisfies readonly ExternalProviderId[];
 
 /** A provider connected per staff member with OAuth. */

@@ -3,7 +3,7 @@
 // booking into the staff member's calendar, reports time that is busy for other reasons, and tells us
 // about events made directly in the calendar (push channel + incremental sync).
 
-export type ProviderId = "builtin" | "google" | "microsoft" | "acuity" | "calendly";
+export type ProviderId = "builtin" | "google" | "microsoft" | "acuity" | "calendly" | "hubspot";
 
 /** Every failure a provider throws is a CalendarError with a neutral kind (errors.ts). */
 export { CalendarError, CalendarNotConnectedError, type CalendarErrorKind } from "./errors.js";
@@ -33,12 +33,14 @@ export interface CalendarEvent {
 
 /** A service type as a scheduling provider knows it, on the staff member's own calendar there. */
 export interface ExternalType {
-  /** Acuity appointment type id; Calendly event type uuid. */
+  /** Acuity appointment type id; Calendly event type uuid; HubSpot meeting link slug. */
   typeId: string;
   /** The staff member's calendar in the provider's account (Acuity calendar id); null: the account's only one. */
   calendarId: string | null;
   /** The zone the staff member's days are read in (their own, which should be their Acuity calendar's). */
   timeZone: string;
+  /** The service's length: a HubSpot meeting link offers several and is asked for one. */
+  durationMinutes: number;
 }
 
 /** A type the provider offers, to check a mapping against (its duration decides the service's). */
@@ -46,6 +48,8 @@ export interface ExternalTypeInfo {
   id: string;
   name: string;
   durationMinutes: number;
+  /** Every length the type offers when it offers several (a HubSpot meeting link); a service may use any. */
+  durationsMinutes?: number[];
 }
 
 /** One change a scheduling provider's webhook reported, already authenticated or not (see verify). */
