@@ -73,7 +73,7 @@ export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?:
     recordingUrl: (callId, record) => (record.recordingUrl ? audioUrl(env.PUBLIC_BASE_URL, env.ENCRYPTION_KEY, callId, extensionOf(record.recordingUrl)) : null),
   };
   return {
-    env, db, prefix, redis, workerRedis, queue, meetingQueue, calendars: new Calendars(db, env), clients, limiter, tokens, locks, notifier, outbound, sync,
+    env, db, prefix, redis, workerRedis, queue, meetingQueue, calendars: new Calendars(db, env, { accessToken: (portalId) => tokens.accessToken(portalId), refresh: (portalId) => tokens.refresh(portalId), request: (portalId, token, method, path, body) => clients.requestJson(portalId, token, method, path, body) }), clients, limiter, tokens, locks, notifier, outbound, sync,
     async close() {
       // With Redis unreachable BullMQ's close waits for a connection: do not let that block shutdown.
       await Promise.race([Promise.all([queue.close().catch(() => undefined), meetingQueue.close().catch(() => undefined)]), new Promise((resolve) => setTimeout(resolve, 1_000))]);

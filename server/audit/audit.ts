@@ -23,7 +23,8 @@ export type AuditChange =
   | { action: "booking.set_up"; details: { services: number; staff: number } }
   | { action: "booking.settings_saved"; details: { timezone: string; created: boolean } }
   | { action: "booking.staff_saved"; details: { staff: string[]; created: number; updated: number; deleted: number } }
-  | { action: "booking.webhook_key_set"; target: string; details: { staff: string; provider: string } };
+  | { action: "booking.webhook_key_set"; target: string; details: { staff: string; provider: string } }
+  | { action: "booking.calendar_connected"; target: string; details: { staff: string; provider: string } };
 
 export type AuditActor = { source: "settings_page"; userId: string; email: string } | { source: "cli" };
 
@@ -75,6 +76,8 @@ export function describeChange(change: AuditChange): string {
       const { staff, created, updated, deleted } = change.details;
       return `Staff saved: ${staff.join(", ")} (${created} new, ${updated} updated, ${deleted} removed)`;
     }
+    case "booking.calendar_connected":
+      return `${change.details.staff}'s calendar connected on the app's own install (${change.details.provider})`;
     case "booking.webhook_key_set":
       return `Webhook signing key stored for ${change.details.staff}'s calendar (${change.details.provider})`;
     case "booking.set_up":

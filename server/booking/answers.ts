@@ -45,10 +45,14 @@ export type BookingOutcome =
   | { kind: "slot_taken"; why: { kind: "just_taken" } | { kind: "staff_unavailable"; staff: string }; timeZone: string; slots: Slot[] }
   /** The staff calendar could not be reached or used (`cause`: "auth" means it must be reconnected); nothing changed. */
   | { kind: "calendar_unavailable"; action: "book" | "reschedule" | "cancel"; kept?: true; cause: CalendarErrorKind }
+  /** The staff calendar books only with these (Acuity, Calendly, HubSpot: an e-mail; HubSpot: a last name too); the slot stays held. */
+  | { kind: "needs_details"; missing: ("email" | "lastName")[] }
   // Done.
   | ({ kind: "booked"; reference: string; service: ServiceName; staff: string; start: Date; end: Date; timeZone: string } & Change)
-  | ({ kind: "rescheduled"; service: ServiceName; start: Date; end: Date; timeZone: string } & Change)
-  | ({ kind: "cancelled"; service: ServiceName; start: Date; timeZone: string } & Change);
+  /** `newConfirmation`: the provider rebooked the move, so the caller gets a new confirmation (Calendly, HubSpot). */
+  | ({ kind: "rescheduled"; service: ServiceName; start: Date; end: Date; timeZone: string; newConfirmation?: true } & Change)
+  /** `silent`: the provider sends the caller no cancellation (HubSpot meeting links); the team is told. */
+  | ({ kind: "cancelled"; service: ServiceName; start: Date; timeZone: string; silent?: true } & Change);
 
 /**
  * Whether a vendor's retry of the same tool call gets this answer again (stored under the call's
@@ -74,6 +78,7 @@ export const REMEMBERED = {
   no_openings: true,
   slot_taken: true,
   calendar_unavailable: false,
+  needs_details: false,
   booked: true,
   rescheduled: true,
   cancelled: true,
@@ -145,6 +150,10 @@ export function answer(outcome: BookingOutcome, now: Date): BookingAnswer {
     }
     case "calendar_unavailable":
       return said(outcome.kept ? "I can't reach the calendar right now to move that; your appointment stays as it was. Someone from the team will call you back." : CALENDAR_UNAVAILABLE[outcome.action], { error: "calendar_unavailable" });
+    case "needs_details": {
+      const asks = outcome.missing.map((field) => (field === "email" ? "your e-mail address" : "your last name"));
+      return said(`To book that I need ${asks.join(" and ")}; the confirmation is sent there. What ${asks.length > 1 ? "are they" : "is it"}?`, { error: "needs_details", missing: outcome.missing });
+    }
     case "booked": {
       const { bookingId, meetingVersion } = outcome;
       const message = `You're booked for a ${outcome.service.name} ${speakable(outcome.start, outcome.timeZone, now)} with ${outcome.staff}. Your booking reference is ${speakReference(outcome.reference)}.`;
@@ -152,11 +161,13 @@ export function answer(outcome: BookingOutcome, now: Date): BookingAnswer {
     }
     case "rescheduled": {
       const { bookingId, meetingVersion } = outcome;
-      return { ...said(`Done: your ${outcome.service.name} is moved to ${speakable(outcome.start, outcome.timeZone, now)}.`, { bookingId, start: outcome.start.toISOString(), end: outcome.end.toISOString() }), bookingId, meetingVersion };
+      const notice = outcome.newConfirmation ? " You'll get a new confirmation by e-mail for the new time." : "";
+      return { ...said(`Done: your ${outcome.service.name} is moved to ${speakable(outcome.start, outcome.timeZone, now)}.${notice}`, { bookingId, start: outcome.start.toISOString(), end: outcome.end.toISOString() }), bookingId, meetingVersion };
     }
     case "cancelled": {
       const { bookingId, meetingVersion } = outcome;
-      return { ...said(`Your ${outcome.service.name} ${speakable(outcome.start, outcome.timeZone, now)} is cancelled.`, { bookingId }), bookingId, meetingVersion };
+      const notice = outcome.silent ? " No cancellation e-mail goes out automatically; the team has been told." : "";
+      return { ...said(`Your ${outcome.service.name} ${speakable(outcome.start, outcome.timeZone, now)} is cancelled.${notice}`, { bookingId }), bookingId, meetingVersion };
     }
     default:
       return assertNever(outcome);

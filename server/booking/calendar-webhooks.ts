@@ -120,7 +120,7 @@ export async function checkTypes(deps: WebhookDeps, staff: Staff): Promise<{ ser
     const type = types.find((t) => t.id === link.externalTypeId);
     const service = link.serviceType;
     const problem = !type
-      ? `${provider.label} has no active ${provider.id === "hubspot" ? "meeting link" : "appointment type"} ${link.externalTypeId} for ${service.name}`
+      ? `${provider.label} has no active ${provider.scheduling.typeLabel} ${link.externalTypeId} for ${service.name}`
       : !(type.durationsMinutes ?? [type.durationMinutes]).includes(service.durationMinutes)
         ? `${provider.label}'s "${type.name}" (${type.id}) lasts ${(type.durationsMinutes ?? [type.durationMinutes]).join(" or ")} minutes but ${service.name} lasts ${service.durationMinutes}: make them the same, or map another type`
         : null;

@@ -6,8 +6,11 @@ import { logger } from "../config/logger.js";
 import { checkTypes, handleWebhook, type WebhookDeps, type WebhookOutcome } from "./calendar-webhooks.js";
 import { localAccount } from "./providers/builtin/index.js";
 import { CalendarNotConnectedError, type CalendarError } from "./providers/errors.js";
-import { createExternalProviders, isExternalProvider, providerOf, type ExternalProvider, type ExternalProviderId } from "./providers/registry.js";
-import type { CalendarAccount, CalendarProvider, PushNotice } from "./providers/types.js";
+import { CalendarError as CalendarFailure } from "./providers/errors.js";
+import { createExternalProviders, createPortalProviders, isConnectedProvider, isExternalProvider, isPortalProvider, providerOf, type ConnectedProviderId, type ExternalProvider, type ExternalProviderId } from "./providers/registry.js";
+import type { CalendarAccount, CalendarProvider, ExternalTypeInfo, PushNotice } from "./providers/types.js";
+import { SCHEDULER_SCOPE } from "../hubspot/scopes.js";
+import { PermanentSyncError, PortalNeedsReauthError, TransientSyncError } from "../hubspot/errors.js";
 
 // Staff calendars: which provider holds each staff member's events, their OAuth tokens (encrypted,
 // refreshed single-flight), the push channel that tells us about changes, and the incremental sync
@@ -95,16 +98,35 @@ export function providerConfigs(env: Env) {
   };
 }
 
+/**
+ * The portal's own HubSpot install, for calendars that ride on it (a meeting link): its access token
+ * (refreshed as every HubSpot request's is) and one JSON request under the portal's rate limit
+ * (HubSpotClientFactory.requestJson).
+ */
+export interface PortalHubSpot {
+  accessToken(portalId: string): Promise<string>;
+  refresh(portalId: string): Promise<string>;
+  request(portalId: string, accessToken: string, method: "GET" | "POST" | "PATCH", path: string, body?: unknown): Promise<unknown>;
+}
+
+/** A portal calendar's connection holds no token of its own (the portal's is used): this stands in for one. */
+const PORTAL_TOKEN = "portal-install";
+const NEVER = new Date("9999-12-31T00:00:00Z");
+
 export class Calendars implements StaffCalendars {
   private readonly external: Record<ExternalProviderId, ExternalProvider>;
+  /** Every provider that must be connected: the OAuth ones and the portal's own (HubSpot meeting links). */
+  private readonly connected: Record<ConnectedProviderId, CalendarProvider>;
   private readonly refreshes = new SingleFlight<string>();
 
   constructor(
     private readonly db: Db,
     private readonly env: Env,
+    private readonly hubspot: PortalHubSpot | null = null,
   ) {
     const configs = providerConfigs(env);
     this.external = createExternalProviders(configs);
+    this.connected = { ...this.external, ...createPortalProviders() };
   }
 
   /** Is this provider configured (client id and secret set)? */
@@ -114,7 +136,7 @@ export class Calendars implements StaffCalendars {
   }
 
   provider(staff: Pick<Staff, "calendar">): CalendarProvider {
-    return providerOf(staff.calendar, this.external)!;
+    return providerOf(staff.calendar, this.connected)!;
   }
 
   async open(staff: Staff): Promise<OpenCalendar> {
@@ -143,6 +165,7 @@ export class Calendars implements StaffCalendars {
     const connection = await this.db.calendarConnection.findUnique({ where: { staffId: staff.id } });
     if (!connection || connection.provider !== staff.calendar) throw new CalendarNotConnectedError(staff.email, "not connected yet");
     if (connection.status !== "connected") throw new CalendarNotConnectedError(staff.email, connection.lastError ?? "needs to be reconnected");
+    if (isPortalProvider(connection.provider)) return this.portalAccount(staff.portalId, connection.accountEmail);
     // The token read with the connection serves this account's requests until it nears expiry.
     let token = connection.expiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS ? { value: decrypt(connection.accessTokenEnc, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "accessTokenEnc", connection.staffId)), expiresAt: connection.expiresAt.getTime() } : null;
     return {
@@ -153,6 +176,57 @@ export class Calendars implements StaffCalendars {
         return this.accessToken(staff.id);
       },
     };
+  }
+
+  /** A calendar on the portal's own install: its requests carry the portal's token, refreshed once on a 401. */
+  private portalAccount(portalId: string, email: string): CalendarAccount {
+    const hubspot = this.hubspot;
+    if (!hubspot) throw new CalendarNotConnectedError(email, "HubSpot meeting links are not available here");
+    const token = async (fresh: boolean) => {
+      try {
+        return await (fresh ? hubspot.refresh(portalId) : hubspot.accessToken(portalId));
+      } catch (error) {
+        // The portal's install is gone or must be renewed (PortalNeedsReauthError, uninstalled), or
+        // HubSpot's token endpoint is down: a calendar failure the booking answers, not a bug.
+        if (error instanceof PortalNeedsReauthError || error instanceof PermanentSyncError) throw new CalendarFailure(`the portal's HubSpot install cannot be used: ${(error as Error).message}`, "auth");
+        if (error instanceof TransientSyncError) throw new CalendarFailure(`HubSpot could not be reached for a token: ${(error as Error).message}`, "unavailable");
+        throw error;
+      }
+    };
+    return {
+      email,
+      accessToken: () => token(false),
+      hubspot: async (method, path, body) => {
+        try {
+          return await hubspot.request(portalId, await token(false), method, path, body);
+        } catch (error) {
+          if ((error as { code?: unknown }).code !== 401) throw error;
+          return hubspot.request(portalId, await token(true), method, path, body);
+        }
+      },
+    };
+  }
+
+  /** Is this staff member's calendar connected through the portal's own install (no link to send)? */
+  onInstall(staff: Pick<Staff, "calendar">): boolean {
+    return isPortalProvider(staff.calendar);
+  }
+
+  /**
+   * A staff member's calendar on the portal's own install (a HubSpot meeting link): usable once the
+   * portal granted the scheduler scope; the links are listed to prove it, and the mapping checked.
+   */
+  async connectPortal(staff: Staff): Promise<{ label: string; types: ExternalTypeInfo[] }> {
+    if (!isPortalProvider(staff.calendar)) throw new Error(`${staff.email}'s calendar is not connected through the HubSpot install`);
+    const portal = await this.db.portal.findUniqueOrThrow({ where: { id: staff.portalId }, select: { scopes: true } });
+    if (!portal.scopes.includes(SCHEDULER_SCOPE)) throw new CalendarNotConnectedError(staff.email, "HubSpot meeting links need the app's meeting-link permission: re-authorise the app (install it again from the settings page) and grant it");
+    const provider = this.connected[staff.calendar];
+    const types = await provider.scheduling!.types(this.portalAccount(staff.portalId, staff.email));
+    const data = { portalId: staff.portalId, provider: staff.calendar, accountEmail: staff.email, accessTokenEnc: encrypt(PORTAL_TOKEN, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "accessTokenEnc", staff.id)), refreshTokenEnc: null, expiresAt: NEVER, status: "connected", lastError: null, syncCursor: null };
+    await this.db.calendarConnection.upsert({ where: { staffId: staff.id }, create: { staffId: staff.id, ...data }, update: data });
+    await this.db.externalBusy.deleteMany({ where: { staffId: staff.id } });
+    await this.checkTypes(staff).catch((error: Error) => log.warn({ staffId: staff.id, err: error.message }, "the staff member's link mapping could not be checked"));
+    return { label: provider.label, types };
   }
 
   private async accessToken(staffId: string): Promise<string> {
@@ -193,7 +267,7 @@ export class Calendars implements StaffCalendars {
 
   /** The link a staff member opens to connect their calendar (valid for a day, single use). */
   async connectUrl(staff: Staff): Promise<string> {
-    if (!isExternalProvider(staff.calendar)) throw new Error(`${staff.email} uses the built-in calendar: nothing to connect`);
+    if (!isExternalProvider(staff.calendar)) throw new Error(`${staff.email} ${isPortalProvider(staff.calendar) ? "books on a HubSpot meeting link, which uses the app's own install" : "uses the built-in calendar"}: nothing to connect with a link`);
     if (!this.configured(staff.calendar)) throw new Error(`${staff.calendar} calendars are not configured: set ${staff.calendar.toUpperCase()}_CLIENT_ID and ${staff.calendar.toUpperCase()}_CLIENT_SECRET`);
     const state = randomToken(24);
     await this.db.calendarOAuthState.create({ data: { state, staffId: staff.id, provider: staff.calendar } });
@@ -234,7 +308,7 @@ export class Calendars implements StaffCalendars {
   }
 
   private webhookDeps(): WebhookDeps {
-    return { db: this.db, encryptionKey: this.env.ENCRYPTION_KEY, provider: (id) => (isExternalProvider(id) ? this.external[id] : null), account: (staff) => this.account(staff) };
+    return { db: this.db, encryptionKey: this.env.ENCRYPTION_KEY, provider: (id) => (isConnectedProvider(id) ? this.connected[id] : null), account: (staff) => this.account(staff) };
   }
 
   /** A request at /calendar/webhooks/:provider (scheduling systems: Acuity). */
@@ -255,7 +329,7 @@ export class Calendars implements StaffCalendars {
   /** Open (or renew) the staff calendar's push channel. */
   async ensureChannel(staffId: string, force = false): Promise<void> {
     const connection = await this.db.calendarConnection.findUniqueOrThrow({ where: { staffId }, include: { staff: true } });
-    const provider = this.external[connection.provider as ExternalProviderId];
+    const provider = this.connected[connection.provider as ConnectedProviderId];
     if (!provider.watch) return;
     if (!force && connection.channelId && connection.channelExpiresAt && connection.channelExpiresAt.getTime() - Date.now() > RENEW_BEFORE_MS) return;
     const account = await this.account(connection.staff);
@@ -313,7 +387,7 @@ export class Calendars implements StaffCalendars {
   /** Incremental sync of one staff calendar into ExternalBusy (our own events are skipped). */
   async sync(staffId: string): Promise<number> {
     const connection = await this.db.calendarConnection.findUniqueOrThrow({ where: { staffId }, include: { staff: true } });
-    const provider = this.external[connection.provider as ExternalProviderId];
+    const provider = this.connected[connection.provider as ConnectedProviderId];
     if (!provider.changes) return 0;
     try {
       const account = await this.account(connection.staff);
@@ -362,7 +436,7 @@ export class Calendars implements StaffCalendars {
   async disconnect(where: { portalId: string } | { staffId: string }): Promise<void> {
     const connections = await this.db.calendarConnection.findMany({ where, include: { staff: true } });
     for (const connection of connections) {
-      const provider = this.external[connection.provider as ExternalProviderId];
+      const provider = this.connected[connection.provider as ConnectedProviderId];
       if (connection.channelId && connection.channelResourceId && connection.channelExpiresAt && provider.unwatch) {
         const account = await this.account(connection.staff).catch(() => null);
         if (account) await provider.unwatch(account, { id: connection.channelId, resourceId: connection.channelResourceId, expiresAt: connection.channelExpiresAt }).catch(() => undefined);

@@ -15,6 +15,9 @@ import { callerKey } from "../contacts/identity.js";
 import { loadMapping } from "../mapping/store.js";
 import { LEAD_SOURCE_VALUE } from "../mapping/fields.js";
 import { escapeHtml } from "../text/html.js";
+import { TransientSyncError } from "../hubspot/errors.js";
+import type { HubSpotClient } from "../hubspot/client.js";
+import { ownMeetingOf } from "./providers/registry.js";
 
 const log = logger("booking.meetings");
 
@@ -158,6 +161,8 @@ const OUTCOME = { booked: "SCHEDULED", rescheduled: "RESCHEDULED", cancelled: "C
 async function logMeeting(rt: MeetingDeps, bookingId: string, action: keyof typeof OUTCOME): Promise<void> {
   const booking = await rt.db.booking.findUniqueOrThrow({ where: { id: bookingId }, include: { staff: true, serviceType: true } });
   const client = await rt.tokens.client(booking.portalId);
+  const own = ownMeetingOf(booking.staff.calendar);
+  if (own && booking.externalEventId) return adoptMeeting(rt, client, booking, own.contactId(booking.externalEventId), action);
   const portal = await rt.db.portal.findUniqueOrThrow({ where: { id: booking.portalId } });
   const phone = normalisePhone(booking.callerPhone, portal.defaultRegion);
   const email = normaliseEmail(booking.callerEmail);
@@ -198,4 +203,55 @@ async function logMeeting(rt: MeetingDeps, bookingId: string, action: keyof type
     }),
   );
   await rt.db.booking.update({ where: { id: booking.id }, data: { hubspotMeetingId: meeting.id } });
+}
+
+type MeetingBooking = Awaited<ReturnType<Db["booking"]["findUniqueOrThrow"]>> & { staff: { name: string; hubspotOwnerId: string | null }; serviceType: { name: string; durationMinutes: number } };
+
+const sameInstant = (iso: unknown, at: Date) => typeof iso === "string" && Date.parse(iso) === at.getTime();
+
+/**
+ * A booking on a HubSpot meeting link: HubSpot logged the Meeting itself (on the contact it found or
+ * made by e-mail), so it is found there and updated, never created twice. A move booked a new time,
+ * and so a new Meeting: the old one is marked RESCHEDULED and its body tells the organizer that the
+ * old calendar event is still theirs to delete (HubSpot has no API to remove it). A cancel marks the
+ * Meeting CANCELED with the same note. Every step is a PATCH of the same values: a retry repeats it.
+ */
+async function adoptMeeting(rt: MeetingDeps, client: HubSpotClient, booking: MeetingBooking, contactId: string | null, action: keyof typeof OUTCOME): Promise<void> {
+  if (!contactId) throw new Error(`booking ${booking.id}: its meeting-link event id names no contact`);
+  const when = (at: Date) => at.toISOString().slice(0, 16).replace("T", " ") + " UTC";
+  const note = (what: string) => `<p><strong>${escapeHtml(what)}</strong> HubSpot has no API to remove the calendar event: delete it from ${escapeHtml(booking.staff.name)}'s calendar so the time is free again and the invitee's copy goes away.</p>`;
+  if (booking.hubspotMeetingId && action !== "cancelled") {
+    const current = await hubspotCall(() => client.crm.objects.basicApi.getById("meetings", booking.hubspotMeetingId!, ["hs_meeting_start_time"]));
+    if (!sameInstant(current.properties.hs_meeting_start_time, booking.startAt)) {
+      await hubspotCall(() => client.crm.objects.basicApi.update("meetings", booking.hubspotMeetingId!, { properties: { hs_meeting_outcome: "RESCHEDULED", hs_meeting_body: `${meetingBody(booking)}${note(`Moved by the caller to ${when(booking.startAt)}; the new time is its own Meeting.`)}` } }));
+    }
+  }
+  const meetingId = action === "cancelled" && booking.hubspotMeetingId ? booking.hubspotMeetingId : await findLinkMeeting(client, contactId, booking.startAt);
+  const properties: Record<string, string> = {
+    hs_meeting_body: action === "cancelled" ? `${meetingBody(booking)}${note("Cancelled by the caller on an AI call.")}` : meetingBody(booking),
+    hs_meeting_outcome: OUTCOME[action === "cancelled" ? "cancelled" : "booked"],
+  };
+  if (booking.staff.hubspotOwnerId) properties.hubspot_owner_id = booking.staff.hubspotOwnerId;
+  await hubspotCall(() => client.crm.objects.basicApi.update("meetings", meetingId, { properties }));
+  await rt.db.booking.update({ where: { id: booking.id }, data: { hubspotMeetingId: meetingId, contactId } });
+}
+
+/** The Meeting HubSpot logged for a meeting-link booking: on its contact, at its start. HubSpot's search lags: not there yet is retried. */
+async function findLinkMeeting(client: HubSpotClient, contactId: string, start: Date): Promise<string> {
+  let after: string | undefined;
+  for (let page = 0; page < 5; page++) {
+    const found = await hubspotCall(() =>
+      client.crm.objects.searchApi.doSearch("meetings", {
+        filterGroups: [{ filters: [{ propertyName: "associations.contact", operator: "EQ" as never, value: contactId }] }],
+        properties: ["hs_meeting_start_time"],
+        limit: 100,
+        ...(after ? { after } : {}),
+      }),
+    );
+    const meeting = found.results.find((m) => sameInstant(m.properties.hs_meeting_start_time, start));
+    if (meeting) return meeting.id;
+    after = found.paging?.next?.after;
+    if (!after) break;
+  }
+  throw new TransientSyncError(`HubSpot does not show the meeting link's Meeting on contact ${contactId} yet`);
 }

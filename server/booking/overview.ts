@@ -1,16 +1,16 @@
 import type { Db } from "../db/client.js";
-import { isExternalProvider } from "./providers/registry.js";
+import { isConnectedProvider } from "./providers/registry.js";
 import type { BookingOverview, CalendarKind, CalendarStatus, ServiceProblem, WeeklyBreaks, WeeklyHours } from "../../hubspot-app/app/shared/api.js";
 
 // What the settings page's Booking tab shows: the set-up as it stands, each staff member's calendar
 // and its status, and the readable reason per bad field of a service list.
 
 /** The calendar a staff member books on (stored as text; anything else is the built-in one, as calendarStatus reads it). */
-const calendarKind = (calendar: string): CalendarKind => (isExternalProvider(calendar) ? calendar : "builtin");
+const calendarKind = (calendar: string): CalendarKind => (isConnectedProvider(calendar) ? calendar : "builtin");
 
 /** Where a staff member's calendar stands; a connection made for another provider than the one chosen now does not count. */
 function calendarStatus(calendar: string, connection: { provider: string; status: string } | null): CalendarStatus {
-  if (!isExternalProvider(calendar)) return "builtin";
+  if (!isConnectedProvider(calendar)) return "builtin";
   if (!connection || connection.provider !== calendar) return "not_connected";
   return connection.status === "connected" ? "connected" : "needs_reauth";
 }

@@ -150,6 +150,7 @@ export class Scheduler {
     const candidates = heldStaff ? [heldStaff] : setup.staff;
     const who = { name: args.name ?? caller.name ?? null, email: args.email ?? caller.email ?? null, phone: caller.phone };
     let trouble: CalendarErrorKind | null = null;
+    let missing: ("email" | "lastName")[] = [];
     for (const staff of candidates) {
       // 1. The staff member works then, their calendar can be used, and it is free right now (live).
       //    A scheduling system knows its own hours and is asked whether the mapped type is open then.
@@ -158,6 +159,12 @@ export class Scheduler {
       const { scheduling } = calendar.provider;
       const type = scheduling ? await this.typeFor(staff, service) : undefined;
       if (scheduling ? !type : !held && !withinHours(staff, start, end)) continue;
+      // A scheduling system that books only with an e-mail (and a last name): the AI asks first.
+      const lacking = scheduling ? scheduling.requires.filter((field) => (field === "email" ? !who.email : (who.name ?? "").trim().split(/\s+/).filter(Boolean).length < 2)) : [];
+      if (lacking.length) {
+        missing = lacking;
+        continue;
+      }
       try {
         if (scheduling ? !(await scheduling.check(calendar.account, type!, start)) : overlaps(await this.foreignBusy(staff, calendar, start, blockEnd), start, blockEnd)) continue;
       } catch (error) {
@@ -193,6 +200,7 @@ export class Scheduler {
       return { kind: "booked", bookingId: id, meetingVersion, reference: written.reference, service, staff: staff.name, start, end, timeZone: settings.timezone };
     }
     if (trouble && candidates.length === 1) return { kind: "calendar_unavailable", action: "book", cause: trouble };
+    if (missing.length) return { kind: "needs_details", missing };
     return this.alternatives(caller, settings, service, start, { kind: "just_taken" });
   }
 
@@ -291,15 +299,17 @@ export class Scheduler {
     const rebooked = newEventId && newEventId !== booking.externalEventId ? { externalEventId: newEventId, history: [...history.slice(0, -1), { ...(history.at(-1) as object), fromEvent: booking.externalEventId, toEvent: newEventId }] as Prisma.InputJsonValue } : {};
     const { meetingVersion } = await this.db.booking.update({ where: { id: booking.id }, data: { ...meetingChange("rescheduled"), ...rebooked } });
     await this.holds.release(caller);
-    return { kind: "rescheduled", bookingId: booking.id, meetingVersion, service, start, end, timeZone: settings.timezone };
+    return { kind: "rescheduled", bookingId: booking.id, meetingVersion, service, start, end, timeZone: settings.timezone, ...(calendar.provider.tells?.move === "new_confirmation" && booking.externalEventId ? { newConfirmation: true as const } : {}) };
   }
 
   private async cancelBooking(caller: CallerContext, args: { booking_id?: string; reason?: string }): Promise<BookingOutcome> {
     const found = await findBooking(this.db, this.now(), caller, args.booking_id, { kind: "no_booking", action: "cancel" });
     if ("outcome" in found) return found.outcome;
     const { booking } = found;
+    let silent = false;
     if (booking.externalEventId) {
       const calendar = await this.open(booking.staff);
+      silent = calendar?.provider.tells?.cancel === "nothing";
       const event = eventOf(booking.id, booking.serviceType, booking.staff, booking.startAt, booking.endAt, { name: booking.callerName, email: booking.callerEmail, phone: booking.callerPhone });
       try {
         if (!calendar) throw new CalendarNotConnectedError(booking.staff.email, "not connected");
@@ -315,7 +325,7 @@ export class Scheduler {
     await this.db.booking.updateMany({ where: { id: booking.id, status: "confirmed" }, data: { status: "cancelled", history: history as Prisma.InputJsonValue, ...meetingChange("cancelled") } });
     const { meetingVersion } = await this.db.booking.findUniqueOrThrow({ where: { id: booking.id }, select: { meetingVersion: true } });
     const { settings } = await this.setups.get(caller.portalId);
-    return { kind: "cancelled", bookingId: booking.id, meetingVersion, service: booking.serviceType, start: booking.startAt, timeZone: settings?.timezone ?? "UTC" };
+    return { kind: "cancelled", bookingId: booking.id, meetingVersion, service: booking.serviceType, start: booking.startAt, timeZone: settings?.timezone ?? "UTC", ...(silent ? { silent: true as const } : {}) };
   }
 
   // --- Calendars and slots -------------------------------------------------------------------------

@@ -31,12 +31,12 @@ const calendlyEventType = z
 /** A staff member on Calendly: which of their event types serves each service (by service name); durations are checked when they connect. */
 const calendlyMapping = z.object({ eventTypes: z.record(z.string(), calendlyEventType) });
 
-/** A HubSpot meeting link: its slug, or its address (https://meetings.hubspot.com/<slug>); the slug is stored. */
+/** A HubSpot meeting link: its slug ("jo-rivera" or "jo-rivera/intro"), or its address (https://meetings.hubspot.com/<slug>); the slug is stored. */
 const meetingLink = z
   .string()
   .trim()
-  .transform((ref) => ref.replace(/[?#].*$/, "").replace(/\/+$/, "").split("/").at(-1) ?? "")
-  .refine((slug) => /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(slug), "a meeting link is its slug or its address (https://meetings.hubspot.com/...)");
+  .transform((ref) => ref.replace(/[?#].*$/, "").replace(/^https?:\/\/[^/]+\//i, "").replace(/^\/+|\/+$/g, ""))
+  .refine((slug) => /^[A-Za-z0-9][A-Za-z0-9_-]*(\/[A-Za-z0-9_-]+)*$/.test(slug) && slug.length <= 200, "a meeting link is its slug (jo-rivera/intro) or its address (https://meetings.hubspot.com/...)");
 
 /** A staff member on HubSpot's meeting links: which of the portal's links books each service (by service name). */
 const hubspotMapping = z.object({ links: z.record(z.string(), meetingLink) });

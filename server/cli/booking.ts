@@ -35,6 +35,15 @@ export async function bookingSetup(rt: Runtime, args: string[]): Promise<unknown
       calendars.push({ staff: member.email, calendar: member.calendar, status: "connected", ...(types.length ? { types } : {}) });
       continue;
     }
+    // A HubSpot meeting link rides on the app's own install: connected now, or the reason it cannot be.
+    if (rt.calendars.onInstall(member)) {
+      const connected = await rt.calendars.connectPortal(member).then(
+        ({ types }) => ({ status: "connected", links: types.length }),
+        (error: Error) => ({ status: "not_connected", problem: (error as { reason?: string }).reason ?? error.message }),
+      );
+      calendars.push({ staff: member.email, calendar: member.calendar, ...connected });
+      continue;
+    }
     const connectUrl = await rt.calendars.connectUrl(member).catch((error: Error) => {
       throw new BookingSetupError(error.message);
     });

@@ -129,22 +129,33 @@ export class HubSpotClientFactory {
    * GET an endpoint the generated client does not cover (e.g. /calling/v1/dispositions), through the
    * same rate limiter and metrics. Failures throw the same shape as the client's ApiException.
    */
-  async getJson(portalId: string, accessToken: string, path: string): Promise<unknown> {
+  getJson(portalId: string, accessToken: string, path: string): Promise<unknown> {
+    return this.requestJson(portalId, accessToken, "GET", path);
+  }
+
+  /**
+   * A JSON request to an endpoint the generated client does not cover (the Meetings scheduler),
+   * through the same rate limiter, timeout and metrics. A failure throws an Error with `code` (the
+   * status, 0 for no answer) and `body` (HubSpot's error JSON as text), like the client's ApiException.
+   */
+  async requestJson(portalId: string, accessToken: string, method: "GET" | "POST" | "PATCH", path: string, body?: unknown): Promise<unknown> {
     await this.options.limiter.acquire(portalId, { limit: this.options.perTenSeconds, windowMs: TEN_SECOND_WINDOW_MS });
     let response: Response;
     try {
       response = await fetch(new URL(path, this.options.basePath), {
-        headers: { authorization: `Bearer ${accessToken}`, accept: "application/json" },
+        method,
+        headers: { authorization: `Bearer ${accessToken}`, accept: "application/json", ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? REQUEST_TIMEOUT_MS),
       });
     } catch (error) {
       hubspotRequests.inc({ status: "0" });
-      throw Object.assign(new Error(`HubSpot GET ${path} failed: ${(error as Error).message}`), { code: 0 });
+      throw Object.assign(new Error(`HubSpot ${method} ${path} failed: ${(error as Error).message}`), { code: 0 });
     }
     hubspotRequests.inc({ status: String(response.status) });
     const text = await response.text();
-    if (!response.ok) throw Object.assign(new Error(`HubSpot GET ${path}: ${response.status}`), { code: response.status, body: text });
-    return JSON.parse(text) as unknown;
+    if (!response.ok) throw Object.assign(new Error(`HubSpot ${method} ${path}: ${response.status}`), { code: response.status, body: text, headers: Object.fromEntries(response.headers) });
+    return text ? (JSON.parse(text) as unknown) : null;
   }
 
   /** A client without a token, for the OAuth endpoints (not rate limited per portal: there is none yet). */

@@ -2,7 +2,7 @@ import { createHmac, hkdfSync } from "node:crypto";
 import type { Env } from "../config/env.js";
 import { randomToken, safeEqual } from "../config/crypto.js";
 import { logger } from "../config/logger.js";
-import { REQUIRED_SCOPES } from "./scopes.js";
+import { OPTIONAL_SCOPES, REQUIRED_SCOPES } from "./scopes.js";
 import { classifyHubSpotError } from "./errors.js";
 import { provisionAppProperties } from "./properties.js";
 import { loadMapping } from "../mapping/store.js";
@@ -39,6 +39,7 @@ export function installUrl(env: Pick<Env, "HUBSPOT_AUTH_BASE_URL" | "HUBSPOT_CLI
   url.searchParams.set("client_id", env.HUBSPOT_CLIENT_ID);
   url.searchParams.set("redirect_uri", redirectUri(env.PUBLIC_BASE_URL));
   url.searchParams.set("scope", REQUIRED_SCOPES.join(" "));
+  url.searchParams.set("optional_scope", OPTIONAL_SCOPES.join(" "));
   url.searchParams.set("state", signState(env.ENCRYPTION_KEY));
   return url.toString();
 }

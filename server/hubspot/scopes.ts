@@ -13,3 +13,11 @@ export const REQUIRED_SCOPES = [
 
 /** The scope the settings-write guard needs; installs made before it was added lack it until reconnected. */
 export const USERS_SCOPE = "settings.users.read" satisfies (typeof REQUIRED_SCOPES)[number];
+
+/**
+ * Asked as optional scopes (`optional_scope`): an install without them still logs calls, and the
+ * settings page says what re-authorising adds. The scheduler scope lets a staff member book on one
+ * of the portal's HubSpot meeting links (list, availability, book).
+ */
+export const SCHEDULER_SCOPE = "scheduler.meetings.meeting-link.read";
+export const OPTIONAL_SCOPES = [SCHEDULER_SCOPE] as const;

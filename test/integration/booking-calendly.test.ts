@@ -143,7 +143,7 @@ describe("booking into Calendly", () => {
     } finally {
       provider.move = move;
     }
-    expect(moved.result).toMatch(/moved to .* at 11 am/);
+    expect(moved.result).toMatch(/moved to .* at 11 am\. You'll get a new confirmation by e-mail for the new time\.$/);
     expect(moved.bookingId).toBe(bookingId);
     expect(eventOf(eventId)).toMatchObject({ status: "canceled", cancellation: expect.objectContaining({ canceler_type: "host" }) });
     expect(active().map((e) => e.start)).toEqual([newStart.getTime()]);

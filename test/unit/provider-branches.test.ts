@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 // and quietly leaves the next provider out, so it is checked here.
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const IDS = "builtin|google|microsoft|acuity|calendly";
+const IDS = "builtin|google|microsoft|acuity|calendly|hubspot";
 // `x === "google"`, `"builtin" !== x`, `case "microsoft":`.
 const COMPARISON = new RegExp(`[!=]==\\s*["'](?:${IDS})["']|["'](?:${IDS})["']\\s*[!=]==|\\bcase\\s+["'](?:${IDS})["']\\s*:`);
 

@@ -163,8 +163,9 @@ export function StaffCalendars({ staff, timezone }: { staff: StaffView[]; timezo
   const getLink = async (member: StaffView) => {
     setError(null);
     try {
-      const { connectUrl } = await backend<ConnectLinkResponse>(`/ui/v1/booking/staff/${member.id}/connect-link`, { method: "POST" });
-      setLinks((current) => ({ ...current, [member.id]: connectUrl }));
+      const answer = await backend<ConnectLinkResponse>(`/ui/v1/booking/staff/${member.id}/connect-link`, { method: "POST" });
+      if ("connectUrl" in answer) setLinks((current) => ({ ...current, [member.id]: answer.connectUrl }));
+      else actions.addAlert({ type: "success", message: `${member.name} books on HubSpot meeting links: ${answer.links} link${answer.links === 1 ? "" : "s"} found to map to services. Reload to see the status.` });
     } catch (e) {
       setError((e as Error).message);
     }
@@ -178,7 +179,7 @@ export function StaffCalendars({ staff, timezone }: { staff: StaffView[]; timezo
   return (
     <Flex direction="column" gap="sm">
       <Heading>Staff calendars</Heading>
-      <Text>Staff on Google or Microsoft 365 are offered to callers once they have connected their calendar. Get a link and send it to them: it works once, within a day.</Text>
+      <Text>Staff on Google, Microsoft 365, Acuity or Calendly are offered to callers once they have connected their calendar. Get a link and send it to them: it works once, within a day. Staff on a HubSpot meeting link need no link: the app uses its own HubSpot access (re-authorise the app if it asks for the meeting-link permission).</Text>
       {staff
         .filter((m) => m.calendarStatus === "needs_reauth")
         .map((m) => (
@@ -207,7 +208,7 @@ export function StaffCalendars({ staff, timezone }: { staff: StaffView[]; timezo
               </TableCell>
               <TableCell>
                 {m.calendar !== "builtin" && (
-                  <Button size="xs" variant="secondary" onClick={() => void getLink(m)} testId={`connect-link-${m.id}`}>Get connect link</Button>
+                  <Button size="xs" variant="secondary" onClick={() => void getLink(m)} testId={`connect-link-${m.id}`}>{m.calendar === "hubspot" ? "Use meeting links" : "Get connect link"}</Button>
                 )}
               </TableCell>
             </TableRow>

@@ -321,10 +321,11 @@ export interface StaffSaved {
 /** 400: which field of which staff row is wrong (the same shape as a service list's). */
 export type StaffRefusal = ApiError & { problems: ServiceProblem[] };
 
-export interface ConnectLinkResponse {
+export type ConnectLinkResponse =
   /** Single-use, for the staff member only. */
-  connectUrl: string;
-}
+  | { connectUrl: string }
+  /** A HubSpot meeting link needs no link: the app's own install was checked, and `links` meeting links are there to map. */
+  | { connected: true; label: string; links: number };
 
 // ---- GET /audit?limit&before ----
 

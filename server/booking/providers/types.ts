@@ -70,6 +70,10 @@ export interface WebhookDelivery {
  * Our bookings table stays the double-booking guard; these replace working hours minus busy time.
  */
 export interface SchedulingCapability {
+  /** What the booker must give beyond a first name (Acuity and HubSpot refuse a booking without them): the AI asks first. */
+  requires: readonly ("email" | "lastName")[];
+  /** What the provider calls its types, for an admin's messages ("appointment type", "event type", "meeting link"). */
+  typeLabel: string;
   /** The account's bookable types, to check a mapping (duration) when the staff member connects. */
   types(account: CalendarAccount): Promise<ExternalTypeInfo[]>;
   /** Free starts of the type on one day (YYYY-MM-DD in the provider calendar's zone): one request. */
@@ -87,6 +91,11 @@ export interface CalendarAccount {
   /** Calendar owner's e-mail: Google calendar id "primary" belongs to it, Graph's /me is it. */
   email: string;
   accessToken(): Promise<string>;
+  /**
+   * A calendar reached through the portal's own HubSpot install (a meeting link): one JSON request on
+   * the portal's token, under its shared rate limit. Fails like HubSpotClientFactory.requestJson.
+   */
+  hubspot?(method: "GET" | "POST" | "PATCH", path: string, body?: unknown): Promise<unknown>;
 }
 
 /** An event seen through incremental sync (Google syncToken, Graph delta). */
@@ -167,6 +176,18 @@ export interface CalendarProvider {
   unwatch?(account: CalendarAccount, channel: PushChannel): Promise<void>;
   /** A scheduling system (Acuity): availability and booking are its own (see SchedulingCapability). */
   scheduling?: SchedulingCapability;
+  /**
+   * The provider's booking logs the contact's HubSpot Meeting itself (a HubSpot meeting link): the
+   * Meeting outbox finds that Meeting on the contact named by the event id and updates it, and never
+   * creates a second one.
+   */
+  ownMeeting?: { contactId(eventId: string): string | null };
+  /**
+   * What the booker gets from the provider itself when the AI changes a booking, so the caller is
+   * told the truth. Default: an update of the same invitation on a move, a cancellation on a cancel.
+   * Calendly and HubSpot meeting links rebook a move (a new confirmation); HubSpot cannot cancel.
+   */
+  tells?: { move: "update" | "new_confirmation"; cancel: "cancellation" | "nothing" };
   /** Classify a request that arrived at our notification URL. */
   parsePush?(request: { headers: Record<string, string | undefined>; query: Record<string, string | undefined>; body: unknown }): PushNotice[];
 }

@@ -93,6 +93,8 @@ export function createAcuityCalendar(config: ProviderConfig): CalendarProvider &
     },
 
     scheduling: {
+      typeLabel: "appointment type",
+      requires: ["email"],
       async types(account) {
         const list = await call<AcuityType[]>(account, "appointment types", "/appointment-types");
         return list.filter((t) => t.active !== false).map((t) => ({ id: String(t.id), name: t.name, durationMinutes: Number(t.duration) }));

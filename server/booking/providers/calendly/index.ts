@@ -157,7 +157,11 @@ export function createCalendlyCalendar(config: ProviderConfig): CalendarProvider
       });
     },
 
+    tells: { move: "new_confirmation", cancel: "cancellation" },
+
     scheduling: {
+      typeLabel: "event type",
+      requires: ["email"],
       async types(account) {
         const list = await all<CalendlyEventType>(account, "event types", "/event_types", { user: (await user(account)).uri, active: "true" });
         return list.filter((t) => t.active).map((t) => ({ id: uuidOf(t.uri), name: t.name, durationMinutes: Number(t.duration) }));

@@ -7,7 +7,8 @@ import type { ApiError, BookingOverview, BusinessSettingsSaved, ConnectLinkRespo
 import { bookingOverview, serviceProblems, staffMemberOf, staffProblems } from "../../../booking/overview.js";
 import { businessSettingsSchema, replaceStaff, saveBusinessSettings, staffListSchema, staffToRemove } from "../../../booking/staff-setup.js";
 import { describeIssues } from "../../../validation/issues.js";
-import { isExternalProvider } from "../../../booking/providers/registry.js";
+import { isExternalProvider, isPortalProvider } from "../../../booking/providers/registry.js";
+import { CalendarError } from "../../../booking/providers/errors.js";
 import { audit, portalOf } from "./signed.js";
 
 const log = logger("http.ui.booking");
@@ -16,7 +17,7 @@ const SET_UP_FIRST = "Set up booking first: choose the business's time zone.";
 
 export interface BookingRouteDeps {
   db: Db;
-  calendars: Pick<Calendars, "connectUrl" | "configured" | "disconnect">;
+  calendars: Pick<Calendars, "connectUrl" | "configured" | "disconnect" | "connectPortal">;
 }
 
 /** The booking tab: the set-up as it stands, the service types, and staff calendar connect links. */
@@ -116,6 +117,20 @@ export function bookingRoutes(deps: BookingRouteDeps): Router {
       return;
     }
     const provider = member.calendar;
+    // A HubSpot meeting link rides on the app's own install: connecting it is checking that install.
+    if (isPortalProvider(provider)) {
+      try {
+        const { label, types } = await deps.calendars.connectPortal(member);
+        log.info({ portalId, staffId: member.id, provider, links: types.length }, "portal calendar connected");
+        await audit(res, { action: "booking.calendar_connected", target: member.id, details: { staff: member.name, provider } });
+        res.json({ connected: true, label, links: types.length } satisfies ConnectLinkResponse);
+      } catch (error) {
+        if (!(error instanceof CalendarError)) throw error;
+        const status = error.kind === "auth" || error.name === "CalendarNotConnectedError" ? 409 : 502;
+        res.status(status).json({ error: `${member.name}'s HubSpot meeting links cannot be used: ${(error as { reason?: string }).reason ?? error.message}` } satisfies ApiError);
+      }
+      return;
+    }
     if (!isExternalProvider(provider)) {
       res.status(400).json({ error: `${member.name} uses the built-in calendar: there is nothing to connect.` } satisfies ApiError);
       return;
