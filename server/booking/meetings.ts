@@ -207,6 +207,9 @@ async function logMeeting(rt: MeetingDeps, bookingId: string, action: keyof type
 
 type MeetingBooking = Awaited<ReturnType<Db["booking"]["findUniqueOrThrow"]>> & { staff: { name: string; hubspotOwnerId: string | null }; serviceType: { name: string; durationMinutes: number } };
 
+/** How long HubSpot's search can take to show a new object (seconds, its docs say). */
+const SEARCH_LAG_MS = 2_000;
+
 const sameInstant = (iso: unknown, at: Date) => typeof iso === "string" && Date.parse(iso) === at.getTime();
 
 /**
@@ -253,5 +256,7 @@ async function findLinkMeeting(client: HubSpotClient, contactId: string, start: 
     after = found.paging?.next?.after;
     if (!after) break;
   }
-  throw new TransientSyncError(`HubSpot does not show the meeting link's Meeting on contact ${contactId} yet`);
+  // HubSpot's search shows a new object after a few seconds: wait that long before asking again,
+  // whatever the queue's own backoff, so the retries outlast the lag.
+  throw new TransientSyncError(`HubSpot does not show the meeting link's Meeting on contact ${contactId} yet`, SEARCH_LAG_MS);
 }

@@ -43,7 +43,9 @@ describe("booking on a HubSpot meeting link", () => {
   }
 
   beforeAll(async () => {
-    stack = await startStack();
+    // HubSpot's search shows a new Meeting only after a while: the outbox finds HubSpot's own Meeting
+    // through search, so it must retry until it appears rather than create one.
+    stack = await startStack({ sim: { searchLagMs: 1_500 } });
     portalId = await stack.install();
     retell = await stack.connect(portalId, "retell");
     const organizer = stack.sim.addUser(portalId, { email: staffEmail, firstName: "Morgan", lastName: "Lee" });
