@@ -416,7 +416,7 @@ describe("booking set up from the settings page, without the CLI", () => {
         `"Riley Stone", break sat 1: a break on sat, which has no working hours`,
         "row 2, name: a staff member needs a name",
         "row 2, e-mail: not an e-mail address",
-        "row 2, calendar: the calendar is builtin, google, microsoft, acuity or calendly",
+        "row 2, calendar: the calendar is builtin, google, microsoft, acuity, calendly or hubspot (a HubSpot meeting link)",
         "row 2, hours mon: the day must end after it starts",
         "row 2, days off 1: not a real date",
       ]),

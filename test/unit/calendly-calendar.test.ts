@@ -92,6 +92,6 @@ describe("Calendly bookings", () => {
     expect(parsed.success && parsed.data.staff[0]!.calendly).toEqual({ eventTypes: { Consultation: "AAAA-BBBB-1111" } });
     expect(setup({ calendly: { eventTypes: { Massage: "AAAA-BBBB-1111" } } }).error?.issues[0]?.message).toMatch(/"Massage" is not one of the services/);
     expect(setup({ calendly: { eventTypes: { Consultation: "x" } } }).success).toBe(false);
-    expect(setup({ calendly: { eventTypes: {} }, acuity: { appointmentTypes: {} } }).error?.issues[0]?.message).toMatch(/either acuity or calendly/);
+    expect(setup({ calendly: { eventTypes: {} }, acuity: { appointmentTypes: {} } }).error?.issues[0]?.message).toMatch(/map one of acuity and calendly, not both/);
   });
 });
