@@ -1,12 +1,21 @@
 import type { Db } from "../db/client.js";
+import type { Calendars } from "./calendars.js";
 import { isExternalProvider } from "./providers/registry.js";
+import { mappingRows, webhookKeyState } from "./scheduling-setup.js";
+import { staffMemberSchema } from "./setup.js";
 import type { BookingOverview, CalendarKind, CalendarStatus, ServiceProblem, WeeklyBreaks, WeeklyHours } from "../../hubspot-app/app/shared/api.js";
 
 // What the settings page's Booking tab shows: the set-up as it stands, each staff member's calendar
-// and its status, and the readable reason per bad field of a service list.
+// and its status (on a scheduling system: which type serves each service, and whether the key its
+// change notifications are signed with is stored), and the readable reason per bad field of a list.
 
-/** The calendar a staff member books on (stored as text; anything else is the built-in one, as calendarStatus reads it). */
-const calendarKind = (calendar: string): CalendarKind => (isExternalProvider(calendar) ? calendar : "builtin");
+/**
+ * The calendar a staff member books on, as the set-up accepts it (stored as text; anything else is the
+ * built-in one). A HubSpot meeting link is one though it has no per-person connection, so a staff list
+ * saved back from the page keeps it.
+ */
+const CALENDAR_KINDS: readonly string[] = staffMemberSchema.shape.calendar.unwrap().options;
+const calendarKind = (calendar: string): CalendarKind => (CALENDAR_KINDS.includes(calendar) ? (calendar as CalendarKind) : "builtin");
 
 /** Where a staff member's calendar stands; a connection made for another provider than the one chosen now does not count. */
 function calendarStatus(calendar: string, connection: { provider: string; status: string } | null): CalendarStatus {
@@ -15,11 +24,15 @@ function calendarStatus(calendar: string, connection: { provider: string; status
   return connection.status === "connected" ? "connected" : "needs_reauth";
 }
 
-export async function bookingOverview(db: Db, portalId: string): Promise<BookingOverview> {
+export async function bookingOverview(db: Db, portalId: string, calendars: Pick<Calendars, "provider">): Promise<BookingOverview> {
   const [settings, services, staff, upcoming] = await Promise.all([
     db.bookingSettings.findUnique({ where: { portalId } }),
     db.serviceType.findMany({ where: { portalId }, orderBy: { name: "asc" } }),
-    db.staffMember.findMany({ where: { portalId }, orderBy: { name: "asc" }, include: { calendarConnection: { select: { provider: true, status: true, accountEmail: true, lastSyncAt: true, lastError: true } } } }),
+    db.staffMember.findMany({
+      where: { portalId },
+      orderBy: { name: "asc" },
+      include: { externalTypes: true, calendarConnection: { select: { provider: true, status: true, accountEmail: true, lastSyncAt: true, lastError: true, channelId: true, webhookKeyEnc: true, webhookKeyFromChannel: true } } },
+    }),
     db.booking.count({ where: { portalId, status: "confirmed", startAt: { gt: new Date() } } }),
   ]);
   const overlaps = await db.bookingOverlap.findMany({ where: { portalId, resolvedAt: null }, orderBy: { foundAt: "asc" }, take: 50, include: { booking: { include: { staff: true, serviceType: true } } } });
@@ -30,6 +43,7 @@ export async function bookingOverview(db: Db, portalId: string): Promise<Booking
     staff: staff.map((m) => {
       const status = calendarStatus(m.calendar, m.calendarConnection);
       const connection = status === "connected" || status === "needs_reauth" ? m.calendarConnection : null;
+      const hasTypes = Boolean(calendars.provider(m).scheduling);
       return {
         id: m.id,
         name: m.name,
@@ -44,6 +58,8 @@ export async function bookingOverview(db: Db, portalId: string): Promise<Booking
         calendarAccount: connection?.accountEmail ?? null,
         lastSyncAt: connection?.lastSyncAt?.toISOString() ?? null,
         lastError: connection?.lastError ?? null,
+        serviceTypes: hasTypes ? mappingRows(services, m.externalTypes) : null,
+        webhookKey: webhookKeyState(hasTypes, m.calendar, connection),
       };
     }),
     upcoming,

@@ -224,10 +224,10 @@ const OVERVIEW: BookingOverview = {
     { name: "Full service", durationMinutes: 120, bufferMinutes: 15, aliases: [], reminderMinutes: [1440, 60] },
   ],
   staff: [
-    { id: "s-alex", name: "Alex Rivera", email: "alex@example.com", calendar: "builtin", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "builtin", calendarAccount: null, lastSyncAt: null, lastError: null },
-    { id: "s-blair", name: "Blair Chen", email: "blair@example.com", calendar: "google", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "needs_reauth", calendarAccount: "blair@example.com", lastSyncAt: null, lastError: "the calendar refused our access (revoked or expired): reconnect it" },
-    { id: "s-casey", name: "Casey Morgan", email: "casey@example.com", calendar: "google", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "not_connected", calendarAccount: null, lastSyncAt: null, lastError: null },
-    { id: "s-devon", name: "Devon Park", email: "devon@example.com", calendar: "microsoft", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "connected", calendarAccount: "devon.park@example.com", lastSyncAt: "2030-01-07T16:00:00.000Z", lastError: null },
+    { id: "s-alex", name: "Alex Rivera", email: "alex@example.com", calendar: "builtin", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "builtin", calendarAccount: null, lastSyncAt: null, lastError: null, serviceTypes: null, webhookKey: null },
+    { id: "s-blair", name: "Blair Chen", email: "blair@example.com", calendar: "google", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "needs_reauth", calendarAccount: "blair@example.com", lastSyncAt: null, lastError: "the calendar refused our access (revoked or expired): reconnect it", serviceTypes: null, webhookKey: null },
+    { id: "s-casey", name: "Casey Morgan", email: "casey@example.com", calendar: "google", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "not_connected", calendarAccount: null, lastSyncAt: null, lastError: null, serviceTypes: null, webhookKey: null },
+    { id: "s-devon", name: "Devon Park", email: "devon@example.com", calendar: "microsoft", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "connected", calendarAccount: "devon.park@example.com", lastSyncAt: "2030-01-07T16:00:00.000Z", lastError: null, serviceTypes: null, webhookKey: null },
   ],
 };
 const CONNECT_URL = "https://accounts.google.com/o/oauth2/v2/auth?client_id=example&state=abc123&login_hint=casey%40example.com";
