@@ -265,4 +265,22 @@ describe("the Booking tab maps scheduling-system types to services", () => {
     expect(saving.status).toBe(502);
     expect(await rows(MORGAN)).toEqual(before);
   });
+
+  it("a staff member moved to another calendar starts unmapped (the old calendar's ids mean nothing there), and the CLI still maps the same rows", async () => {
+    expect((await rows(MORGAN)).length).toBeGreaterThan(0);
+    const setup = SETUP();
+    const staff = setup.staff.map((m) => ({ name: m.name, email: m.email, calendar: m.email === MORGAN ? "calendly" : m.calendar, hours: m.hours }));
+    expect((await ui("/ui/v1/booking/staff", { method: "PUT", body: { staff } })).status).toBe(200);
+    expect(await rows(MORGAN)).toEqual([]);
+    expect((await db().staffMember.findUniqueOrThrow({ where: { id: ids[MORGAN] } })).externalCalendarId).toBeNull();
+    // Dana kept her calendar, so she kept her mapping.
+    expect(await rows(DANA)).toHaveLength(1);
+
+    await applyBookingSetup(db(), portalId, { ...setup, staff: setup.staff.map((m) => (m.email === DANA ? { ...m, calendly: { eventTypes: { "Deep dive": calendlyType.Consultation! } } } : m)) });
+    await stack.app.runtime.calendars.checkTypes(await db().staffMember.findUniqueOrThrow({ where: { id: ids[DANA] } }));
+    expect((await types(DANA)).body.mapping).toEqual([
+      { service: "Consultation", typeId: null, problem: null },
+      { service: "Deep dive", typeId: calendlyType.Consultation, problem: `Calendly's "Consultation" (${calendlyType.Consultation}) lasts 30 minutes but Deep dive lasts 60: make them the same, or map another type` },
+    ]);
+  });
 });
