@@ -24,7 +24,8 @@ export type AuditChange =
   | { action: "booking.settings_saved"; details: { timezone: string; created: boolean } }
   | { action: "booking.staff_saved"; details: { staff: string[]; created: number; updated: number; deleted: number } }
   | { action: "booking.webhook_key_set"; target: string; details: { staff: string; provider: string } }
-  | { action: "booking.calendar_connected"; target: string; details: { staff: string; provider: string } };
+  | { action: "booking.calendar_connected"; target: string; details: { staff: string; provider: string } }
+  | { action: "booking.types_saved"; target: string; details: { staff: string; provider: string; types: Record<string, string>; calendarId: string | null } };
 
 export type AuditActor = { source: "settings_page"; userId: string; email: string } | { source: "cli" };
 
@@ -80,6 +81,11 @@ export function describeChange(change: AuditChange): string {
       return `${change.details.staff}'s calendar connected on the app's own install (${change.details.provider})`;
     case "booking.webhook_key_set":
       return `Webhook signing key stored for ${change.details.staff}'s calendar (${change.details.provider})`;
+    case "booking.types_saved": {
+      // Sorted: the details are JSONB, which keeps its own key order.
+      const mapped = Object.entries(change.details.types).sort(([a], [b]) => a.localeCompare(b)).map(([service, type]) => `${service} → ${type}`);
+      return `${change.details.staff}'s services on ${change.details.provider}: ${mapped.length ? mapped.join(", ") : "none mapped"}${change.details.calendarId ? ` (calendar ${change.details.calendarId})` : ""}`;
+    }
     case "booking.set_up":
       return `Booking set up: ${plural(change.details.services, "service type")}, ${plural(change.details.staff, "staff member")}`;
     default: {

@@ -2,7 +2,7 @@ import { Prisma, type Db } from "../db/client.js";
 import { decrypt, sealedFor } from "../config/crypto.js";
 import { logger } from "../config/logger.js";
 import { CalendarError } from "./providers/errors.js";
-import type { CalendarAccount, CalendarProvider, ExternalEvent } from "./providers/types.js";
+import type { CalendarAccount, CalendarProvider, ExternalEvent, ExternalTypeInfo } from "./providers/types.js";
 import { claim, meetingChange } from "./writes.js";
 
 // A scheduling system's webhooks (Acuity's appointment.*, Calendly's invitee.created / canceled) and the
@@ -117,15 +117,23 @@ export async function checkTypes(deps: WebhookDeps, staff: Staff): Promise<{ ser
   const types = await provider.scheduling.types(await deps.account(staff));
   const checked = [];
   for (const link of links) {
-    const type = types.find((t) => t.id === link.externalTypeId);
     const service = link.serviceType;
-    const problem = !type
-      ? `${provider.label} has no active ${provider.scheduling.typeLabel} ${link.externalTypeId} for ${service.name}`
-      : !(type.durationsMinutes ?? [type.durationMinutes]).includes(service.durationMinutes)
-        ? `${provider.label}'s "${type.name}" (${type.id}) lasts ${(type.durationsMinutes ?? [type.durationMinutes]).join(" or ")} minutes but ${service.name} lasts ${service.durationMinutes}: make them the same, or map another type`
-        : null;
-    await deps.db.staffServiceType.update({ where: { staffId_serviceTypeId: { staffId: staff.id, serviceTypeId: service.id } }, data: { problem } });
+    const problem = typeProblem(provider, types, link.externalTypeId, service);
+    // updateMany: a mapping saved again meanwhile may have dropped this row, which is then nothing to mark.
+    await deps.db.staffServiceType.updateMany({ where: { staffId: staff.id, serviceTypeId: service.id, externalTypeId: link.externalTypeId }, data: { problem } });
     checked.push({ service: service.name, type: link.externalTypeId, problem });
   }
   return checked;
+}
+
+/**
+ * Why a type cannot serve a service, or null: the one wording for the check above and for a mapping
+ * saved on the settings page (scheduling-setup.ts), so both say the same thing.
+ */
+export function typeProblem(provider: Pick<CalendarProvider, "label" | "scheduling">, types: ExternalTypeInfo[], typeId: string, service: { name: string; durationMinutes: number }): string | null {
+  const type = types.find((t) => t.id === typeId);
+  if (!type) return `${provider.label} has no active ${provider.scheduling?.typeLabel ?? "type"} ${typeId} for ${service.name}`;
+  const lengths = type.durationsMinutes ?? [type.durationMinutes];
+  if (lengths.includes(service.durationMinutes)) return null;
+  return `${provider.label}'s "${type.name}" (${type.id}) lasts ${lengths.join(" or ")} minutes but ${service.name} lasts ${service.durationMinutes}: make them the same, or map another type`;
 }

@@ -8,7 +8,7 @@ import { localAccount } from "./providers/builtin/index.js";
 import { CalendarNotConnectedError, type CalendarError } from "./providers/errors.js";
 import { CalendarError as CalendarFailure } from "./providers/errors.js";
 import { createExternalProviders, createPortalProviders, isConnectedProvider, isExternalProvider, isPortalProvider, providerOf, type ConnectedProviderId, type ExternalProvider, type ExternalProviderId } from "./providers/registry.js";
-import type { CalendarAccount, CalendarProvider, ExternalTypeInfo, PushNotice } from "./providers/types.js";
+import type { CalendarAccount, CalendarProvider, ExternalTypeInfo, PushChannel, PushNotice } from "./providers/types.js";
 import { SCHEDULER_SCOPE } from "../hubspot/scopes.js";
 import { PermanentSyncError, PortalNeedsReauthError, TransientSyncError } from "../hubspot/errors.js";
 
@@ -321,9 +321,23 @@ export class Calendars implements StaffCalendars {
     return checkTypes(this.webhookDeps(), staff);
   }
 
-  /** The key the staff member's provider signs its webhooks with (Acuity: the account's API key). */
+  /**
+   * The key the staff member's provider signs its webhooks with, when it is the account's own
+   * (Acuity: the account's API key); whether one may be given is storeWebhookKey's question (scheduling-setup.ts).
+   */
   async setWebhookKey(staffId: string, key: string): Promise<void> {
-    await this.db.calendarConnection.update({ where: { staffId }, data: { webhookKeyEnc: encrypt(key, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "webhookKeyEnc", staffId)) } });
+    await this.db.calendarConnection.update({ where: { staffId }, data: { webhookKeyEnc: encrypt(key, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "webhookKeyEnc", staffId)), webhookKeyFromChannel: false } });
+  }
+
+  /**
+   * The types the staff member's calendar offers (Acuity appointment types, Calendly event types),
+   * asked live; null when it is not a scheduling system. Throws CalendarNotConnectedError when it is
+   * not connected, another CalendarError when the provider refuses or does not answer.
+   */
+  async offeredTypes(staff: Staff): Promise<ExternalTypeInfo[] | null> {
+    const scheduling = this.provider(staff).scheduling;
+    if (!scheduling) return null;
+    return scheduling.types(await this.account(staff));
   }
 
   /** Open (or renew) the staff calendar's push channel. */
@@ -339,11 +353,17 @@ export class Calendars implements StaffCalendars {
       where: { staffId },
       // A renewal also restarts sync from scratch: Graph's delta window is fixed when it starts, so
       // without this, events further out than its first end would never be seen.
-      data: { channelId: channel.id, channelResourceId: channel.resourceId, channelExpiresAt: channel.expiresAt, channelSecretEnc: encrypt(secret, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "channelSecretEnc", staffId)), ...(channel.signingKey ? { webhookKeyEnc: encrypt(channel.signingKey, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "webhookKeyEnc", staffId)) } : {}), ...(connection.channelId ? { syncCursor: null } : {}) },
+      data: { channelId: channel.id, channelResourceId: channel.resourceId, channelExpiresAt: channel.expiresAt, channelSecretEnc: encrypt(secret, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "channelSecretEnc", staffId)), ...this.channelKey(staffId, channel, connection.webhookKeyFromChannel), ...(connection.channelId ? { syncCursor: null } : {}) },
     });
     if (connection.channelId && connection.channelResourceId && connection.channelExpiresAt && provider.unwatch) {
       await provider.unwatch(account, { id: connection.channelId, resourceId: connection.channelResourceId, expiresAt: connection.channelExpiresAt }).catch(() => undefined);
     }
+  }
+
+  /** A key a new channel brings (we chose it: Calendly) is marked so; one an earlier channel brought goes; an account's own stays. */
+  private channelKey(staffId: string, channel: PushChannel, hadChannelKey: boolean) {
+    if (channel.signingKey) return { webhookKeyEnc: encrypt(channel.signingKey, this.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "webhookKeyEnc", staffId)), webhookKeyFromChannel: true };
+    return hadChannelKey ? { webhookKeyEnc: null, webhookKeyFromChannel: false } : {};
   }
 
   /**

@@ -1,9 +1,13 @@
 import type { Db } from "../db/client.js";
+import type { Calendars } from "./calendars.js";
+import { SCHEDULER_SCOPE } from "../hubspot/scopes.js";
 import { isConnectedProvider } from "./providers/registry.js";
+import { mappingRows, webhookKeyState } from "./scheduling-setup.js";
 import type { BookingOverview, CalendarKind, CalendarStatus, ServiceProblem, WeeklyBreaks, WeeklyHours } from "../../hubspot-app/app/shared/api.js";
 
 // What the settings page's Booking tab shows: the set-up as it stands, each staff member's calendar
-// and its status, and the readable reason per bad field of a service list.
+// and its status (on a scheduling system: which type serves each service, and whether the key its
+// change notifications are signed with is stored), and the readable reason per bad field of a list.
 
 /** The calendar a staff member books on (stored as text; anything else is the built-in one, as calendarStatus reads it). */
 const calendarKind = (calendar: string): CalendarKind => (isConnectedProvider(calendar) ? calendar : "builtin");
@@ -15,21 +19,30 @@ function calendarStatus(calendar: string, connection: { provider: string; status
   return connection.status === "connected" ? "connected" : "needs_reauth";
 }
 
-export async function bookingOverview(db: Db, portalId: string): Promise<BookingOverview> {
+export async function bookingOverview(db: Db, portalId: string, calendars: Pick<Calendars, "provider" | "onInstall">, reconnectUrl = ""): Promise<BookingOverview> {
   const [settings, services, staff, upcoming] = await Promise.all([
     db.bookingSettings.findUnique({ where: { portalId } }),
     db.serviceType.findMany({ where: { portalId }, orderBy: { name: "asc" } }),
-    db.staffMember.findMany({ where: { portalId }, orderBy: { name: "asc" }, include: { calendarConnection: { select: { provider: true, status: true, accountEmail: true, lastSyncAt: true, lastError: true } } } }),
+    db.staffMember.findMany({
+      where: { portalId },
+      orderBy: { name: "asc" },
+      include: { externalTypes: true, calendarConnection: { select: { provider: true, status: true, accountEmail: true, lastSyncAt: true, lastError: true, channelId: true, webhookKeyEnc: true, webhookKeyFromChannel: true } } },
+    }),
     db.booking.count({ where: { portalId, status: "confirmed", startAt: { gt: new Date() } } }),
   ]);
   const overlaps = await db.bookingOverlap.findMany({ where: { portalId, resolvedAt: null }, orderBy: { foundAt: "asc" }, take: 50, include: { booking: { include: { staff: true, serviceType: true } } } });
+  // Staff on the portal's own install (a HubSpot meeting link) wait for a scope it may not have granted.
+  const onInstall = staff.filter((m) => calendars.onInstall(m));
+  const granted = onInstall.length ? (await db.portal.findUnique({ where: { id: portalId }, select: { scopes: true } }))?.scopes.includes(SCHEDULER_SCOPE) : true;
   return {
+    ...(granted ? {} : { meetingLinksNeedScope: { staff: onInstall.map((m) => m.name), reconnectUrl } }),
     configured: !!settings,
     timezone: settings?.timezone ?? null,
     services: services.map((s) => ({ name: s.name, durationMinutes: s.durationMinutes, bufferMinutes: s.bufferMinutes, aliases: s.aliases, reminderMinutes: s.reminderMinutes })),
     staff: staff.map((m) => {
       const status = calendarStatus(m.calendar, m.calendarConnection);
       const connection = status === "connected" || status === "needs_reauth" ? m.calendarConnection : null;
+      const hasTypes = Boolean(calendars.provider(m).scheduling);
       return {
         id: m.id,
         name: m.name,
@@ -44,6 +57,8 @@ export async function bookingOverview(db: Db, portalId: string): Promise<Booking
         calendarAccount: connection?.accountEmail ?? null,
         lastSyncAt: connection?.lastSyncAt?.toISOString() ?? null,
         lastError: connection?.lastError ?? null,
+        serviceTypes: hasTypes ? mappingRows(services, m.externalTypes) : null,
+        webhookKey: webhookKeyState(hasTypes, m.calendar, connection),
       };
     }),
     upcoming,

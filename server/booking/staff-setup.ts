@@ -77,7 +77,11 @@ export async function replaceStaff(db: Db, portalId: string, staff: StaffList, n
         hubspotOwnerId: member.hubspotOwnerId ?? null,
       };
       const row = byEmail.get(member.email.toLowerCase());
-      if (row) await tx.staffMember.update({ where: { id: row.id }, data });
+      if (row && row.calendar !== member.calendar) {
+        // A mapping names the types of one calendar (Acuity's ids mean nothing to Calendly): a new calendar starts unmapped.
+        await tx.staffServiceType.deleteMany({ where: { staffId: row.id } });
+        await tx.staffMember.update({ where: { id: row.id }, data: { ...data, externalCalendarId: null } });
+      } else if (row) await tx.staffMember.update({ where: { id: row.id }, data });
       else {
         await tx.staffMember.create({ data: { portalId, email: member.email, ...data } });
         created++;

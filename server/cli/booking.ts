@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import type { Runtime } from "../runtime.js";
 import { applyBookingSetup, BookingSetupError } from "../booking/setup.js";
 import { recordAudit } from "../audit/audit.js";
+import { storeWebhookKey, webhookKeyRefusal } from "../booking/scheduling-setup.js";
 
 function option(args: string[], names: string[]): Record<string, string | undefined> {
   try {
@@ -94,9 +95,11 @@ export async function bookingList(rt: Runtime, args: string[]): Promise<unknown>
 export async function bookingWebhookKey(rt: Runtime, args: string[], key: string | undefined): Promise<unknown> {
   const o = option(args, ["portal", "staff"]);
   if (!o.portal || !o.staff || !key) throw new BookingSetupError("booking webhook-key needs --portal <id>, --staff <email> and the key (--secret-file <path> or --secret-stdin)");
-  const member = await rt.db.staffMember.findUnique({ where: { portalId_email: { portalId: o.portal, email: o.staff } }, include: { calendarConnection: true } });
-  if (!member?.calendarConnection) throw new BookingSetupError(`${o.staff} has no connected calendar in portal ${o.portal}: connect it first`);
-  await rt.calendars.setWebhookKey(member.id, key);
+  const member = await rt.db.staffMember.findUnique({ where: { portalId_email: { portalId: o.portal, email: o.staff } } });
+  if (!member) throw new BookingSetupError(`no staff member ${o.staff} in portal ${o.portal}: run booking setup first`);
+  // The same rule as the settings page: only a key of the account's own (Acuity's API key) is given by a person.
+  const stored = await storeWebhookKey(rt, member, key);
+  if (stored.outcome !== "stored") throw new BookingSetupError(webhookKeyRefusal(member, stored));
   await recordAudit(rt.db, o.portal, { source: "cli" }, { action: "booking.webhook_key_set", target: member.id, details: { staff: member.name, provider: member.calendar } });
   return { staff: member.email, calendar: member.calendar, webhookKey: "stored" };
 }

@@ -241,7 +241,7 @@ describe.each([
     await stack.waitFor(() => db.externalBusy.findFirst({ where: { staffId: staff.id, startAt: eventStart } }), { what: "the hand-made event synced" });
     await flagOverlaps(deps);
     expect(notices).toEqual([expect.objectContaining({ portalId, staff: "Morgan Lee", service: "Consultation", reference: booked.reference })]);
-    expect((await bookingOverview(db, portalId)).overlaps).toEqual([expect.objectContaining({ bookingId: booked.bookingId, staff: "Morgan Lee", start: start.toISOString(), eventStart: eventStart.toISOString() })]);
+    expect((await bookingOverview(db, portalId, stack.app.runtime.calendars)).overlaps).toEqual([expect.objectContaining({ bookingId: booked.bookingId, staff: "Morgan Lee", start: start.toISOString(), eventStart: eventStart.toISOString() })]);
     // Told once, not on every pass.
     await flagOverlaps(deps);
     expect(notices).toHaveLength(1);
@@ -249,7 +249,7 @@ describe.each([
     const cancelled = await tool("cancel_appointment", { booking_id: booked.reference }, newCallId(), "+14155550675");
     expect(cancelled.result).toMatch(/is cancelled/);
     await flagOverlaps(deps);
-    expect((await bookingOverview(db, portalId)).overlaps).toEqual([]);
+    expect((await bookingOverview(db, portalId, stack.app.runtime.calendars)).overlaps).toEqual([]);
     expect((await db.bookingOverlap.findFirstOrThrow({ where: { bookingId: booked.bookingId } })).resolvedAt).not.toBeNull();
   });
 

@@ -9,6 +9,10 @@ import { addDays, localDate, zonedInstant } from "../../server/booking/time.js";
 import { bookingSetup } from "../../server/cli/booking.js";
 import { REQUIRED_SCOPES } from "../../server/hubspot/scopes.js";
 import type { MeetingLinkSpec } from "../../simulators/hubspot/index.js";
+import { uiFetch, type UiUser } from "../support/ui.js";
+import type { BookingOverview, StaffTypesResponse } from "../../hubspot-app/app/shared/api.js";
+
+const ADMIN: UiUser = { id: "4242", email: "owner@example.com" };
 
 // Booking on the call through a HubSpot meeting link (the portal's Meetings scheduling page), on the
 // portal's own install, with HubSpot's scheduler simulated over HTTP: availability is the link's own,
@@ -78,6 +82,24 @@ describe("booking on a HubSpot meeting link", () => {
       ]),
     );
     expect((await tool("check_availability", { service_type: "Deep dive", date: day(2) }, newCallId())).slots).toEqual([]);
+  });
+
+  it("the Booking tab connects a meeting-link staff member on the app's own install, lists the portal's links with their lengths, and maps one per service", async () => {
+    stack.sim.addUser(portalId, { id: ADMIN.id, email: ADMIN.email, superAdmin: true });
+    const ui = (path: string, method = "GET", body?: unknown) => uiFetch(stack, path, { portal: portalId, user: ADMIN, method, ...(body === undefined ? {} : { body }) });
+    const overview = (await ui("/ui/v1/booking")).body as BookingOverview;
+    expect(overview.meetingLinksNeedScope).toBeUndefined();
+    const member = overview.staff.find((m) => m.email === staffEmail)!;
+    expect(member).toMatchObject({ calendar: "hubspot", calendarStatus: "connected" });
+    expect(await ui(`/ui/v1/booking/staff/${member.id}/connect-link`, "POST")).toEqual({ status: 200, body: { connected: true, label: "HubSpot meeting link", links: 1 } });
+    const listed = (await ui(`/ui/v1/booking/staff/${member.id}/types`)).body as StaffTypesResponse;
+    expect(listed.types).toEqual([expect.objectContaining({ id: SLUG, name: "Consultation with Morgan", durationMinutes: 30, durationsMinutes: [30, 60] })]);
+    const refused = await ui(`/ui/v1/booking/staff/${member.id}/types`, "PUT", { types: { Consultation: SLUG, "Deep dive": "nobody/else" } });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body.problems)).toMatch(/HubSpot meeting link has no active meeting link nobody\/else for Deep dive/);
+    const saved = await ui(`/ui/v1/booking/staff/${member.id}/types`, "PUT", { types: { Consultation: SLUG } });
+    expect(saved.status).toBe(200);
+    expect(await db().staffServiceType.findMany({ where: { staffId: member.id }, select: { externalTypeId: true, problem: true } })).toEqual([{ externalTypeId: SLUG, problem: null }]);
   });
 
   let bookingId: string;
@@ -191,6 +213,14 @@ describe("booking on a HubSpot meeting link", () => {
     stack.sim.addMeetingLink(other, { slug: "solo/intro", name: "Intro", organizerUserId: stack.sim.addUser(other, { email: staffEmail }), durationsMs: [HALF_HOUR], timezone: TZ, workingHours: [{ days: ["MONDAY"], start: "09:00", end: "10:00" }] });
     const setup = (await bookingSetup(stack.app.runtime, ["--portal", other, "--file", setupFile([{ name: "Consultation", durationMinutes: 30 }], { Consultation: "solo/intro" })])) as { calendars: Record<string, unknown>[] };
     expect(setup.calendars).toEqual([{ staff: staffEmail, calendar: "hubspot", status: "not_connected", problem: expect.stringMatching(/re-authorise the app/) }]);
+    // The settings page says so, with where a super admin re-authorises; its connect step says why not.
+    stack.sim.addUser(other, { id: ADMIN.id, email: ADMIN.email, superAdmin: true });
+    const overview = (await uiFetch(stack, "/ui/v1/booking", { portal: other, user: ADMIN })).body as BookingOverview;
+    expect(overview.meetingLinksNeedScope).toEqual({ staff: ["Morgan Lee"], reconnectUrl: expect.stringMatching(/\/oauth\/install$/) });
+    const staffId = overview.staff[0]!.id;
+    expect(overview.staff[0]).toMatchObject({ calendar: "hubspot", calendarStatus: "not_connected" });
+    const connect = await uiFetch(stack, `/ui/v1/booking/staff/${staffId}/connect-link`, { portal: other, user: ADMIN, method: "POST" });
+    expect(connect).toEqual({ status: 409, body: { error: expect.stringMatching(/^Morgan Lee's HubSpot meeting links cannot be used: .*re-authorise the app/) } });
     const offer = (await retellToolCall(stack, otherRetell, "check_availability", { service_type: "Consultation", date: day(2) }, newCallId(), "+13125550199")).body;
     expect(offer.slots).toEqual([]);
     // The install link asks for it as an optional scope: existing installs keep working without it.

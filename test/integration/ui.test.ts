@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { startStack, TEST_APP_ID, TEST_CLIENT_SECRET, TEST_PUBLIC_BASE_URL, type Connection, type Stack } from "../support/harness.js";
+import { uiFetch, type UiRequest, type UiUser } from "../support/ui.js";
 import { retellCall } from "../support/payloads.js";
 import { signV3 } from "../../server/hubspot/signature.js";
 import type { AuditEntryView } from "../../hubspot-app/app/shared/api.js";
@@ -10,8 +11,7 @@ import { applyBookingSetup, type BookingSetup } from "../../server/booking/setup
 import { REQUIRED_SCOPES } from "../../server/hubspot/scopes.js";
 import { runCli } from "../../server/cli/main.js";
 
-// The backend of the card and settings page, called exactly as hubspot.fetch calls it: HubSpot
-// appends portalId/userId/userEmail to the URL and signs METHOD + URL + body + timestamp (v3).
+// The backend of the card and settings page, called exactly as hubspot.fetch calls it (test/support/ui.ts).
 
 let stack: Stack;
 let portalId: string;
@@ -19,10 +19,7 @@ let otherPortal: string;
 let retell: Connection;
 let contactId: string;
 
-interface User {
-  id: string;
-  email: string;
-}
+type User = UiUser;
 /** A super admin of both portals: the user behind every request unless a test says otherwise. */
 const ADMIN: User = { id: "42", email: "admin@example.com" };
 /** A user of the first portal who is not a super admin. */
@@ -30,22 +27,7 @@ const REP: User = { id: "43", email: "rep@example.com" };
 /** A super admin of the other portal, unknown to the first. */
 const OUTSIDER: User = { id: "44", email: "outsider@example.com" };
 
-async function hubspotFetch(path: string, options: { method?: string; body?: unknown; portal?: string; user?: User; timestamp?: number; tamper?: (url: string) => string; secret?: string } = {}) {
-  const method = options.method ?? "GET";
-  const url = new URL(path, TEST_PUBLIC_BASE_URL);
-  const user = options.user ?? ADMIN;
-  url.searchParams.set("portalId", options.portal ?? portalId);
-  url.searchParams.set("userId", user.id);
-  url.searchParams.set("userEmail", user.email);
-  const body = options.body === undefined ? "" : JSON.stringify(options.body);
-  const timestamp = options.timestamp ?? Date.now();
-  const signature = signV3(options.secret ?? TEST_CLIENT_SECRET, method, url.toString(), body, timestamp);
-  const sentUrl = options.tamper ? options.tamper(url.toString()) : url.toString();
-  const local = sentUrl.replace(TEST_PUBLIC_BASE_URL, stack.url);
-  const response = await fetch(local, { method, headers: { "content-type": "application/json", "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": String(timestamp) }, body: body || undefined });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
+const hubspotFetch = (path: string, options: Partial<UiRequest> = {}) => uiFetch(stack, path, { ...options, portal: options.portal ?? portalId, user: options.user ?? ADMIN });
 
 beforeAll(async () => {
   // Google calendars configured (links only: no test here reaches Google); Microsoft left unconfigured.
@@ -456,6 +438,8 @@ describe("who may change settings: super admins of the portal only", () => {
     ["POST", "/ui/v1/fallback/replay", { all: true }],
     ["PUT", "/ui/v1/booking/services", { services: [{ name: "Estimate", durationMinutes: 30 }] }],
     ["POST", "/ui/v1/booking/staff/any-staff-id/connect-link"],
+    ["PUT", "/ui/v1/booking/staff/any-staff-id/types", { types: {} }],
+    ["PUT", "/ui/v1/booking/staff/any-staff-id/webhook-key", { key: "acuity-api-key-0123456789" }],
     ["DELETE", "/ui/v1/install"],
   ];
   const snapshot = async () => ({

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import React from "react";
-import { Alert, Button, Input, Select, StatusTag, TableCell, TableRow, Text, hubspot } from "@hubspot/ui-extensions";
+import { Alert, Button, ErrorState, Heading, Input, Link, LoadingSpinner, Select, StatusTag, TableCell, TableRow, Text, hubspot } from "@hubspot/ui-extensions";
 import { createRenderer } from "@hubspot/ui-extensions/testing";
 import type {
   ApiError,
@@ -30,6 +30,9 @@ import type {
   ServicesRefusal,
   ServicesSaved,
   ServicesUpdateRequest,
+  StaffTypesRefusal,
+  StaffTypesResponse,
+  WebhookKeySaved,
 } from "../../hubspot-app/app/shared/api.js";
 import { MappingEditor } from "../../hubspot-app/app/settings/MappingTab.js";
 import { Connections } from "../../hubspot-app/app/settings/ConnectionsTab.js";
@@ -224,10 +227,10 @@ const OVERVIEW: BookingOverview = {
     { name: "Full service", durationMinutes: 120, bufferMinutes: 15, aliases: [], reminderMinutes: [1440, 60] },
   ],
   staff: [
-    { id: "s-alex", name: "Alex Rivera", email: "alex@example.com", calendar: "builtin", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "builtin", calendarAccount: null, lastSyncAt: null, lastError: null },
-    { id: "s-blair", name: "Blair Chen", email: "blair@example.com", calendar: "google", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "needs_reauth", calendarAccount: "blair@example.com", lastSyncAt: null, lastError: "the calendar refused our access (revoked or expired): reconnect it" },
-    { id: "s-casey", name: "Casey Morgan", email: "casey@example.com", calendar: "google", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "not_connected", calendarAccount: null, lastSyncAt: null, lastError: null },
-    { id: "s-devon", name: "Devon Park", email: "devon@example.com", calendar: "microsoft", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "connected", calendarAccount: "devon.park@example.com", lastSyncAt: "2030-01-07T16:00:00.000Z", lastError: null },
+    { id: "s-alex", name: "Alex Rivera", email: "alex@example.com", calendar: "builtin", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "builtin", calendarAccount: null, lastSyncAt: null, lastError: null, serviceTypes: null, webhookKey: null },
+    { id: "s-blair", name: "Blair Chen", email: "blair@example.com", calendar: "google", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "needs_reauth", calendarAccount: "blair@example.com", lastSyncAt: null, lastError: "the calendar refused our access (revoked or expired): reconnect it", serviceTypes: null, webhookKey: null },
+    { id: "s-casey", name: "Casey Morgan", email: "casey@example.com", calendar: "google", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "not_connected", calendarAccount: null, lastSyncAt: null, lastError: null, serviceTypes: null, webhookKey: null },
+    { id: "s-devon", name: "Devon Park", email: "devon@example.com", calendar: "microsoft", timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarStatus: "connected", calendarAccount: "devon.park@example.com", lastSyncAt: "2030-01-07T16:00:00.000Z", lastError: null, serviceTypes: null, webhookKey: null },
   ],
 };
 const CONNECT_URL = "https://accounts.google.com/o/oauth2/v2/auth?client_id=example&state=abc123&login_hint=casey%40example.com";
@@ -550,5 +553,151 @@ describe("booking tab: double bookings made by hand", () => {
     const alert = r.findAll(Alert).find((a) => a.props.title.startsWith("Double booking"))!;
     expect(alert.props.variant).toBe("warning");
     expect(alert.text).toBe("An event in Devon Park's own calendar (Jan 8, 10:15 AM) overlaps the Consultation the AI receptionist booked (reference K7M4QXR9). Move the event or the booking; this goes away once they no longer overlap.");
+  });
+});
+
+describe("booking tab: HubSpot meeting links without their permission", () => {
+  it("says who waits for the meeting-link permission and links to re-authorising; says nothing once it is granted", async () => {
+    backendFixture({ "GET /ui/v1/booking": () => json(200, { ...OVERVIEW, meetingLinksNeedScope: { staff: ["Devon Park"], reconnectUrl: "https://app.example/oauth/install" } } satisfies BookingOverview) });
+    const r = createRenderer("settings");
+    r.render(<Booking />);
+    await r.waitFor(() => expect(r.findAll(Alert).map((a) => a.props.title)).toContain("HubSpot meeting links need one more permission"));
+    const alert = r.findAll(Alert).find((a) => a.props.title === "HubSpot meeting links need one more permission")!;
+    expect(alert.props.variant).toBe("warning");
+    expect(alert.find(Text).text).toContain("Devon Park books on a HubSpot meeting link");
+    expect(alert.find(Link).props.href).toBe("https://app.example/oauth/install");
+
+    backendFixture({ "GET /ui/v1/booking": () => json(200, OVERVIEW) });
+    const granted = createRenderer("settings");
+    granted.render(<Booking />);
+    await granted.waitFor(() => expect(granted.findAll(Heading).length).toBeGreaterThan(0));
+    expect(granted.findAll(Alert).map((a) => a.props.title)).not.toContain("HubSpot meeting links need one more permission");
+  });
+});
+
+describe("booking tab: which scheduling-system type serves each service", () => {
+  const PROBLEM = 'Acuity Scheduling\'s "Deep dive" (502) lasts 45 minutes but Full service lasts 120: make them the same, or map another type';
+  const staffOn = (fields: Pick<StaffView, "id" | "name" | "email" | "calendar" | "calendarStatus" | "serviceTypes" | "webhookKey">): StaffView => ({ timezone: "America/Los_Angeles", ...WEEKDAYS_9_TO_5, calendarAccount: fields.calendarStatus === "connected" ? fields.email : null, lastSyncAt: null, lastError: null, ...fields });
+  const unmapped = [{ service: "Consultation", typeId: null, problem: null }, { service: "Full service", typeId: null, problem: null }];
+  const SCHEDULING_OVERVIEW: BookingOverview = {
+    ...OVERVIEW,
+    staff: [
+      staffOn({ id: "s-dana", name: "Dana Reyes", email: "dana@example.com", calendar: "calendly", calendarStatus: "connected", serviceTypes: unmapped, webhookKey: null }),
+      staffOn({ id: "s-jo", name: "Jo Park", email: "jo@example.com", calendar: "acuity", calendarStatus: "not_connected", serviceTypes: unmapped, webhookKey: null }),
+      staffOn({ id: "s-morgan", name: "Morgan Lee", email: "morgan@example.com", calendar: "acuity", calendarStatus: "connected", serviceTypes: [{ service: "Consultation", typeId: "501", problem: null }, { service: "Full service", typeId: "502", problem: PROBLEM }], webhookKey: "missing" }),
+    ],
+  };
+  const MORGAN_TYPES: StaffTypesResponse = {
+    staffId: "s-morgan",
+    provider: "Acuity Scheduling",
+    types: [{ id: "501", name: "Consultation", durationMinutes: 30 }, { id: "502", name: "Deep dive", durationMinutes: 45 }, { id: "503", name: "Full day", durationMinutes: 120 }],
+    mapping: SCHEDULING_OVERVIEW.staff[2]!.serviceTypes!,
+    calendarId: null,
+    webhookKey: "missing",
+  };
+  const DANA_TYPES: StaffTypesResponse = { staffId: "s-dana", provider: "Calendly", types: [{ id: "EVT-CONSULT-30", name: "Consultation", durationMinutes: 30 }], mapping: unmapped, calendarId: null, webhookKey: null };
+  const select = (r: ReturnType<typeof createRenderer>, staff: string, service: string) => r.find(Select, { name: `service-type-${staff}-${service}` });
+
+  async function renderTypes(routes: Record<string, (body: Record<string, unknown> | undefined) => Response> = {}) {
+    const sent = backendFixture({ "GET /ui/v1/booking": () => json(200, SCHEDULING_OVERVIEW), "GET /ui/v1/booking/staff/s-morgan/types": () => json(200, MORGAN_TYPES), "GET /ui/v1/booking/staff/s-dana/types": () => json(200, DANA_TYPES), ...routes });
+    const r = createRenderer("settings");
+    r.render(<Booking />);
+    await r.waitFor(() => expect(r.findAll(Select, (s) => !!s.props.name?.startsWith("service-type-s-morgan-"))).toHaveLength(2));
+    return { r, sent };
+  }
+
+  it("before the calendar is connected: a line saying to connect it first, and its types are not asked for", async () => {
+    const { r, sent } = await renderTypes();
+    expect(r.findAll(Text).map((t) => t.text)).toContain("Connect Jo Park's Acuity Scheduling first (Staff calendars, above): then choose here which Acuity appointment type serves each service.");
+    expect(r.findAll(Select, (s) => !!s.props.name?.startsWith("service-type-s-jo-"))).toEqual([]);
+    expect(sent.map((s) => s.path)).not.toContain("/ui/v1/booking/staff/s-jo/types");
+  });
+
+  it("while the calendar's types load: a spinner naming them", async () => {
+    backendFixture({ "GET /ui/v1/booking": () => json(200, { ...SCHEDULING_OVERVIEW, staff: [SCHEDULING_OVERVIEW.staff[2]!] }), "GET /ui/v1/booking/staff/s-morgan/types": () => new Promise<Response>(() => undefined) as unknown as Response });
+    const r = createRenderer("settings");
+    r.render(<Booking />);
+    await r.waitFor(() => expect(r.find(LoadingSpinner, (s) => s.props.label.startsWith("Loading Morgan")).props.label).toBe("Loading Morgan Lee's Acuity appointment types"));
+    expect(r.findAll(Select, (s) => !!s.props.name?.startsWith("service-type-"))).toEqual([]);
+  });
+
+  it("lists the types the calendar offers with their minutes, one row per service, the current choice selected, and a summary per person", async () => {
+    const { r } = await renderTypes();
+    expect(select(r, "s-morgan", "Consultation").props.options.map((o: { label: string }) => o.label)).toEqual(["Not offered", "Consultation (30 min)", "Deep dive (45 min)", "Full day (120 min)"]);
+    expect(select(r, "s-morgan", "Consultation").props.value).toBe("501");
+    await r.waitFor(() => expect(select(r, "s-dana", "Consultation").props.value).toBe(""));
+    expect(r.findAll(Text).map((t) => t.text)).toEqual(expect.arrayContaining([expect.stringMatching(/^Which Calendly event type books each service for Dana Reyes/), expect.stringMatching(/^Which Acuity appointment type books each service for Morgan Lee/)]));
+    // Calendly asks for no calendar id and no key (the app chose it); Acuity for both.
+    expect(r.findAll(Input, (i) => i.props.name === "calendar-id-s-dana" || i.props.name === "webhook-key-s-dana")).toEqual([]);
+    expect(r.find(Input, { name: "calendar-id-s-morgan" }).props.label).toBe("Acuity Scheduling calendar id (optional)");
+    const summaries = r.findAll(TableRow).filter((row) => row.findAll(TableCell).length === 5).map((row) => row.findAll(TableCell).map((c) => c.text)[3]);
+    expect(summaries).toEqual(["0 of 2 mapped", "0 of 2 mapped", "2 of 2 mapped, 1 to fix"]);
+  });
+
+  it("shows the stored problem on its row", async () => {
+    const { r } = await renderTypes();
+    expect(select(r, "s-morgan", "Full service").props).toMatchObject({ value: "502", error: true, validationMessage: PROBLEM });
+    expect(select(r, "s-morgan", "Consultation").props.error).toBe(false);
+  });
+
+  it("a save the server refuses: its reason in an Alert and on each field, the choices kept", async () => {
+    const tooLong = 'Acuity Scheduling\'s "Deep dive" (502) lasts 45 minutes but Consultation lasts 30: make them the same, or map another type';
+    const problems = [
+      { service: "Consultation", field: "type" as const, error: tooLong },
+      { service: null, field: "calendarId" as const, error: "calendar id: an Acuity calendar id is a number" },
+    ];
+    const { r, sent } = await renderTypes({ "PUT /ui/v1/booking/staff/s-morgan/types": () => json(400, { error: `Nothing was saved. ${problems.map((p) => p.error).join("; ")}`, problems } satisfies StaffTypesRefusal) });
+    select(r, "s-morgan", "Consultation").trigger("onChange", "502" as never);
+    select(r, "s-morgan", "Full service").trigger("onChange", "" as never);
+    r.find(Input, { name: "calendar-id-s-morgan" }).trigger("onChange", "main" as never);
+    r.findByTestId(Button, "save-types-s-morgan").trigger("onClick");
+    await r.waitFor(() => expect(r.find(Alert, (a) => a.props.title === "Services not saved").text).toBe(`Nothing was saved. ${tooLong}; calendar id: an Acuity calendar id is a number`));
+    expect(sent.find((s) => s.method === "PUT")).toEqual({ method: "PUT", path: "/ui/v1/booking/staff/s-morgan/types", body: { types: { Consultation: "502" }, calendarId: "main" } });
+    expect(select(r, "s-morgan", "Consultation").props).toMatchObject({ value: "502", error: true, validationMessage: tooLong });
+    expect(r.find(Input, { name: "calendar-id-s-morgan" }).props).toMatchObject({ error: true, validationMessage: "calendar id: an Acuity calendar id is a number", value: "main" });
+    // Its stored problem was about the type no longer chosen.
+    expect(select(r, "s-morgan", "Full service").props).toMatchObject({ value: "", error: false });
+  });
+
+  it("a save that holds: exactly the choices sent, a success alert, and the rows as the server stored them", async () => {
+    const stored: StaffTypesResponse = { ...MORGAN_TYPES, mapping: [{ service: "Consultation", typeId: "501", problem: null }, { service: "Full service", typeId: "503", problem: null }], calendarId: "7" };
+    const { r, sent } = await renderTypes({ "PUT /ui/v1/booking/staff/s-morgan/types": () => json(200, stored) });
+    select(r, "s-morgan", "Full service").trigger("onChange", "503" as never);
+    r.find(Input, { name: "calendar-id-s-morgan" }).trigger("onChange", " 7 " as never);
+    r.findByTestId(Button, "save-types-s-morgan").trigger("onClick");
+    await vi.waitFor(() => expect(r.mocks.actions.addAlert.calls.length).toBe(1));
+    expect(r.mocks.actions.addAlert.calls[0]![0]).toMatchObject({ type: "success", message: "Services saved for Morgan Lee. The AI receptionist offers them within seconds." });
+    expect(sent.find((s) => s.method === "PUT")!.body).toEqual({ types: { Consultation: "501", "Full service": "503" }, calendarId: "7" });
+    await r.waitFor(() => expect(select(r, "s-morgan", "Full service").props).toMatchObject({ value: "503", error: false }));
+    expect(r.find(Input, { name: "calendar-id-s-morgan" }).props.value).toBe("7");
+    expect(r.findAll(Alert, (a) => a.props.title === "Services not saved")).toEqual([]);
+  });
+
+  it("Acuity's API key: a password field, sent once, then only \"Stored\" (never the value)", async () => {
+    const { r, sent } = await renderTypes({ "PUT /ui/v1/booking/staff/s-morgan/webhook-key": () => json(200, { webhookKey: "stored" } satisfies WebhookKeySaved) });
+    const field = () => r.find(Input, { name: "webhook-key-s-morgan" });
+    expect(field().props).toMatchObject({ type: "password", label: "API key for change notifications", value: "" });
+    expect(field().props.description).toMatch(/^Not stored yet/);
+    expect(r.findAll(StatusTag).map((t) => t.text)).toContain("Not stored");
+    field().trigger("onChange", " 0123456789abcdef0123456789abcdef " as never);
+    r.findByTestId(Button, "store-key-s-morgan").trigger("onClick");
+    await r.waitFor(() => expect(r.findAll(StatusTag).map((t) => t.text)).toContain("Stored"));
+    expect(sent.find((s) => s.method === "PUT")).toEqual({ method: "PUT", path: "/ui/v1/booking/staff/s-morgan/webhook-key", body: { key: "0123456789abcdef0123456789abcdef" } });
+    expect(field().props.value).toBe("");
+    expect(field().props.description).toMatch(/^Stored\. Paste a new one only to replace it\./);
+    expect(JSON.stringify(r.findAll(Text).map((t) => t.text))).not.toContain("0123456789abcdef");
+  });
+
+  it("a calendar whose types cannot be read: the server's sentence, and a retry", async () => {
+    const reason = "Acuity Scheduling did not answer, so Morgan Lee's types could not be read and nothing was changed. Try again in a minute.";
+    let answer = () => json(502, { error: reason } satisfies ApiError);
+    backendFixture({ "GET /ui/v1/booking": () => json(200, { ...SCHEDULING_OVERVIEW, staff: [SCHEDULING_OVERVIEW.staff[2]!] }), "GET /ui/v1/booking/staff/s-morgan/types": () => answer() });
+    const r = createRenderer("settings");
+    r.render(<Booking />);
+    await r.waitFor(() => expect(r.find(ErrorState).props.title).toBe("Couldn't load Morgan Lee's Acuity appointment types"));
+    expect(r.find(ErrorState).find(Text).text).toBe(reason);
+    answer = () => json(200, MORGAN_TYPES);
+    r.find(Button, (b) => b.text === "Try again").trigger("onClick");
+    await r.waitFor(() => expect(r.findAll(Select, (s) => !!s.props.name?.startsWith("service-type-s-morgan-"))).toHaveLength(2));
   });
 });

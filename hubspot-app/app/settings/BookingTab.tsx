@@ -1,15 +1,17 @@
 import React, { useState } from "react";
-import { Alert, Button, Divider, Flex, Heading, Input, LoadingSpinner, StatusTag, Table, TableBody, TableCell, TableHead, TableHeader, TableRow, Text, useExtensionActions } from "@hubspot/ui-extensions";
+import { Alert, Button, Divider, Flex, Heading, Input, Link, LoadingSpinner, StatusTag, Table, TableBody, TableCell, TableHead, TableHeader, TableRow, Text, useExtensionActions } from "@hubspot/ui-extensions";
 import type { BookingOverview, CalendarKind, CalendarStatus, ConnectLinkResponse, ServiceInput, ServicesRefusal, ServicesSaved, ServicesUpdateRequest, ServiceView, StaffView } from "../shared/api.js";
 import { backend, BackendError } from "../shared/backend.js";
 import { when } from "../shared/format.js";
 import { LoadError } from "../shared/LoadError.js";
 import { useLoaded } from "../shared/useLoaded.js";
 import { BusinessTimeZone, StaffEditor } from "./StaffEditor.js";
+import { ServiceMappings } from "./ServiceTypeMapping.js";
 
 // The Booking tab: the business's time zone (which sets booking up), the service types callers can book,
-// the staff with their hours (StaffEditor.tsx), each checked again by the server, and each staff
-// member's calendar connection (a single-use connect link to send them).
+// the staff with their hours (StaffEditor.tsx), each checked again by the server, each staff member's
+// calendar connection (a single-use connect link to send them), and for staff on a scheduling system
+// which of its types serves each service (ServiceTypeMapping.tsx).
 
 /** A service type as typed: minutes stay text until saved, so a typo can be pointed at. */
 interface ServiceRow {
@@ -155,6 +157,14 @@ const STATUS_TAGS: Record<CalendarStatus, { label: string; variant: "default" | 
   needs_reauth: { label: "Must reconnect", variant: "warning" },
 };
 
+/** "2 of 3 mapped, 1 to fix" for staff on a scheduling system; the others book every service on their hours. */
+function servicesSummary(member: StaffView): string {
+  if (!member.serviceTypes) return "All, within their hours";
+  const mapped = member.serviceTypes.filter((t) => t.typeId).length;
+  const problems = member.serviceTypes.filter((t) => t.problem).length;
+  return `${mapped} of ${member.serviceTypes.length} mapped${problems ? `, ${problems} to fix` : ""}`;
+}
+
 export function StaffCalendars({ staff, timezone }: { staff: StaffView[]; timezone: string | null }) {
   const actions = useExtensionActions<"settings">();
   const [links, setLinks] = useState<Record<string, string>>({});
@@ -179,7 +189,7 @@ export function StaffCalendars({ staff, timezone }: { staff: StaffView[]; timezo
   return (
     <Flex direction="column" gap="sm">
       <Heading>Staff calendars</Heading>
-      <Text>Staff on Google, Microsoft 365, Acuity or Calendly are offered to callers once they have connected their calendar. Get a link and send it to them: it works once, within a day. Staff on a HubSpot meeting link need no link: the app uses its own HubSpot access (re-authorise the app if it asks for the meeting-link permission).</Text>
+      <Text>Staff on Google, Microsoft 365, Acuity Scheduling or Calendly are offered to callers once they have connected their calendar. Get a link and send it to them: it works once, within a day. Staff on a HubSpot meeting link need no link: "Use meeting links" checks the app's own HubSpot access (re-authorise the app if it asks for the meeting-link permission). On Acuity, Calendly or a meeting link, then choose which of its types serves each service (below).</Text>
       {staff
         .filter((m) => m.calendarStatus === "needs_reauth")
         .map((m) => (
@@ -194,6 +204,7 @@ export function StaffCalendars({ staff, timezone }: { staff: StaffView[]; timezo
             <TableHeader>Staff</TableHeader>
             <TableHeader>Calendar</TableHeader>
             <TableHeader>Status</TableHeader>
+            <TableHeader>Services</TableHeader>
             <TableHeader> </TableHeader>
           </TableRow>
         </TableHead>
@@ -206,6 +217,7 @@ export function StaffCalendars({ staff, timezone }: { staff: StaffView[]; timezo
                 <StatusTag variant={STATUS_TAGS[m.calendarStatus].variant}>{STATUS_TAGS[m.calendarStatus].label}</StatusTag>
                 {m.calendarStatus === "connected" && <Text variant="microcopy">{m.lastError ?? (m.lastSyncAt ? `Last synced ${when(m.lastSyncAt, timezone ?? undefined)}` : "Not synced yet")}</Text>}
               </TableCell>
+              <TableCell>{servicesSummary(m)}</TableCell>
               <TableCell>
                 {m.calendar !== "builtin" && (
                   <Button size="xs" variant="secondary" onClick={() => void getLink(m)} testId={`connect-link-${m.id}`}>{m.calendar === "hubspot" ? "Use meeting links" : "Get connect link"}</Button>
@@ -240,6 +252,12 @@ export function Booking() {
     );
   return (
     <Flex direction="column" gap="md">
+      {overview.meetingLinksNeedScope && (
+        <Alert title="HubSpot meeting links need one more permission" variant="warning">
+          <Text>{`${overview.meetingLinksNeedScope.staff.join(", ")} book${overview.meetingLinksNeedScope.staff.length === 1 ? "s" : ""} on a HubSpot meeting link, which the app may only read and book once a super admin re-authorises it and grants the meeting-link permission. Until then the AI receptionist does not offer them. Calls keep being logged either way.`}</Text>
+          <Link href={overview.meetingLinksNeedScope.reconnectUrl}>Re-authorise the app</Link>
+        </Alert>
+      )}
       {overview.overlaps.map((o) => (
         <Alert key={`${o.bookingId}-${o.eventStart}`} title={`Double booking: ${o.staff}, ${when(o.start, overview.timezone ?? undefined)}`} variant="warning">
           {`An event in ${o.staff}'s own calendar (${when(o.eventStart, overview.timezone ?? undefined)}) overlaps the ${o.service} the AI receptionist booked${o.reference ? ` (reference ${o.reference})` : ""}. Move the event or the booking; this goes away once they no longer overlap.`}
@@ -252,6 +270,7 @@ export function Booking() {
       <StaffEditor key={`staff-${loads}`} staff={overview.staff} timezone={overview.timezone ?? "UTC"} onSaved={load} />
       <Divider />
       <StaffCalendars staff={overview.staff} timezone={overview.timezone} />
+      <ServiceMappings key={`types-${loads}`} staff={overview.staff} services={overview.services} />
     </Flex>
   );
 }

@@ -23,6 +23,7 @@ const CALENDARS: { label: string; value: CalendarKind }[] = [
   { label: "Microsoft 365", value: "microsoft" },
   { label: "Acuity Scheduling", value: "acuity" },
   { label: "Calendly", value: "calendly" },
+  { label: "HubSpot meeting link", value: "hubspot" },
 ];
 const RANGE = /^([01]\d|2[0-3]):[0-5]\d\s*-\s*([01]\d|2[0-3]):[0-5]\d$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -29,7 +29,7 @@ export interface ApiError {
   /** The portal's authorisation is gone or lacks a scope: a super admin opens `reconnectUrl`. */
   needsReconnect?: true;
   reconnectUrl?: string;
-  problems?: MappingProblem[] | ServiceProblem[];
+  problems?: MappingProblem[] | ServiceProblem[] | TypeMappingProblem[];
   /** PUT /booking/services, 409: the service type that cannot be removed. */
   service?: string;
   /** PUT /booking/staff, 409: the staff member who cannot be removed. */
@@ -245,6 +245,12 @@ export interface StaffView {
   calendarAccount: string | null;
   lastSyncAt: string | null;
   lastError: string | null;
+  /**
+   * On a scheduling system (Acuity, Calendly, a HubSpot meeting link): the type serving each service
+   * for them, with its problem; null: a calendar without types (built-in, Google, Microsoft 365).
+   */
+  serviceTypes: MappedTypeView[] | null;
+  webhookKey: WebhookKeyState;
 }
 
 /** A booking that an event in the staff member's own calendar overlaps (double-booked by hand). */
@@ -267,6 +273,11 @@ export interface BookingOverview {
   upcoming: number;
   /** Open double bookings, oldest first; gone from the list once the calendar or the booking moves. */
   overlaps: OverlapView[];
+  /**
+   * Staff on a HubSpot meeting link need the optional scheduler scope: set when some do and the
+   * portal has not granted it, with where a super admin re-authorises the app.
+   */
+  meetingLinksNeedScope?: { staff: string[]; reconnectUrl: string };
 }
 
 /** A service type as sent to be saved; without reminders the server's default applies. */
@@ -326,6 +337,71 @@ export type ConnectLinkResponse =
   | { connectUrl: string }
   /** A HubSpot meeting link needs no link: the app's own install was checked, and `links` meeting links are there to map. */
   | { connected: true; label: string; links: number };
+
+// ---- GET /booking/staff/:id/types, PUT /booking/staff/:id/types, PUT /booking/staff/:id/webhook-key ----
+
+/** A type a staff member's scheduling system offers: an Acuity appointment type, a Calendly event type, a HubSpot meeting link. */
+export interface OfferedTypeView {
+  id: string;
+  name: string;
+  durationMinutes: number;
+  /** Every length it offers, when it offers several (a HubSpot meeting link); a service may use any. */
+  durationsMinutes?: number[];
+}
+
+/** Which type serves one service for a staff member; typeId null: the service is not offered for them. */
+export interface MappedTypeView {
+  service: string;
+  typeId: string | null;
+  /** Why the mapping cannot be used (the type is gone, or lasts otherwise than the service), else null. */
+  problem: string | null;
+}
+
+/**
+ * The key a calendar signs its change notifications with, when it is the account's own and an admin
+ * gives it (Acuity: the account's API key): stored or not; null: nothing to give (the app chose the
+ * key, as with Calendly, or the calendar is not connected or sends none).
+ */
+export type WebhookKeyState = "stored" | "missing" | null;
+
+export interface StaffTypesResponse {
+  staffId: string;
+  /** The calendar's name as its users know it ("Acuity Scheduling"). */
+  provider: string;
+  /** What the calendar offers now, asked live. */
+  types: OfferedTypeView[];
+  /** One row per service type, in the order of the service list. */
+  mapping: MappedTypeView[];
+  /** The staff member's calendar in the account (Acuity calendar id); null: the account's only one. */
+  calendarId: string | null;
+  webhookKey: WebhookKeyState;
+}
+
+export interface StaffTypesRequest {
+  /** Service name -> the id of the type that serves it; a service left out is not offered for them. */
+  types: Record<string, string>;
+  /** The staff member's calendar in the account (Acuity calendar id); left out: the account's only one. */
+  calendarId?: string;
+}
+
+/** A field of a mapping the server refused: a service's type (service set) or the calendar id. */
+export interface TypeMappingProblem {
+  service: string | null;
+  field: "type" | "calendarId" | null;
+  error: string;
+}
+
+/** 400: nothing was saved; one reason per wrong field. */
+export type StaffTypesRefusal = ApiError & { problems: TypeMappingProblem[] };
+
+export interface WebhookKeyRequest {
+  key: string;
+}
+
+/** The key is never sent back, only that it is stored. */
+export interface WebhookKeySaved {
+  webhookKey: "stored";
+}
 
 // ---- GET /audit?limit&before ----
 

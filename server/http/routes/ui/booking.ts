@@ -3,9 +3,10 @@ import type { Db } from "../../../db/client.js";
 import { logger } from "../../../config/logger.js";
 import type { Calendars } from "../../../booking/calendars.js";
 import { replaceServices, serviceListSchema } from "../../../booking/setup.js";
-import type { ApiError, BookingOverview, BusinessSettingsSaved, ConnectLinkResponse, ServicesRefusal, ServicesSaved, StaffRefusal, StaffSaved } from "../../../../hubspot-app/app/shared/api.js";
+import type { ApiError, BookingOverview, BusinessSettingsSaved, ConnectLinkResponse, ServicesRefusal, ServicesSaved, StaffRefusal, StaffSaved, StaffTypesRefusal, StaffTypesResponse, WebhookKeySaved } from "../../../../hubspot-app/app/shared/api.js";
 import { bookingOverview, serviceProblems, staffMemberOf, staffProblems } from "../../../booking/overview.js";
 import { businessSettingsSchema, replaceStaff, saveBusinessSettings, staffListSchema, staffToRemove } from "../../../booking/staff-setup.js";
+import { listTypes, saveTypes, shapeProblems, storeWebhookKey, typeMappingSchema, webhookKeyRefusal, webhookKeySchema, type Unavailable } from "../../../booking/scheduling-setup.js";
 import { describeIssues } from "../../../validation/issues.js";
 import { isExternalProvider, isPortalProvider } from "../../../booking/providers/registry.js";
 import { CalendarError } from "../../../booking/providers/errors.js";
@@ -17,7 +18,46 @@ const SET_UP_FIRST = "Set up booking first: choose the business's time zone.";
 
 export interface BookingRouteDeps {
   db: Db;
-  calendars: Pick<Calendars, "connectUrl" | "configured" | "disconnect" | "connectPortal">;
+  /** Where a super admin re-authorises the app (for the optional meeting-link scope). */
+  reconnectUrl?: string;
+  calendars: Pick<Calendars, "connectUrl" | "configured" | "disconnect" | "connectPortal" | "onInstall" | "provider" | "offeredTypes" | "checkTypes" | "refused" | "setWebhookKey">;
+}
+
+/** Why a staff member's types cannot be listed or mapped now, as the page shows it. */
+function unavailable(member: { name: string }, why: Unavailable): { status: 409 | 502; body: ApiError } {
+  switch (why.outcome) {
+    case "no_types":
+      return { status: 409, body: { error: `${member.name}'s calendar (${why.label}) has no types to map: services are booked on it within ${member.name}'s working hours.` } };
+    case "not_connected":
+      return { status: 409, body: { error: `Connect ${member.name}'s ${why.label} first (${why.reason}); then choose which of its types serves each service.` } };
+    case "unreachable":
+      return { status: 502, body: { error: `${why.label} ${unreachableWhy(why)}, so ${member.name}'s types could not be read and nothing was changed. Try again in a minute.` } };
+    default: {
+      const unreachable: never = why;
+      throw new Error(`unhandled outcome ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+function unreachableWhy(why: Extract<Unavailable, { outcome: "unreachable" }>): string {
+  switch (why.kind) {
+    case "unavailable":
+      return "did not answer";
+    case "rate_limited":
+      return why.retryAfterMs ? `is limiting our requests for ${Math.ceil(why.retryAfterMs / 1000)} seconds` : "is limiting our requests";
+    case "auth":
+      return "refused our access";
+    case "not_found":
+    case "bad_request":
+    case "conflict":
+    case "taken":
+    case "unexpected":
+      return `gave an answer we could not use (${why.kind.replace("_", " ")})`;
+    default: {
+      const unreachable: never = why.kind;
+      throw new Error(`unhandled kind ${JSON.stringify(unreachable)}`);
+    }
+  }
 }
 
 /** The booking tab: the set-up as it stands, the service types, and staff calendar connect links. */
@@ -25,7 +65,7 @@ export function bookingRoutes(deps: BookingRouteDeps): Router {
   const router = Router();
 
   router.get("/booking", async (_req, res) => {
-    res.json((await bookingOverview(deps.db, portalOf(res))) satisfies BookingOverview);
+    res.json((await bookingOverview(deps.db, portalOf(res), deps.calendars, deps.reconnectUrl)) satisfies BookingOverview);
   });
 
   router.put("/booking/services", async (req, res) => {
@@ -145,6 +185,67 @@ export function bookingRoutes(deps: BookingRouteDeps): Router {
       if (deps.calendars.configured(provider)) throw error;
       res.status(400).json({ error: (error as Error).message } satisfies ApiError);
     }
+  });
+
+  // A staff member on a scheduling system: which of its types serves each service, and its webhook key.
+  router.get("/booking/staff/:staffId/types", async (req, res) => {
+    const member = await staffMemberOf(deps.db, portalOf(res), String(req.params.staffId));
+    if (!member) return void res.status(404).json({ error: "no such staff member in this portal" } satisfies ApiError);
+    const result = await listTypes(deps, member);
+    if (result.outcome !== "listed") {
+      const answer = unavailable(member, result);
+      return void res.status(answer.status).json(answer.body);
+    }
+    res.json(result.view satisfies StaffTypesResponse);
+  });
+
+  router.put("/booking/staff/:staffId/types", async (req, res) => {
+    const portalId = portalOf(res);
+    const member = await staffMemberOf(deps.db, portalId, String(req.params.staffId));
+    if (!member) return void res.status(404).json({ error: "no such staff member in this portal" } satisfies ApiError);
+    const refuse = (problems: StaffTypesRefusal["problems"]) => void res.status(400).json({ error: `Nothing was saved. ${problems.map((p) => p.error).join("; ")}`, problems } satisfies StaffTypesRefusal);
+    const parsed = typeMappingSchema.safeParse(req.body);
+    if (!parsed.success) return refuse(shapeProblems(parsed.error.issues));
+    const { types, calendarId } = parsed.data;
+    const result = await saveTypes(deps, member, parsed.data);
+    switch (result.outcome) {
+      case "saved":
+        log.info({ portalId, staffId: member.id, mapped: Object.keys(types).length }, "staff service types saved");
+        await audit(res, { action: "booking.types_saved", target: member.id, details: { staff: member.name, provider: result.view.provider, types, calendarId } });
+        res.json(result.view satisfies StaffTypesResponse);
+        return;
+      case "refused":
+        refuse(result.problems);
+        return;
+      case "changed":
+        res.status(409).json({ error: `Nothing was saved: ${member.name}'s calendar or the service types changed meanwhile. Reload the page and map them again.` } satisfies ApiError);
+        return;
+      case "no_types":
+      case "not_connected":
+      case "unreachable": {
+        const answer = unavailable(member, result);
+        res.status(answer.status).json(answer.body);
+        return;
+      }
+      default: {
+        const unreachable: never = result;
+        throw new Error(`unhandled outcome ${JSON.stringify(unreachable)}`);
+      }
+    }
+  });
+
+  router.put("/booking/staff/:staffId/webhook-key", async (req, res) => {
+    const portalId = portalOf(res);
+    const member = await staffMemberOf(deps.db, portalId, String(req.params.staffId));
+    if (!member) return void res.status(404).json({ error: "no such staff member in this portal" } satisfies ApiError);
+    const parsed = webhookKeySchema.safeParse(req.body);
+    if (!parsed.success) return void res.status(400).json({ error: `Nothing was stored: ${parsed.error.issues.map((i) => i.message).join("; ")}.` } satisfies ApiError);
+    const result = await storeWebhookKey(deps, member, parsed.data.key);
+    if (result.outcome !== "stored") return void res.status(409).json({ error: webhookKeyRefusal(member, result) } satisfies ApiError);
+    // The key itself is never logged, audited or sent back.
+    log.info({ portalId, staffId: member.id }, "webhook signing key stored");
+    await audit(res, { action: "booking.webhook_key_set", target: member.id, details: { staff: member.name, provider: member.calendar } });
+    res.json({ webhookKey: "stored" } satisfies WebhookKeySaved);
   });
   return router;
 }

@@ -53,7 +53,7 @@ export function uiRoutes(deps: UiDeps): Router {
     mappingRoutes({ db, hubspot: deps.hubspot }),
     connectionRoutes({ db, env }),
     fallbackRoutes({ db, queue: deps.queue, maxAttempts: env.SYNC_MAX_ATTEMPTS }),
-    bookingRoutes({ db, calendars: deps.calendars }),
+    bookingRoutes({ db, calendars: deps.calendars, reconnectUrl }),
     auditRoutes({ db }),
   );
   router.use(UI_PREFIX, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
