@@ -9,7 +9,7 @@ import { ensureProperties, provisionAppProperties } from "../hubspot/properties.
 import { ContactIndexStore } from "../contacts/index-store.js";
 import type { CallerLocks } from "../contacts/caller-lock.js";
 import { callerIdentity } from "../contacts/identity.js";
-import { upsertCaller } from "../contacts/resolve.js";
+import { indexKeys, upsertCaller } from "../contacts/resolve.js";
 import { fieldValues, qualificationDefinition, qualificationField, qualificationProperty } from "../mapping/fields.js";
 import { addQualificationRules, loadMapping } from "../mapping/store.js";
 import { CALL_TO_CONTACT, TASK_TO_CONTACT, callProperties, escalationTask, outcomeLabel } from "./call-activity.js";
@@ -17,6 +17,7 @@ import type { DispositionCache } from "./dispositions.js";
 import { syncLatency } from "../metrics/metrics.js";
 import { archiveRecording } from "../recordings/store.js";
 import type { OutboundFetch } from "../net/outbound.js";
+import { contactRollups, withRollups } from "../workflows/rollups.js";
 
 const log = logger("sync");
 
@@ -38,7 +39,8 @@ export type SyncOutcome = "synced" | "already_synced" | "waiting_auth";
  * Sync one call to HubSpot. Re-reads the row (the database, not Redis, is the lasting guard) and
  * returns early when HubSpot already has this version. Steps, under the caller lock:
  *   1. token (refreshed if needed) and the portal's mapping; new qualification questions get a property;
- *   2. find / update / create the contact (server/contacts/resolve.ts);
+ *   2. find / update / create the contact (server/contacts/resolve.ts), with the roll-ups over the
+ *      caller's calls and bookings (server/workflows/rollups.ts);
  *   3. create the Call associated to the contact, or update the one this call already has;
  *   4. an escalated call gets a task with the reason for the contact owner;
  *   5. mark the row synced at the version that was read.
@@ -70,8 +72,10 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
       await ensureProperties(deps.db, client, call.portalId, ownProperties.map(qualificationDefinition));
       // 2.
       const caller = callerIdentity(record, region);
-      const values = fieldValues(record, caller.phone, caller.email);
       const index = new ContactIndexStore(deps.db);
+      const knownContactId = await index.lookup(call.portalId, indexKeys(caller));
+      const rollups = await contactRollups(deps.db, { portalId: call.portalId, callId, callerKey: call.callerKey, contactId: knownContactId, phones: caller.phone ? [caller.phone.e164] : [], startedAt: record.startedAt ?? record.endedAt ?? null });
+      const values = withRollups(fieldValues(record, caller.phone, caller.email), rollups);
       const contact = await upsertCaller({ portalId: call.portalId, client, index, defaultRegion: region }, caller, values, mapping);
       await deps.db.call.update({ where: { id: callId }, data: { hubspotContactId: contact.contactId } });
       // 3.
