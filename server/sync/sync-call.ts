@@ -18,6 +18,7 @@ import { syncLatency } from "../metrics/metrics.js";
 import { archiveRecording } from "../recordings/store.js";
 import type { OutboundFetch } from "../net/outbound.js";
 import { contactRollups, withRollups } from "../workflows/rollups.js";
+import { outboundCallOf } from "../workflows/outbound-calls.js";
 
 const log = logger("sync");
 
@@ -58,7 +59,10 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
   return deps.locks.withLock(`${first.portalId}:${first.callerKey ?? callId}`, async () => {
     const call = await deps.db.call.findUniqueOrThrow({ where: { id: callId } });
     if (call.syncedVersion >= call.version) return "already_synced";
-    const record = await withBookingOutcome(deps.db, call.portalId, call.vendorCallId, call.record as unknown as CallRecord);
+    const stored = await withBookingOutcome(deps.db, call.portalId, call.vendorCallId, call.record as unknown as CallRecord);
+    // A call the workflow action started rang a chosen contact: it is outbound and lands on that contact.
+    const outbound = await outboundCallOf(deps.db, call);
+    const record: CallRecord = outbound ? { ...stored, direction: "outbound" } : stored;
     const region = portal.defaultRegion || deps.defaultRegion;
     // A portal that must re-authorise throws PortalNeedsReauthError: the worker parks the call.
     await withFreshToken(deps.tokens, call.portalId, async (client, accessToken) => {
@@ -73,10 +77,10 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
       // 2.
       const caller = callerIdentity(record, region);
       const index = new ContactIndexStore(deps.db);
-      const knownContactId = await index.lookup(call.portalId, indexKeys(caller));
+      const knownContactId = outbound?.contactId ?? (await index.lookup(call.portalId, indexKeys(caller)));
       const rollups = await contactRollups(deps.db, { portalId: call.portalId, callId, callerKey: call.callerKey, contactId: knownContactId, phones: caller.phone ? [caller.phone.e164] : [], startedAt: record.startedAt ?? record.endedAt ?? null });
       const values = withRollups(fieldValues(record, caller.phone, caller.email), rollups);
-      const contact = await upsertCaller({ portalId: call.portalId, client, index, defaultRegion: region }, caller, values, mapping);
+      const contact = await upsertCaller({ portalId: call.portalId, client, index, defaultRegion: region }, caller, values, mapping, outbound?.contactId);
       await deps.db.call.update({ where: { id: callId }, data: { hubspotContactId: contact.contactId } });
       // 3.
       const dispositionId = await deps.dispositions.outcomeId(call.portalId, accessToken, outcomeLabel(record));
