@@ -38,6 +38,16 @@ export interface CreatedCall {
   createdAt: number;
 }
 
+export interface CallEnding {
+  answered: boolean;
+  durationMs: number;
+  transcript: string;
+  summary: string;
+  sentiment?: "Positive" | "Negative" | "Neutral";
+  /** The agent's post-call extraction (Retell custom_analysis_data, Vapi structuredData, Bland variables). */
+  extracted?: Record<string, unknown>;
+}
+
 export const E164 = /^\+[1-9]\d{6,14}$/;
 
 export class VendorState {

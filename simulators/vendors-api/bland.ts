@@ -1,7 +1,6 @@
 import express from "express";
 import { createHmac } from "node:crypto";
-import { E164, type CreatedCall, type VendorState } from "./accounts.js";
-import type { CallEnding } from "./index.js";
+import { E164, type CallEnding, type CreatedCall, type VendorState } from "./accounts.js";
 
 // Bland's POST /v1/calls (`authorization: <API key>`, no Bearer): a phone number, a task or a pathway,
 // `request_data` for the prompt, a webhook per call. Errors are {status: "error", message}. The

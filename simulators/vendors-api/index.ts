@@ -1,7 +1,7 @@
 import express from "express";
 import { randomBytes } from "node:crypto";
 import { Listeners } from "../shared/listener.js";
-import { VendorState, type CreatedCall, type DialVendor, type VendorAccount } from "./accounts.js";
+import { VendorState, type CallEnding, type CreatedCall, type DialVendor, type VendorAccount } from "./accounts.js";
 import { blandApp, blandWebhooks } from "./bland.js";
 import { retellApp, retellWebhooks } from "./retell.js";
 import { vapiApp, vapiWebhooks } from "./vapi.js";
@@ -15,17 +15,7 @@ import { vapiApp, vapiWebhooks } from "./vapi.js";
 //   accounts.ts  accounts, created calls, the shared state
 //   retell.ts, vapi.ts, bland.ts  each vendor's endpoint and post-call webhook
 
-export type { CreatedCall, DialVendor, VendorAccount } from "./accounts.js";
-
-export interface CallEnding {
-  answered: boolean;
-  durationMs: number;
-  transcript: string;
-  summary: string;
-  sentiment?: "Positive" | "Negative" | "Neutral";
-  /** The agent's post-call extraction (Retell custom_analysis_data, Vapi structuredData, Bland variables). */
-  extracted?: Record<string, unknown>;
-}
+export type { CallEnding, CreatedCall, DialVendor, VendorAccount } from "./accounts.js";
 
 export interface VendorApiOptions {
   /** Where a webhook URL really goes (the app's public URL -> its local address). Default: as given. */

@@ -1,7 +1,6 @@
 import express from "express";
 import { createHmac } from "node:crypto";
-import { E164, type CreatedCall, type VendorState } from "./accounts.js";
-import type { CallEnding } from "./index.js";
+import { E164, type CallEnding, type CreatedCall, type VendorState } from "./accounts.js";
 
 // Retell's POST /v2/create-phone-call (Authorization: Bearer <API key>): from one of the account's
 // numbers to an E.164 number, optionally another agent; dynamic variables are strings only. Errors

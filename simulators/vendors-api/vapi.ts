@@ -1,7 +1,6 @@
 import express from "express";
 import { createHmac } from "node:crypto";
-import { E164, type CreatedCall, type VendorState } from "./accounts.js";
-import type { CallEnding } from "./index.js";
+import { E164, type CallEnding, type CreatedCall, type VendorState } from "./accounts.js";
 
 // Vapi's POST /call (Authorization: Bearer <private key>): an assistant, one of the account's phone
 // numbers by id, a customer number in E.164. Errors are NestJS's {message, error, statusCode}, with
