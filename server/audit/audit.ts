@@ -17,6 +17,7 @@ export type AuditChange =
   | { action: "property.created"; target: string; details: { field: string } }
   | { action: "connection.created"; target: string; details: { vendor: string; label: string | null } }
   | { action: "connection.secret_rotated"; target: string; details: { vendor: string } }
+  | { action: "connection.outbound_set"; target: string; details: { vendor: string; apiKeyChanged: boolean } }
   | { action: "fallback.replayed"; target: string | null; details: { replayed: number } }
   | { action: "booking.services_saved"; details: { services: string[]; created: number; updated: number; deleted: number } }
   | { action: "booking.connect_link_created"; target: string; details: { staff: string; provider: string } }
@@ -63,6 +64,8 @@ export function describeChange(change: AuditChange): string {
       return `Connected ${change.details.vendor}${change.details.label ? ` "${change.details.label}"` : ""}`;
     case "connection.secret_rotated":
       return `Signing secret rotated for the ${change.details.vendor} connection`;
+    case "connection.outbound_set":
+      return `Outbound calls set up for the ${change.details.vendor} connection${change.details.apiKeyChanged ? " (API key stored)" : ""}`;
     case "fallback.replayed":
       return change.target ? "Replayed a call from the fallback queue" : `Replayed ${plural(change.details.replayed, "call")} from the fallback queue`;
     case "booking.services_saved": {

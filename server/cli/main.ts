@@ -7,6 +7,7 @@ import { BookingSetupError } from "../booking/setup.js";
 import { bookingConnect, bookingList, bookingSetup, bookingWebhookKey } from "./booking.js";
 import { resealLegacySecrets, secretFrom } from "./secrets.js";
 import { recordAudit } from "../audit/audit.js";
+import { outboundSet, workflowsRegister, WorkflowsCliError } from "./workflows.js";
 
 // The operator CLI: `npm run --silent cli -- <command>`. Prints JSON on stdout; errors go to stderr as
 // {"error"} with exit code 1 (2 for usage errors). Commands that change a portal's settings write its
@@ -26,7 +27,9 @@ const USAGE = `usage:
   booking setup --portal <id> --file <json>
   booking list --portal <id>
   booking connect --portal <id> --staff <email>
-  booking webhook-key --portal <id> --staff <email> (--secret-file <path> | --secret-stdin)`;
+  booking webhook-key --portal <id> --staff <email> (--secret-file <path> | --secret-stdin)
+  workflows register
+  outbound set --portal <id> --id <connection id> [--secret-file <path> | --secret-stdin] [--from-number <e164>] [--agent <id>] [--phone-number-id <id>] [--task <text>] [--max-concurrent <n>]`;
 
 function options(args: string[], spec: Record<string, { type: "string" | "boolean" }>) {
   try {
@@ -95,6 +98,16 @@ const commands: Record<string, Command> = {
     const rest = [...(o.portal ? ["--portal", String(o.portal)] : []), ...(o.staff ? ["--staff", String(o.staff)] : [])];
     return bookingWebhookKey(rt, rest, await secretOption(o));
   },
+  "workflows register": async (rt, args) => {
+    options(args, {});
+    return workflowsRegister(rt);
+  },
+  "outbound set": async (rt, args) => {
+    const o = options(args, { portal: { type: "string" }, id: { type: "string" }, ...SECRET_OPTIONS, "from-number": { type: "string" }, agent: { type: "string" }, "phone-number-id": { type: "string" }, task: { type: "string" }, "max-concurrent": { type: "string" } });
+    if (!o.portal || !o.id) throw new UsageError("outbound set needs --portal and --id (and the vendor API key as --secret-file <path> or --secret-stdin the first time)");
+    const text = (name: string) => (o[name] === undefined ? undefined : String(o[name]));
+    return outboundSet(rt, { portalId: String(o.portal), connectionId: String(o.id), apiKey: await secretOption(o), fromNumber: text("from-number"), agentId: text("agent"), phoneNumberId: text("phone-number-id"), task: text("task"), maxConcurrent: text("max-concurrent") });
+  },
 };
 
 export async function runCli(argv: string[], rt: Runtime): Promise<unknown> {
@@ -112,7 +125,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     rt = createRuntime(parseEnv(), { dbPoolSize: 2 });
     console.log(JSON.stringify(await runCli(process.argv.slice(2), rt), null, 2));
   } catch (error) {
-    code = error instanceof UsageError || error instanceof BookingSetupError ? 2 : 1;
+    code = error instanceof UsageError || error instanceof BookingSetupError || error instanceof WorkflowsCliError ? 2 : 1;
     const message = (error as Error).message;
     console.error(JSON.stringify({ error: message }));
   } finally {

@@ -87,6 +87,17 @@ const envSchema = z.object({
   CALENDLY_API_BASE_URL: z.string().url().default("https://api.calendly.com"),
   /** Where /oauth/authorize and /oauth/token live. */
   CALENDLY_AUTH_BASE_URL: z.string().url().default("https://auth.calendly.com"),
+  /**
+   * The developer account's API key of the HubSpot app: only `cli workflows register` uses it, to
+   * create or update the workflow action (HubSpot's automation actions API is app-level).
+   */
+  HUBSPOT_DEVELOPER_API_KEY: z.string().min(1).optional(), // secret
+  /** The vendors' call-creation APIs the workflow action dials through. */
+  RETELL_API_BASE_URL: z.string().url().default("https://api.retellai.com"),
+  VAPI_API_BASE_URL: z.string().url().default("https://api.vapi.ai"),
+  BLAND_API_BASE_URL: z.string().url().default("https://api.bland.ai"),
+  /** A vendor that has not answered the call-creation request by then is asked again on HubSpot's retry. */
+  OUTBOUND_DIAL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Which proxies may set X-Forwarded-*; see trustProxy above. Default: none. */
   TRUST_PROXY: trustProxy,
   /** Bearer token Prometheus sends to scrape /metrics; without it /metrics is off (404). */

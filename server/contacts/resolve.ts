@@ -41,15 +41,18 @@ const same = (a: string | null | undefined, b: string | null | undefined) => !!a
 /**
  * Find the caller's contact (phone first, then email, then name + zip), update it, or create it.
  * Must run under the caller lock (CallerLocks) so concurrent calls of one caller never both create.
- *   1. The app-side index (no HubSpot request for a caller we have seen).
+ *   1. The contact the call was made to, if known, else the app-side index (no HubSpot request for a
+ *      caller we have seen).
  *   2. One HubSpot search over the calculated phone properties, the phone as given, email and
  *      name + zip (one filter group each), the best match picked in that priority order.
  *   3. Create; a 409 "Existing ID" (the email is taken) turns into an update of that contact.
  * A contact deleted or merged in HubSpot since it was indexed is forgotten and looked up again.
  */
-export async function upsertCaller(ctx: ContactContext, caller: CallerIdentity, values: Values, mapping: Mapping): Promise<ResolvedContact> {
+export async function upsertCaller(ctx: ContactContext, caller: CallerIdentity, values: Values, mapping: Mapping, knownContactId: string | null = null): Promise<ResolvedContact> {
   const keys = indexKeys(caller);
-  const indexedId = await ctx.index.lookup(ctx.portalId, keys);
+  // A call made to a chosen contact (the workflow action) lands on that contact, even when another
+  // contact shares the number.
+  const indexedId = knownContactId ?? (await ctx.index.lookup(ctx.portalId, keys));
   if (indexedId) {
     const known = await ctx.index.snapshot(ctx.portalId, indexedId);
     const updated = await updateContact(ctx, indexedId, known, values, mapping, keys);

@@ -10,6 +10,7 @@ import { recordingRoutes } from "./routes/recordings.js";
 import { hubspotWebhookRoutes } from "./routes/hubspot-webhooks.js";
 import { toolRoutes } from "./routes/tools.js";
 import { calendarPushRoutes } from "./routes/calendar-push.js";
+import { workflowActionRoutes } from "./routes/workflow-actions.js";
 
 /**
  * Every router of the web process, in the order server/http/app.ts mounts them, each handed the part
@@ -37,5 +38,16 @@ export function routers(rt: Runtime): Router[] {
     hubspotWebhookRoutes({ env: rt.env, privacy }),
     toolRoutes({ db: rt.db, encryptionKey: rt.env.ENCRYPTION_KEY, calendars: rt.calendars, meetingQueue: rt.meetingQueue, meetingAttempts: rt.env.SYNC_MAX_ATTEMPTS }),
     calendarPushRoutes({ calendars: rt.calendars }),
+    workflowActionRoutes({
+      env: rt.env,
+      action: {
+        db: rt.db,
+        encryptionKey: rt.env.ENCRYPTION_KEY,
+        publicBaseUrl: rt.env.PUBLIC_BASE_URL,
+        hubspot: (portalId) => rt.tokens.client(portalId),
+        vendorApis: { retell: rt.env.RETELL_API_BASE_URL, vapi: rt.env.VAPI_API_BASE_URL, bland: rt.env.BLAND_API_BASE_URL },
+        dialTimeoutMs: rt.env.OUTBOUND_DIAL_TIMEOUT_MS,
+      },
+    }),
   ];
 }

@@ -158,6 +158,13 @@ export class HubSpotClientFactory {
     return text ? (JSON.parse(text) as unknown) : null;
   }
 
+  /** A client with the app's developer API key, for app-level settings (the workflow action's definition). */
+  developer(developerApiKey: string): Client {
+    const client = new Client({ developerApiKey, basePath: this.options.basePath, numberOfApiCallRetries: 0 });
+    this.instrument(client.automation.actions.definitionsApi, null);
+    return client;
+  }
+
   /** A client without a token, for the OAuth endpoints (not rate limited per portal: there is none yet). */
   anonymous(): Client {
     const client = new Client({ basePath: this.options.basePath, numberOfApiCallRetries: 0 });

@@ -34,6 +34,8 @@ export const APP_PROPERTIES: PropertyDefinition[] = [
   { name: "ai_escalation_reason", label: "AI escalation reason", type: "string", fieldType: "textarea", description: "Why the AI receptionist handed the caller to a person" },
   { name: "ai_last_call_at", label: "Last AI receptionist call", type: "datetime", fieldType: "date", description: "When the caller last spoke to the AI receptionist" },
   { name: "ai_last_call_summary", label: "Last AI call summary", type: "string", fieldType: "textarea", description: "Summary of the latest AI receptionist call" },
+  { name: "ai_next_booking_at", label: "Next AI receptionist booking", type: "datetime", fieldType: "date", description: "Start of the contact's next confirmed booking made through the AI receptionist; empty when none is ahead" },
+  { name: "ai_call_count", label: "Number of AI receptionist calls", type: "number", fieldType: "number", description: "How many calls the contact has had with the AI receptionist (each call counted once)" },
 ];
 
 export interface CanonicalField {
@@ -60,6 +62,9 @@ export const CANONICAL_FIELDS = {
   escalationReason: { label: "Escalation reason", defaultProperty: "ai_escalation_reason", policy: "overwrite", type: "string" },
   lastCallAt: { label: "Last call time", defaultProperty: "ai_last_call_at", policy: "overwrite", type: "datetime" },
   lastCallSummary: { label: "Last call summary", defaultProperty: "ai_last_call_summary", policy: "overwrite", type: "string" },
+  // Roll-ups over the caller's calls and bookings, not values of one call (server/workflows/rollups.ts).
+  nextBookingAt: { label: "Next booking", defaultProperty: "ai_next_booking_at", policy: "overwrite", type: "datetime" },
+  callCount: { label: "Number of AI calls", defaultProperty: "ai_call_count", policy: "overwrite", type: "number" },
 } as const satisfies Record<string, CanonicalField>;
 
 export type CanonicalFieldName = keyof typeof CANONICAL_FIELDS;
@@ -107,8 +112,9 @@ export function fieldValues(record: CallRecord, phone: { e164: string } | null, 
   return values;
 }
 
-/** HubSpot takes every property value as a string. */
+/** HubSpot takes every property value as a string; "" clears a property (a roll-up with nothing left). */
 export function toHubSpotValue(value: Value, type: PropertyType): string {
+  if (value === "") return "";
   if (type === "datetime" && typeof value === "string") return new Date(value).toISOString();
   if (type === "bool") return value === true || value === "true" ? "true" : "false";
   return String(value);

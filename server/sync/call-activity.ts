@@ -65,9 +65,10 @@ export function callProperties(record: CallRecord, options: { dispositionId: str
     hs_call_source: "INTEGRATIONS_PLATFORM",
   };
   if (record.durationMs !== null && record.durationMs !== undefined) properties.hs_call_duration = String(record.durationMs);
-  const [from, to] = record.direction === "outbound" ? [record.toNumber, record.fromNumber] : [record.fromNumber, record.toNumber];
-  if (from) properties.hs_call_from_number = from;
-  if (to) properties.hs_call_to_number = to;
+  // The record's numbers are the line's, as the vendor reports them: an outbound call is from the
+  // business's number to the contact's, as HubSpot's from/to mean.
+  if (record.fromNumber) properties.hs_call_from_number = record.fromNumber;
+  if (record.toNumber) properties.hs_call_to_number = record.toNumber;
   // HubSpot only plays HTTPS recordings.
   if (options.recordingUrl?.startsWith("https://")) properties.hs_call_recording_url = options.recordingUrl;
   if (options.dispositionId) properties.hs_call_disposition = options.dispositionId;

@@ -9,7 +9,7 @@ import { ensureProperties, provisionAppProperties } from "../hubspot/properties.
 import { ContactIndexStore } from "../contacts/index-store.js";
 import type { CallerLocks } from "../contacts/caller-lock.js";
 import { callerIdentity } from "../contacts/identity.js";
-import { upsertCaller } from "../contacts/resolve.js";
+import { indexKeys, upsertCaller } from "../contacts/resolve.js";
 import { fieldValues, qualificationDefinition, qualificationField, qualificationProperty } from "../mapping/fields.js";
 import { addQualificationRules, loadMapping } from "../mapping/store.js";
 import { CALL_TO_CONTACT, TASK_TO_CONTACT, callProperties, escalationTask, outcomeLabel } from "./call-activity.js";
@@ -17,6 +17,8 @@ import type { DispositionCache } from "./dispositions.js";
 import { syncLatency } from "../metrics/metrics.js";
 import { archiveRecording } from "../recordings/store.js";
 import type { OutboundFetch } from "../net/outbound.js";
+import { contactRollups, withRollups } from "../workflows/rollups.js";
+import { outboundCallOf } from "../workflows/outbound-calls.js";
 
 const log = logger("sync");
 
@@ -38,7 +40,8 @@ export type SyncOutcome = "synced" | "already_synced" | "waiting_auth";
  * Sync one call to HubSpot. Re-reads the row (the database, not Redis, is the lasting guard) and
  * returns early when HubSpot already has this version. Steps, under the caller lock:
  *   1. token (refreshed if needed) and the portal's mapping; new qualification questions get a property;
- *   2. find / update / create the contact (server/contacts/resolve.ts);
+ *   2. find / update / create the contact (server/contacts/resolve.ts), with the roll-ups over the
+ *      caller's calls and bookings (server/workflows/rollups.ts);
  *   3. create the Call associated to the contact, or update the one this call already has;
  *   4. an escalated call gets a task with the reason for the contact owner;
  *   5. mark the row synced at the version that was read.
@@ -56,7 +59,10 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
   return deps.locks.withLock(`${first.portalId}:${first.callerKey ?? callId}`, async () => {
     const call = await deps.db.call.findUniqueOrThrow({ where: { id: callId } });
     if (call.syncedVersion >= call.version) return "already_synced";
-    const record = await withBookingOutcome(deps.db, call.portalId, call.vendorCallId, call.record as unknown as CallRecord);
+    const stored = await withBookingOutcome(deps.db, call.portalId, call.vendorCallId, call.record as unknown as CallRecord);
+    // A call the workflow action started rang a chosen contact: it is outbound and lands on that contact.
+    const outbound = await outboundCallOf(deps.db, call);
+    const record: CallRecord = outbound ? { ...stored, direction: "outbound" } : stored;
     const region = portal.defaultRegion || deps.defaultRegion;
     // A portal that must re-authorise throws PortalNeedsReauthError: the worker parks the call.
     await withFreshToken(deps.tokens, call.portalId, async (client, accessToken) => {
@@ -70,9 +76,11 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
       await ensureProperties(deps.db, client, call.portalId, ownProperties.map(qualificationDefinition));
       // 2.
       const caller = callerIdentity(record, region);
-      const values = fieldValues(record, caller.phone, caller.email);
       const index = new ContactIndexStore(deps.db);
-      const contact = await upsertCaller({ portalId: call.portalId, client, index, defaultRegion: region }, caller, values, mapping);
+      const knownContactId = outbound?.contactId ?? (await index.lookup(call.portalId, indexKeys(caller)));
+      const rollups = await contactRollups(deps.db, { portalId: call.portalId, callId, callerKey: call.callerKey, contactId: knownContactId, phones: caller.phone ? [caller.phone.e164] : [], startedAt: record.startedAt ?? record.endedAt ?? null });
+      const values = withRollups(fieldValues(record, caller.phone, caller.email), rollups);
+      const contact = await upsertCaller({ portalId: call.portalId, client, index, defaultRegion: region }, caller, values, mapping, outbound?.contactId);
       await deps.db.call.update({ where: { id: callId }, data: { hubspotContactId: contact.contactId } });
       // 3.
       const dispositionId = await deps.dispositions.outcomeId(call.portalId, accessToken, outcomeLabel(record));

@@ -7,6 +7,7 @@ import { Listeners } from "../shared/listener.js";
 import { PortalScheduler, type BookingRequest, type MeetingLinkSpec } from "./scheduler.js";
 import { PortalStore, type SimObject } from "./store.js";
 import type { ObjectType } from "./properties.js";
+import { AutomationSim } from "./automation.js";
 
 // An in-process HTTP simulator of the HubSpot endpoints this app calls, as strict and as unkind as
 // HubSpot where it hurts (shared/reference/hubspot.md, STYLE.md "Tests"): search lags writes, `phone`
@@ -24,7 +25,8 @@ import type { ObjectType } from "./properties.js";
 //   properties.ts  the built-in property catalog per object type
 //   store.ts       one portal's objects, write validation, merges, associations, search
 //   scheduler.ts   one portal's meeting links, their availability, and booking on them
-//   server.ts      the express app: log -> faults -> OAuth | 401 -> 403 -> 429 -> endpoint
+//   automation.ts  custom workflow actions: definitions (developer key) and a workflow executing one
+//   server.ts      the express app: log -> faults -> OAuth | automation | 401 -> 403 -> 429 -> endpoint
 //   errors.ts      HubSpot's error bodies
 
 export { ALL_SCOPES, requiredScopes, SCOPE_RULES } from "./auth.js";
@@ -33,6 +35,7 @@ export type { ObjectType, SimProperty, SimPropertyGroup } from "./properties.js"
 export type { SimDisposition, SimObject, SimOwner, SimUser } from "./store.js";
 export type { Fault, FaultRequest, RequestRecord } from "./server.js";
 export type { MeetingLinkSpec, Weekday } from "./scheduler.js";
+export type { ActionDefinition, Execution, ExecuteOptions } from "./automation.js";
 
 export interface SimOptions {
   /** How long a write takes to reach search (HubSpot: seconds). Default 0. */
@@ -89,6 +92,11 @@ export class HubSpotSim {
   private nextObjectId = 1001;
   private nextEventId = 1;
   private readonly appClientIds: string[] = [];
+  /** Custom workflow actions: `automation.addDeveloperKey`, `definitionsOf`, and `execute` (a workflow runs the action). */
+  readonly automation = new AutomationSim({
+    clientSecret: (appId) => this.appClientIds.map((id) => this.oauth.app(id)).find((app) => app?.appId === appId)?.clientSecret,
+    objectProperties: (portalId, objectType, objectId) => (objectType === "CONTACT" ? this.portals.get(portalId)?.peek("contacts", objectId)?.properties : undefined),
+  });
   private nextOwnerId = 70_000_001;
   private nextUserId = 9_000_001;
   private nextLinkId = 3_100_001;
@@ -297,6 +305,7 @@ export class HubSpotSim {
       scheduler: (portalId) => this.portalScheduler(portalId),
       log: (record) => this.requests.push(record),
       takeFault: (request) => this.takeFault(request),
+      mountAppLevel: (app) => this.automation.mount(app),
       hung: (socket) => {
         this.hungSockets.add(socket);
         socket.once("close", () => this.hungSockets.delete(socket));

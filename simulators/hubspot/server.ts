@@ -43,6 +43,8 @@ export interface SimRuntime {
   takeFault(request: FaultRequest): Fault | null;
   /** A request left hanging by a fault: `sim.releaseHung()` resets it. */
   hung(socket: Socket): void;
+  /** Endpoints that take no portal token (the developer key's automation actions, automation.ts). */
+  mountAppLevel?(app: express.Express): void;
 }
 
 /**
@@ -139,6 +141,8 @@ export function createApp(sim: SimRuntime): express.Express {
     sim.oauth.revokeRefreshToken(req.params.token);
     res.status(204).end();
   });
+
+  sim.mountAppLevel?.(app);
 
   // 4. Everything else is the API: token, scope, rate limits.
   app.use((req, res, next) => {
