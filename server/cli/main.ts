@@ -7,6 +7,7 @@ import { BookingSetupError } from "../booking/setup.js";
 import { bookingConnect, bookingList, bookingSetup, bookingWebhookKey } from "./booking.js";
 import { resealLegacySecrets, secretFrom } from "./secrets.js";
 import { recordAudit } from "../audit/audit.js";
+import { recordingSettings } from "./calling.js";
 
 // The operator CLI: `npm run --silent cli -- <command>`. Prints JSON on stdout; errors go to stderr as
 // {"error"} with exit code 1 (2 for usage errors). Commands that change a portal's settings write its
@@ -26,7 +27,8 @@ const USAGE = `usage:
   booking setup --portal <id> --file <json>
   booking list --portal <id>
   booking connect --portal <id> --staff <email>
-  booking webhook-key --portal <id> --staff <email> (--secret-file <path> | --secret-stdin)`;
+  booking webhook-key --portal <id> --staff <email> (--secret-file <path> | --secret-stdin)
+  hubspot recording-settings`;
 
 function options(args: string[], spec: Record<string, { type: "string" | "boolean" }>) {
   try {
@@ -94,6 +96,10 @@ const commands: Record<string, Command> = {
     const o = options(args, { portal: { type: "string" }, staff: { type: "string" }, ...SECRET_OPTIONS });
     const rest = [...(o.portal ? ["--portal", String(o.portal)] : []), ...(o.staff ? ["--staff", String(o.staff)] : [])];
     return bookingWebhookKey(rt, rest, await secretOption(o));
+  },
+  "hubspot recording-settings": async (rt, args) => {
+    options(args, {});
+    return recordingSettings(rt);
   },
 };
 

@@ -36,6 +36,12 @@ const envSchema = z.object({
   HUBSPOT_CLIENT_SECRET: z.string().min(1), // secret
   /** The app's id in HubSpot (developer account, app settings): webhook events must carry it. */
   HUBSPOT_APP_ID: z.string().regex(/^\d+$/, "must be the numeric app id from the HubSpot app's settings"),
+  /**
+   * The developer account's API key, for app-level settings only (HubSpot's calling-extensions
+   * recording URL: `hubspot recording-settings`); never used for a portal. Optional: without it the
+   * command refuses and /readyz warns that HubSpot's player cannot fetch recordings.
+   */
+  HUBSPOT_DEVELOPER_API_KEY: z.string().min(8).optional(), // secret
   HUBSPOT_API_BASE_URL: z.string().url().default("https://api.hubapi.com"),
   HUBSPOT_AUTH_BASE_URL: z.string().url().default("https://app.hubspot.com"),
   ENCRYPTION_KEY: base64Key32, // secret

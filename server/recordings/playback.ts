@@ -21,3 +21,13 @@ export async function recordingCopy(deps: RecordingDeps, callId: string): Promis
   if (!copy && call && record?.recordingUrl && (await archiveRecording(deps, call, record.recordingUrl))) copy = await deps.db.recording.findUnique({ where: { callId } });
   return copy;
 }
+
+/**
+ * The call HubSpot asks a recording of (its external id is our call id), when it belongs to the
+ * portal HubSpot names and has a recording; null otherwise, a scrubbed call included.
+ */
+export async function retrievableRecording(deps: Pick<RecordingDeps, "db">, externalId: string, portalId: string): Promise<string | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(externalId)) return null;
+  const call = await deps.db.call.findFirst({ where: { id: externalId, portalId }, select: { id: true, record: true } });
+  return call && (call.record as unknown as CallRecord | null)?.recordingUrl ? call.id : null;
+}

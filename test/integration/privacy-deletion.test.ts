@@ -7,7 +7,7 @@ import { signV3 } from "../../server/hubspot/signature.js";
 import { getVendor } from "../../server/vendors/registry.js";
 import { applyBookingSetup } from "../../server/booking/setup.js";
 import { addDays, localDate } from "../../server/booking/time.js";
-import { audioUrl } from "../../server/recordings/links.js";
+import { hubspotAudioUrl } from "../../server/recordings/links.js";
 import { storeRecording } from "../../server/recordings/store.js";
 import { callerKey } from "../../server/contacts/identity.js";
 import { normalisePhone } from "../../server/contacts/phone.js";
@@ -178,7 +178,9 @@ describe("contact.privacyDeletion", () => {
 
     // Her recording's download finishing now stores nothing, and her recording links play nothing.
     expect(await storeRecording(db, planted.firstCallId, "audio/wav", Buffer.from(`late copy of ${zelda.first}`))).toBe(false);
-    const link = audioUrl(stack.env.PUBLIC_BASE_URL, stack.env.ENCRYPTION_KEY, planted.firstCallId, "wav").replace(TEST_PUBLIC_BASE_URL, stack.url);
+    const retrieval = `${stack.url}/recordings/hubspot/${planted.firstCallId}?externalAccountId=${portalId}&appId=${stack.env.HUBSPOT_APP_ID}`;
+    expect((await fetch(retrieval)).status).toBe(404);
+    const link = hubspotAudioUrl(stack.env.PUBLIC_BASE_URL, stack.env.ENCRYPTION_KEY, planted.firstCallId).replace(TEST_PUBLIC_BASE_URL, stack.url);
     expect((await fetch(link)).status).toBe(404);
     expect(await db.toolInvocation.count({ where: { key: { contains: planted.bookingCall } } })).toBe(0);
 
