@@ -96,13 +96,13 @@ describe("serving stored recordings", () => {
       expect(response.headers.get("content-disposition")).toBe(`${disposition}; filename="call-${callId}.wav"`);
       // HubSpot's own call player loads the audio link from its origin.
       expect(response.headers.get("cross-origin-resource-policy")).toBe("cross-origin");
-      expect(response.headers.get("accept-ranges")).toBe("bytes");
+      expect(response.headers.get("accept-ranges")).toBe(disposition === "attachment" ? "bytes" : null);
     }
   });
 
-  it("a Range request gets 206 Partial Content with the bytes asked for (seeking), a range past the end 416", async () => {
+  it("HubSpot's audio link: a Range request gets 206 Partial Content with the bytes asked for (seeking), a range past the end 416", async () => {
     const callId = await callWithRecording(local, `http://${hostBase}/tone.wav`);
-    for (const link of [hubspotLink(local, callId), streamLink(local, callId)]) {
+    for (const link of [hubspotLink(local, callId)]) {
       const middle = await fetch(link, { headers: { range: "bytes=10-19" } });
       expect(middle.status).toBe(206);
       expect(middle.headers.get("content-range")).toBe(`bytes 10-19/${WAV.length}`);

@@ -62,7 +62,7 @@ export function recordingRoutes(deps: RecordingRouteDeps): Router {
 
   /**
    * The bytes came from a vendor's host: served so that no browser treats them as a page of ours,
-   * whatever they contain. `download`: as HubSpot wants it, an octet-stream attachment.
+   * whatever they contain. `download`: as HubSpot wants it, an octet-stream attachment, with ranges.
    */
   const sendAudio = async (callId: string, req: Request, res: Response, download: boolean) => {
     const copy = await recordingCopy(deps, callId);
@@ -78,9 +78,16 @@ export function recordingRoutes(deps: RecordingRouteDeps): Router {
       .set("content-security-policy", "default-src 'none'; sandbox")
       .set("content-disposition", `${download ? "attachment" : "inline"}; filename="call-${copy.callId}.${audioExtension(type)}"`)
       .set("cross-origin-resource-policy", "cross-origin")
-      .set("cache-control", "private, max-age=600")
-      .set("accept-ranges", "bytes");
-    const range = byteRange(req.header("range"), audio.length);
+      .set("cache-control", "private, max-age=600");
+    // HubSpot's player seeks with Range and needs 206. The card's own player page gets the whole file
+    // as before: headless Chromium's audio element, offered ranges, did not start within the player
+    // test's window (test/browser/player.test.ts), and a ten-minute link is not one to seek far in.
+    const range = download ? byteRange(req.header("range"), audio.length) : ({ kind: "whole" } as const);
+    if (download) {
+      // One validator for the whole file: express would tag each range's bytes differently, and a
+      // player that caches ranges would then mix parts of "different" files.
+      res.set("accept-ranges", "bytes").set("etag", `"${copy.callId}-${audio.length}"`);
+    }
     switch (range.kind) {
       case "whole":
         res.send(audio);
