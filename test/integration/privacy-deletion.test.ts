@@ -154,11 +154,17 @@ describe("contact.privacyDeletion", () => {
     expect((await db.call.findUniqueOrThrow({ where: { id: olderRow.id } })).hubspotContactId).toBe(planted.contactId);
 
     // A sync of hers in flight, holding her caller lock in Redis (HubSpot does not answer it yet).
+    // Her booking's Meeting is written first, so the hang below can only catch that sync.
+    await stack.waitFor(async () => {
+      const booking = await db.booking.findUniqueOrThrow({ where: { id: planted.bookingId } });
+      return booking.meetingSyncedVersion >= booking.meetingVersion;
+    }, { what: "her booking's Meeting written" });
     let hung = false;
-    stack.sim.failMatching((r) => !hung && r.portalId === portalId && (hung = true), { mode: "hang" });
+    // Its first read of her contact (the Meeting worker or an earlier call's requests must not take the hang).
+    stack.sim.failMatching((r) => !hung && r.portalId === portalId && r.path.startsWith("/crm/v3/objects/contacts") && (hung = true), { mode: "hang" });
     const inFlight = genericCall({ fromNumber: zelda.phone, caller: { firstName: zelda.first } });
     await stack.deliver(generic, inFlight);
-    await stack.waitFor(async () => (await dumpRedis(stack.prefix)).includes(":caller-lock:"), { what: "her caller lock held" });
+    await stack.waitFor(async () => hung && (await dumpRedis(stack.prefix)).includes(":caller-lock:"), { what: "her caller lock held by a sync HubSpot does not answer" });
 
     // HubSpot refuses the app's token: her next calls wait for re-authorisation, linked to no contact,
     // one of them without a number (only her email), and her booking's Meeting cannot be written.
