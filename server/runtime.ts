@@ -10,7 +10,6 @@ import { CallerLocks } from "./contacts/caller-lock.js";
 import { DispositionCache } from "./sync/dispositions.js";
 import { Notifier } from "./notify/notifier.js";
 import type { SyncDeps } from "./sync/sync-call.js";
-import { audioUrl, extensionOf } from "./recordings/links.js";
 import { Calendars } from "./booking/calendars.js";
 import { Queue } from "bullmq";
 import { createOutboundFetch, type OutboundFetch } from "./net/outbound.js";
@@ -69,8 +68,8 @@ export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?:
     locks,
     dispositions: new DispositionCache(clients),
     defaultRegion: env.DEFAULT_PHONE_REGION,
-    // HubSpot keeps our stable link, which outlives the vendor's (Retell's expire after 24 h).
-    recordingUrl: (callId, record) => (record.recordingUrl ? audioUrl(env.PUBLIC_BASE_URL, env.ENCRYPTION_KEY, callId, extensionOf(record.recordingUrl)) : null),
+    appId: env.HUBSPOT_APP_ID,
+    request: (portalId, token, method, path, body) => clients.requestJson(portalId, token, method, path, body),
   };
   return {
     env, db, prefix, redis, workerRedis, queue, meetingQueue, calendars: new Calendars(db, env, { accessToken: (portalId) => tokens.accessToken(portalId), refresh: (portalId) => tokens.refresh(portalId), request: (portalId, token, method, path, body) => clients.requestJson(portalId, token, method, path, body) }), clients, limiter, tokens, locks, notifier, outbound, sync,

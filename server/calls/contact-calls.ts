@@ -1,5 +1,6 @@
 import type { Db } from "../db/client.js";
 import type { CallRecord } from "./record.js";
+import { transcriptTurns } from "./transcript.js";
 import type { CallSummary } from "../../hubspot-app/app/shared/api.js";
 
 /**
@@ -19,6 +20,7 @@ export async function contactCalls(
   });
   const calls = rows.slice(0, limit).map((row): CallSummary => {
     const r = row.record as unknown as CallRecord;
+    const turns = transcriptTurns(r).map(({ speaker, text }) => ({ speaker, text }));
     return {
       id: row.id,
       vendor: row.vendor,
@@ -31,6 +33,7 @@ export async function contactCalls(
       language: r.language ?? null,
       summary: r.summary ?? null,
       transcript: r.transcript ?? null,
+      turns: turns.length ? turns : null,
       escalationReason: r.escalation?.reason ?? null,
       recordingUrl: r.recordingUrl ? query.recordingLink(row.id) : null,
       syncStatus: row.status,

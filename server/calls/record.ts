@@ -28,6 +28,17 @@ export const SENTIMENTS = ["positive", "neutral", "negative"] as const;
 const nonEmpty = z.string().trim().min(1);
 const optionalText = nonEmpty.nullish();
 
+/**
+ * One turn of the conversation, from the vendor's structured transcript: who spoke, what they said,
+ * and when, in ms from the start of the call (absent when the vendor gives no timing).
+ */
+export const utteranceSchema = z.object({
+  speaker: z.enum(["agent", "caller"]),
+  text: nonEmpty.max(10_000),
+  startMs: z.number().int().nonnegative().nullish(),
+  endMs: z.number().int().nonnegative().nullish(),
+});
+
 export const qualificationValueSchema = z.union([z.string(), z.number(), z.boolean()]);
 
 export const callRecordSchema = z.object({
@@ -59,9 +70,13 @@ export const callRecordSchema = z.object({
     .default({}),
   summary: optionalText,
   transcript: optionalText,
+  /** The transcript as turns, when the vendor sent a structured one (or its text could be split). */
+  utterances: z.array(utteranceSchema).max(5_000).nullish(),
   recordingUrl: z.url({ protocol: /^https?$/ }).nullish(),
   /** Lower-case ISO 639-1 code ("en", "es"). */
   language: z.string().regex(/^[a-z]{2}$/).nullish(),
+  /** The vendor's BCP-47 tag for the call's language when it gave a region ("es-MX"). */
+  locale: z.string().regex(/^[a-z]{2}-[A-Z]{2}$/).nullish(),
   intent: optionalText,
   urgency: z.enum(URGENCIES).nullish(),
   sentiment: z
@@ -77,11 +92,13 @@ export type CallRecord = z.infer<typeof callRecordSchema>;
 export type CallRecordInput = z.input<typeof callRecordSchema>;
 export type Disposition = (typeof DISPOSITIONS)[number];
 export type CallStatus = (typeof CALL_STATUSES)[number];
+export type Utterance = z.infer<typeof utteranceSchema>;
 
 function isPresent(value: unknown): boolean {
   if (value === null || value === undefined) return false;
   if (typeof value === "string") return value.trim() !== "";
-  if (typeof value === "object" && !Array.isArray(value)) return Object.keys(value as object).length > 0;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === "object") return Object.keys(value as object).length > 0;
   return true;
 }
 

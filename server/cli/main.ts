@@ -8,6 +8,7 @@ import { bookingConnect, bookingList, bookingSetup, bookingWebhookKey } from "./
 import { resealLegacySecrets, secretFrom } from "./secrets.js";
 import { recordAudit } from "../audit/audit.js";
 import { outboundSet, workflowsRegister, WorkflowsCliError } from "./workflows.js";
+import { recordingSettings } from "./calling.js";
 
 // The operator CLI: `npm run --silent cli -- <command>`. Prints JSON on stdout; errors go to stderr as
 // {"error"} with exit code 1 (2 for usage errors). Commands that change a portal's settings write its
@@ -29,7 +30,8 @@ const USAGE = `usage:
   booking connect --portal <id> --staff <email>
   booking webhook-key --portal <id> --staff <email> (--secret-file <path> | --secret-stdin)
   workflows register
-  outbound set --portal <id> --id <connection id> [--secret-file <path> | --secret-stdin] [--from-number <e164>] [--agent <id>] [--phone-number-id <id>] [--task <text>] [--max-concurrent <n>]`;
+  outbound set --portal <id> --id <connection id> [--secret-file <path> | --secret-stdin] [--from-number <e164>] [--agent <id>] [--phone-number-id <id>] [--task <text>] [--max-concurrent <n>]
+  hubspot recording-settings`;
 
 function options(args: string[], spec: Record<string, { type: "string" | "boolean" }>) {
   try {
@@ -107,6 +109,10 @@ const commands: Record<string, Command> = {
     if (!o.portal || !o.id) throw new UsageError("outbound set needs --portal and --id (and the vendor API key as --secret-file <path> or --secret-stdin the first time)");
     const text = (name: string) => (o[name] === undefined ? undefined : String(o[name]));
     return outboundSet(rt, { portalId: String(o.portal), connectionId: String(o.id), apiKey: await secretOption(o), fromNumber: text("from-number"), agentId: text("agent"), phoneNumberId: text("phone-number-id"), task: text("task"), maxConcurrent: text("max-concurrent") });
+  },
+  "hubspot recording-settings": async (rt, args) => {
+    options(args, {});
+    return recordingSettings(rt);
   },
 };
 

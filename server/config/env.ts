@@ -36,6 +36,13 @@ const envSchema = z.object({
   HUBSPOT_CLIENT_SECRET: z.string().min(1), // secret
   /** The app's id in HubSpot (developer account, app settings): webhook events must carry it. */
   HUBSPOT_APP_ID: z.string().regex(/^\d+$/, "must be the numeric app id from the HubSpot app's settings"),
+  /**
+   * The developer account's API key, for app-level settings only (HubSpot's calling-extensions
+   * recording URL: `hubspot recording-settings`); never used for a portal. Optional: without it the
+   * command refuses and /readyz warns that HubSpot's player cannot fetch recordings. `cli workflows
+   * register` uses it too, for the workflow action (HubSpot's automation actions API is app-level).
+   */
+  HUBSPOT_DEVELOPER_API_KEY: z.string().min(8).optional(), // secret
   HUBSPOT_API_BASE_URL: z.string().url().default("https://api.hubapi.com"),
   HUBSPOT_AUTH_BASE_URL: z.string().url().default("https://app.hubspot.com"),
   ENCRYPTION_KEY: base64Key32, // secret
@@ -87,11 +94,6 @@ const envSchema = z.object({
   CALENDLY_API_BASE_URL: z.string().url().default("https://api.calendly.com"),
   /** Where /oauth/authorize and /oauth/token live. */
   CALENDLY_AUTH_BASE_URL: z.string().url().default("https://auth.calendly.com"),
-  /**
-   * The developer account's API key of the HubSpot app: only `cli workflows register` uses it, to
-   * create or update the workflow action (HubSpot's automation actions API is app-level).
-   */
-  HUBSPOT_DEVELOPER_API_KEY: z.string().min(1).optional(), // secret
   /** The vendors' call-creation APIs the workflow action dials through. */
   RETELL_API_BASE_URL: z.string().url().default("https://api.retellai.com"),
   VAPI_API_BASE_URL: z.string().url().default("https://api.vapi.ai"),

@@ -7,6 +7,8 @@ import { getVendor } from "../vendors/registry.js";
 import { listFallback, replayFallback } from "../fallback/fallback.js";
 import type { VendorId } from "../calls/record.js";
 import { startHubSpotSim } from "../../simulators/hubspot/index.js";
+import { registerRecordingUrl } from "../hubspot/calling.js";
+import { recordingRetrievalTemplate } from "../recordings/links.js";
 import { demoCalls } from "./calls.js";
 
 // `npm run demo`: the whole pipeline on this machine. A HubSpot simulator stands in for HubSpot; the
@@ -41,6 +43,11 @@ async function main() {
   const db = app.runtime.db;
   sim.registerApp({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: new URL("/oauth/callback", env.PUBLIC_BASE_URL).toString(), appId: Number(env.HUBSPOT_APP_ID) });
   say(`HubSpot simulator at ${sim.url}; app at ${app.url}`);
+  // HubSpot's own call player: our recording URL registered with the developer key, as at a deploy.
+  const developerKey = randomBytes(12).toString("hex");
+  sim.calling.setDeveloperApiKey(Number(env.HUBSPOT_APP_ID), developerKey);
+  sim.calling.routeOutbound(env.PUBLIC_BASE_URL, app.url!);
+  await registerRecordingUrl({ apiBaseUrl: sim.url, appId: env.HUBSPOT_APP_ID, developerApiKey: developerKey }, recordingRetrievalTemplate(env.PUBLIC_BASE_URL));
 
   // 1. Install through OAuth, as a portal admin would.
   const portalId = String(randomInt(10_000_000, 99_999_999));
@@ -95,7 +102,7 @@ async function main() {
   say("\n5. Contacts in HubSpot");
   say(table(portal.contacts().map((c) => ({ id: c.id, name: [c.properties.firstname, c.properties.lastname].filter(Boolean).join(" ") || "-", phone: c.properties.phone ?? "-", email: c.properties.email ?? "-", source: c.properties.ai_lead_source ?? "-", intent: c.properties.ai_intent ?? "-", urgency: c.properties.ai_urgency ?? "-", language: c.properties.ai_language ?? "-", disposition: c.properties.ai_disposition ?? "-" }))));
   say("\n   Calls logged");
-  say(table(portal.calls().map((c) => ({ id: c.id, contact: c.associations.join(",") || "-", title: c.properties.hs_call_title ?? "-", seconds: String(Math.round(Number(c.properties.hs_call_duration ?? 0) / 1000)), status: c.properties.hs_call_status ?? "-", recording: c.properties.hs_call_recording_url ? "yes" : "no" }))));
+  say(table(portal.calls().map((c) => ({ id: c.id, contact: c.associations.join(",") || "-", title: c.properties.hs_call_title ?? "-", seconds: String(Math.round(Number(c.properties.hs_call_duration ?? 0) / 1000)), status: c.properties.hs_call_status ?? "-", recording: sim.calling.readyNotices.some((n) => String(n.engagementId) === c.id) ? "in HubSpot's player" : "no", transcript: `${sim.calling.transcripts(portalId).find((t) => String(t.engagementId) === c.id)?.utterances.length ?? 0} turns` }))));
   const tasks = portal.tasks();
   if (tasks.length) {
     say("\n   Escalation tasks");

@@ -138,7 +138,7 @@ export class HubSpotClientFactory {
    * through the same rate limiter, timeout and metrics. A failure throws an Error with `code` (the
    * status, 0 for no answer) and `body` (HubSpot's error JSON as text), like the client's ApiException.
    */
-  async requestJson(portalId: string, accessToken: string, method: "GET" | "POST" | "PATCH", path: string, body?: unknown): Promise<unknown> {
+  async requestJson(portalId: string, accessToken: string, method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<unknown> {
     await this.options.limiter.acquire(portalId, { limit: this.options.perTenSeconds, windowMs: TEN_SECOND_WINDOW_MS });
     let response: Response;
     try {

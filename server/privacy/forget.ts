@@ -31,6 +31,7 @@ export function scrub(record: CallRecord): CallRecord {
     caller: {},
     summary: null,
     transcript: null,
+    utterances: null,
     recordingUrl: null,
     intent: null,
     escalation: record.escalation ? { reason: REMOVED } : null,

@@ -54,7 +54,13 @@ export function callBody(record: CallRecord): string {
   return parts.join("\n") || "<p>AI receptionist call</p>";
 }
 
-export function callProperties(record: CallRecord, options: { dispositionId: string | null; recordingUrl: string | null; externalId: string }): Record<string, string> {
+/**
+ * The Call's properties. The four calling-extension properties let HubSpot's own player fetch the
+ * recording through our registered URL (hs_call_external_id is our call id, the account is the
+ * portal). No recording URL is written: a URL on the Call is a bearer link any forwarded e-mail leaks,
+ * and a link written by an earlier version is cleared on the next update.
+ */
+export function callProperties(record: CallRecord, options: { dispositionId: string | null; externalId: string; portalId: string; appId: string }): Record<string, string> {
   const properties: Record<string, string> = {
     hs_timestamp: new Date(record.startedAt ?? record.endedAt ?? Date.now()).toISOString(),
     hs_call_title: callTitle(record),
@@ -62,15 +68,16 @@ export function callProperties(record: CallRecord, options: { dispositionId: str
     hs_call_direction: record.direction === "outbound" ? "OUTBOUND" : "INBOUND",
     hs_call_status: STATUS[record.status ?? "completed"],
     hs_call_external_id: options.externalId,
+    hs_call_external_account_id: options.portalId,
+    hs_call_app_id: options.appId,
     hs_call_source: "INTEGRATIONS_PLATFORM",
+    hs_call_recording_url: "",
   };
   if (record.durationMs !== null && record.durationMs !== undefined) properties.hs_call_duration = String(record.durationMs);
   // The record's numbers are the line's, as the vendor reports them: an outbound call is from the
   // business's number to the contact's, as HubSpot's from/to mean.
   if (record.fromNumber) properties.hs_call_from_number = record.fromNumber;
   if (record.toNumber) properties.hs_call_to_number = record.toNumber;
-  // HubSpot only plays HTTPS recordings.
-  if (options.recordingUrl?.startsWith("https://")) properties.hs_call_recording_url = options.recordingUrl;
   if (options.dispositionId) properties.hs_call_disposition = options.dispositionId;
   return properties;
 }

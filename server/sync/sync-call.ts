@@ -19,6 +19,8 @@ import { archiveRecording } from "../recordings/store.js";
 import type { OutboundFetch } from "../net/outbound.js";
 import { contactRollups, withRollups } from "../workflows/rollups.js";
 import { outboundCallOf } from "../workflows/outbound-calls.js";
+import type { PortalRequest } from "../hubspot/calling.js";
+import { announceRecording, syncTranscript, type CallExtensionTarget } from "./call-extensions.js";
 
 const log = logger("sync");
 
@@ -30,8 +32,10 @@ export interface SyncDeps {
   defaultRegion: string;
   /** The guarded fetch the recording copy goes through. */
   outbound: OutboundFetch;
-  /** The URL stored as the Call's recording (a stable, app-served URL outlives the vendor's link). */
-  recordingUrl?: (callId: string, record: CallRecord) => string | null;
+  /** The app's id in HubSpot (hs_call_app_id: HubSpot's player fetches recordings from this app). */
+  appId: string;
+  /** Portal-token JSON requests for the calling-extension endpoints the generated client lacks. */
+  request: PortalRequest;
 }
 
 export type SyncOutcome = "synced" | "already_synced" | "waiting_auth";
@@ -42,7 +46,9 @@ export type SyncOutcome = "synced" | "already_synced" | "waiting_auth";
  *   1. token (refreshed if needed) and the portal's mapping; new qualification questions get a property;
  *   2. find / update / create the contact (server/contacts/resolve.ts), with the roll-ups over the
  *      caller's calls and bookings (server/workflows/rollups.ts);
- *   3. create the Call associated to the contact, or update the one this call already has;
+ *   3. create the Call associated to the contact, or update the one this call already has; its
+ *      transcript goes to HubSpot's viewer and, once our copy of the recording exists (copied before
+ *      the lock is taken), HubSpot is told the recording is ready (call-extensions.ts);
  *   4. an escalated call gets a task with the reason for the contact owner;
  *   5. mark the row synced at the version that was read.
  * Throws what server/queue/failures.ts classifies: TransientSyncError (retry with backoff),
@@ -55,6 +61,12 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
   const portal = first.connection.portal;
   if (portal.status === "needs_reauth") return markWaitingForAuth(deps.db, callId);
   if (portal.status === "uninstalled") throw new PermanentSyncError("the app is uninstalled from this portal");
+
+  // Copied while the vendor's link is fresh and before HubSpot is told it is ready; best effort (a
+  // failure leaves the call without a copy until its next event or first playback), and outside the
+  // caller lock so a slow vendor host never holds up that caller's other calls.
+  const recordingUrl = (first.record as unknown as CallRecord).recordingUrl;
+  if (recordingUrl) await archiveRecording(deps, first, recordingUrl);
 
   return deps.locks.withLock(`${first.portalId}:${first.callerKey ?? callId}`, async () => {
     const call = await deps.db.call.findUniqueOrThrow({ where: { id: callId } });
@@ -84,12 +96,15 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
       await deps.db.call.update({ where: { id: callId }, data: { hubspotContactId: contact.contactId } });
       // 3.
       const dispositionId = await deps.dispositions.outcomeId(call.portalId, accessToken, outcomeLabel(record));
-      const properties = callProperties(record, { dispositionId, recordingUrl: deps.recordingUrl?.(callId, record) ?? record.recordingUrl ?? null, externalId: callId });
+      const properties = callProperties(record, { dispositionId, externalId: callId, portalId: call.portalId, appId: deps.appId });
       const hubspotCallId = await upsertHubSpotCall(client, call.hubspotCallId, contact.contactId, properties, callId, call.attempts > 1);
       if (hubspotCallId !== call.hubspotCallId) await deps.db.call.update({ where: { id: callId }, data: { hubspotCallId } });
+      const name = [caller.firstName, caller.lastName].filter(Boolean).join(" ") || null;
+      const target: CallExtensionTarget = { callId, portalId: call.portalId, hubspotCallId, accessToken, scopes: portal.scopes, record, callerName: name };
+      await syncTranscript(deps, target);
+      await announceRecording(deps, target);
       // 4.
       if (record.escalation && !call.hubspotFollowUpId) {
-        const name = [caller.firstName, caller.lastName].filter(Boolean).join(" ") || null;
         const task = await hubspotCall(() =>
           client.crm.objects.basicApi.create("tasks", {
             properties: escalationTask(record, name, contact.ownerId),
@@ -108,8 +123,6 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
     // A newer event arrived while we worked: its own job (or the outbox sweep) syncs it.
     if (synced.version > call.version) await deps.db.call.update({ where: { id: callId }, data: { status: "pending" } });
     syncLatency.observe((Date.now() - call.updatedAt.getTime()) / 1000);
-    // Copy the recording while the vendor's link is fresh; best effort, off the sync's critical path.
-    if (record.recordingUrl) void archiveRecording(deps, call, record.recordingUrl);
     log.info({ portalId: call.portalId, callId, vendor: call.vendor, version: call.version }, "call synced to HubSpot");
     return "synced";
   });

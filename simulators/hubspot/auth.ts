@@ -15,6 +15,8 @@ const READS = ["GET", "HEAD"] as const;
 const WRITES = ["POST", "PUT", "PATCH", "DELETE"] as const;
 const SCHEDULER = /^\/scheduler\/(v3|2026-03)\/meetings\//;
 const SCHEDULER_READ = "scheduler.meetings.meeting-link.read";
+const TRANSCRIPTS = /^\/crm\/(v3\/extensions\/calling|extensions\/calling\/2026-03)\/transcripts(\/|$)/;
+const RECORDING_READY = /^\/crm\/(v3\/extensions\/calling|extensions\/calling\/2026-03)\/recordings\/ready$/;
 
 /**
  * The scopes each endpoint needs, first match wins. HubSpot's calls guide lists the contact scopes for
@@ -24,6 +26,9 @@ const SCHEDULER_READ = "scheduler.meetings.meeting-link.read";
  * reads need `scheduler.meetings.meeting-link.read` (its reference pages); booking creates or updates
  * a contact and answers 403 with the read scope alone, so it also needs `crm.objects.contacts.write`
  * (seen against a live portal by a published integration, not in HubSpot's reference; see scheduler.ts).
+ * Third-party transcripts need `crm.extensions_calling_transcripts.read` / `.write` (HubSpot's guide);
+ * the recording-ready notice is held to the calls' write scope (its reference names none we could read).
+ * The app-level recording settings take the developer API key, not a token (calling.ts, before this check).
  */
 export const SCOPE_RULES: readonly ScopeRule[] = [
   { methods: READS, path: /^\/crm\/v3\/properties\//, scopes: ["crm.schemas.contacts.read"] },
@@ -36,6 +41,9 @@ export const SCOPE_RULES: readonly ScopeRule[] = [
   { methods: READS, path: /^\/settings\/v3\/users(\/|$)/, scopes: ["settings.users.read"] },
   { methods: ["POST"], path: SCHEDULER, scopes: [SCHEDULER_READ, "crm.objects.contacts.write"] },
   { methods: READS, path: SCHEDULER, scopes: [SCHEDULER_READ] },
+  { methods: READS, path: TRANSCRIPTS, scopes: ["crm.extensions_calling_transcripts.read"] },
+  { methods: WRITES, path: TRANSCRIPTS, scopes: ["crm.extensions_calling_transcripts.write"] },
+  { methods: ["POST"], path: RECORDING_READY, scopes: ["crm.objects.contacts.write"] },
 ];
 
 /** The scopes a token gets when its app was registered without a list: everything above. */
@@ -156,6 +164,10 @@ export class OAuthServer {
 
   app(clientId: string): (Required<OAuthApp> & { appId: number }) | undefined {
     return this.apps.get(clientId);
+  }
+
+  appById(appId: number): (Required<OAuthApp> & { appId: number }) | undefined {
+    return [...this.apps.values()].find((app) => app.appId === appId);
   }
 
   /** GET /oauth/v1/access-tokens/:token */

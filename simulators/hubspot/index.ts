@@ -8,6 +8,7 @@ import { PortalScheduler, type BookingRequest, type MeetingLinkSpec } from "./sc
 import { PortalStore, type SimObject } from "./store.js";
 import type { ObjectType } from "./properties.js";
 import { AutomationSim } from "./automation.js";
+import { CallingExtensions } from "./calling.js";
 
 // An in-process HTTP simulator of the HubSpot endpoints this app calls, as strict and as unkind as
 // HubSpot where it hurts (shared/reference/hubspot.md, STYLE.md "Tests"): search lags writes, `phone`
@@ -26,7 +27,9 @@ import { AutomationSim } from "./automation.js";
 //   store.ts       one portal's objects, write validation, merges, associations, search
 //   scheduler.ts   one portal's meeting links, their availability, and booking on them
 //   automation.ts  custom workflow actions: definitions (developer key) and a workflow executing one
-//   server.ts      the express app: log -> faults -> OAuth | automation | 401 -> 403 -> 429 -> endpoint
+//   calling.ts     calling extensions: the app's recording settings (developer key), recording-ready
+//                  notices followed by HubSpot's own ranged fetch of the audio, third-party transcripts
+//   server.ts      the express app: log -> faults -> OAuth | automation | calling settings | 401 -> 403 -> 429 -> endpoint
 //   errors.ts      HubSpot's error bodies
 
 export { ALL_SCOPES, requiredScopes, SCOPE_RULES } from "./auth.js";
@@ -36,6 +39,7 @@ export type { SimDisposition, SimObject, SimOwner, SimUser } from "./store.js";
 export type { Fault, FaultRequest, RequestRecord } from "./server.js";
 export type { MeetingLinkSpec, Weekday } from "./scheduler.js";
 export type { ActionDefinition, Execution, ExecuteOptions } from "./automation.js";
+export type { RecordingFetch, RecordingRead, ReadyNotice, SimTranscript } from "./calling.js";
 
 export interface SimOptions {
   /** How long a write takes to reach search (HubSpot: seconds). Default 0. */
@@ -78,6 +82,8 @@ export class HubSpotSim {
   url = "";
   /** Every request, in arrival order (reset() empties it in place). */
   readonly requests: RequestRecord[] = [];
+  /** Calling extensions: recording settings, ready notices, HubSpot's recording fetches, transcripts. */
+  readonly calling = new CallingExtensions();
 
   private readonly options: Required<SimOptions>;
   private readonly oauth: OAuthServer;
@@ -301,6 +307,7 @@ export class HubSpotSim {
     const runtime: SimRuntime = {
       oauth: this.oauth,
       limiter: this.limiter,
+      calling: this.calling,
       portal: (portalId) => this.portalStore(portalId),
       scheduler: (portalId) => this.portalScheduler(portalId),
       log: (record) => this.requests.push(record),

@@ -211,6 +211,8 @@ function engagementProperties(type: EngagementType): SimProperty[] {
       ["hs_call_recording_url"],
       [DISPOSITION_PROPERTY, "enumeration", "select"],
       ["hs_call_external_id"],
+      ["hs_call_external_account_id"],
+      ["hs_call_app_id", "number", "number"],
       ["hs_call_source"],
       ["hs_call_callee_object_id", "number", "number"],
       ["hs_call_callee_object_type"],

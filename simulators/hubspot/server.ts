@@ -5,11 +5,13 @@ import type { AccessTokenGrant, OAuthServer } from "./auth.js";
 import { HubSpotError, internalError, notFound, objectNotFound, rateLimitBody, validationError } from "./errors.js";
 import { parseObjectType, propertyJson, type ObjectType } from "./properties.js";
 import type { PortalScheduler } from "./scheduler.js";
+import type { CallingExtensions } from "./calling.js";
 import type { PortalStore, SimOwner, SimUser } from "./store.js";
 
 // The HTTP face of the simulator. Every request goes through the same line HubSpot's edge would put it
-// through: logged -> injected faults -> OAuth endpoints, or: token (401) -> scope (403) -> rate limits
-// (429, with the X-HubSpot-RateLimit-* headers on every answer) -> the endpoint.
+// through: logged -> injected faults -> OAuth endpoints (and the developer-key app settings), or:
+// token (401) -> scope (403) -> rate limits (429, with the X-HubSpot-RateLimit-* headers on every
+// answer) -> the endpoint.
 
 export interface RequestRecord {
   method: string;
@@ -37,6 +39,7 @@ export interface FaultRequest {
 export interface SimRuntime {
   readonly oauth: OAuthServer;
   readonly limiter: RateLimiter;
+  readonly calling: CallingExtensions;
   portal(portalId: string): PortalStore;
   scheduler(portalId: string): PortalScheduler;
   log(record: RequestRecord): void;
@@ -143,6 +146,8 @@ export function createApp(sim: SimRuntime): express.Express {
   });
 
   sim.mountAppLevel?.(app);
+  // App-level settings, authenticated with the developer API key instead of a token (calling.ts).
+  app.use(sim.calling.settingsRouter(sim.oauth));
 
   // 4. Everything else is the API: token, scope, rate limits.
   app.use((req, res, next) => {
@@ -155,6 +160,8 @@ export function createApp(sim: SimRuntime): express.Express {
   });
 
   const store = (res: Response) => sim.portal(locals(res).grant.portalId);
+
+  app.use(sim.calling.apiRouter({ store, grant: (res) => locals(res).grant, appIdOf: (grant) => sim.oauth.app(grant.clientId)!.appId }));
 
   app.get("/calling/v1/dispositions", (_req, res) => {
     res.json(store(res).dispositions.filter((d) => !d.deleted).map((d) => ({ id: d.id, label: d.label, deleted: d.deleted })));

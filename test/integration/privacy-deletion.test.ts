@@ -7,7 +7,7 @@ import { signV3 } from "../../server/hubspot/signature.js";
 import { getVendor } from "../../server/vendors/registry.js";
 import { applyBookingSetup } from "../../server/booking/setup.js";
 import { addDays, localDate } from "../../server/booking/time.js";
-import { audioUrl } from "../../server/recordings/links.js";
+import { hubspotAudioUrl } from "../../server/recordings/links.js";
 import { storeRecording } from "../../server/recordings/store.js";
 import { callerKey } from "../../server/contacts/identity.js";
 import { normalisePhone } from "../../server/contacts/phone.js";
@@ -154,13 +154,17 @@ describe("contact.privacyDeletion", () => {
     expect((await db.call.findUniqueOrThrow({ where: { id: olderRow.id } })).hubspotContactId).toBe(planted.contactId);
 
     // A sync of hers in flight, holding her caller lock in Redis (HubSpot does not answer it yet).
-    // Every request of the portal hangs, not only the first: on a loaded machine the first can be
-    // lost to a keep-alive socket the simulator closes as it arrives, and the sync's retry must hang
-    // too. Nothing below needs HubSpot (the portal waits for re-authorisation from the next step).
-    stack.sim.failMatching((r) => r.portalId === portalId, { mode: "hang" });
+    // Her booking's Meeting is written first, so the hang below can only catch that sync.
+    await stack.waitFor(async () => {
+      const booking = await db.booking.findUniqueOrThrow({ where: { id: planted.bookingId } });
+      return booking.meetingSyncedVersion >= booking.meetingVersion;
+    }, { what: "her booking's Meeting written" });
+    // Every read of a contact hangs, not only the first: on a loaded machine the first can be lost to a
+    // keep-alive socket the simulator closes as it arrives, and the sync's retry must hang too.
+    stack.sim.failMatching((r) => r.portalId === portalId && r.path.startsWith("/crm/v3/objects/contacts"), { mode: "hang" });
     const inFlight = genericCall({ fromNumber: zelda.phone, caller: { firstName: zelda.first } });
     await stack.deliver(generic, inFlight);
-    await stack.waitFor(async () => (await dumpRedis(stack.prefix)).includes(":caller-lock:"), { what: "her caller lock held" });
+    await stack.waitFor(async () => stack.sim.requests.some((r) => r.portalId === portalId && r.path.startsWith("/crm/v3/objects/contacts") && r.status === 0) && (await dumpRedis(stack.prefix)).includes(":caller-lock:"), { what: "her caller lock held by a sync HubSpot does not answer" });
 
     // HubSpot refuses the app's token: her next calls wait for re-authorisation, linked to no contact,
     // one of them without a number (only her email), and her booking's Meeting cannot be written.
@@ -180,7 +184,9 @@ describe("contact.privacyDeletion", () => {
 
     // Her recording's download finishing now stores nothing, and her recording links play nothing.
     expect(await storeRecording(db, planted.firstCallId, "audio/wav", Buffer.from(`late copy of ${zelda.first}`))).toBe(false);
-    const link = audioUrl(stack.env.PUBLIC_BASE_URL, stack.env.ENCRYPTION_KEY, planted.firstCallId, "wav").replace(TEST_PUBLIC_BASE_URL, stack.url);
+    const retrieval = `${stack.url}/recordings/hubspot/${planted.firstCallId}?externalAccountId=${portalId}&appId=${stack.env.HUBSPOT_APP_ID}`;
+    expect((await fetch(retrieval)).status).toBe(404);
+    const link = hubspotAudioUrl(stack.env.PUBLIC_BASE_URL, stack.env.ENCRYPTION_KEY, planted.firstCallId).replace(TEST_PUBLIC_BASE_URL, stack.url);
     expect((await fetch(link)).status).toBe(404);
     expect(await db.toolInvocation.count({ where: { key: { contains: planted.bookingCall } } })).toBe(0);
 

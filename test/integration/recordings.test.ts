@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { startStack, TEST_PUBLIC_BASE_URL, type Connection, type Stack } from "../support/harness.js";
 import { newCallId, retellCall } from "../support/payloads.js";
-import { audioUrl, playerUrl } from "../../server/recordings/links.js";
+import { hubspotAudioUrl, playerUrl } from "../../server/recordings/links.js";
 
 // Recording URLs come from vendor payloads, so they are not ours to trust: a URL pointing at our own
 // network must not be fetched, and whatever answers must not end up served from our origin as a page.
@@ -52,14 +52,16 @@ async function callWithRecording(stack: Stack, recordingUrl: string): Promise<st
   return row.id;
 }
 
-/** The stable link HubSpot keeps on the Call, asked over our local listener. */
-const stableLink = (stack: Stack, callId: string) => audioUrl(stack.env.PUBLIC_BASE_URL, stack.env.ENCRYPTION_KEY, callId, "wav").replace(TEST_PUBLIC_BASE_URL, stack.url);
+/** The short-lived audio link our retrieval endpoint hands HubSpot's player, asked over our local listener. */
+const hubspotLink = (stack: Stack, callId: string) => hubspotAudioUrl(stack.env.PUBLIC_BASE_URL, stack.env.ENCRYPTION_KEY, callId).replace(TEST_PUBLIC_BASE_URL, stack.url);
+/** The card's player audio (a player link's stream), over our local listener. */
+const streamLink = (stack: Stack, callId: string) => playerUrl(stack.env.PUBLIC_BASE_URL, stack.env.ENCRYPTION_KEY, callId).replace(TEST_PUBLIC_BASE_URL, stack.url).replace("/player?", "/stream?");
 
 describe("recording URLs from vendor payloads", () => {
   it("a URL on our own network is not fetched, stored or served (production setting)", async () => {
     for (const url of [`http://${hostBase}/page.wav`, `https://${hostBase}/page.wav`, `https://localhost:${hostBase.split(":")[1]}/page.wav`, `http://[::ffff:127.0.0.1]:${hostBase.split(":")[1]}/page.wav`]) {
       const callId = await callWithRecording(production, url);
-      const response = await fetch(stableLink(production, callId));
+      const response = await fetch(hubspotLink(production, callId));
       expect(response.status).toBe(404);
       expect(response.headers.get("content-type")).not.toMatch(/html/);
       expect(await production.app.runtime.db.recording.count({ where: { callId } })).toBe(0);
@@ -69,7 +71,7 @@ describe("recording URLs from vendor payloads", () => {
 
   it("an answer that is not audio is not stored, even from a host we may reach", async () => {
     const callId = await callWithRecording(local, `http://${hostBase}/page.wav`);
-    const response = await fetch(stableLink(local, callId));
+    const response = await fetch(hubspotLink(local, callId));
     expect(response.status).toBe(404);
     expect(await response.text()).not.toContain("<script>");
     expect(hostHits).toContain("/page.wav");
@@ -80,29 +82,61 @@ describe("recording URLs from vendor payloads", () => {
 describe("serving stored recordings", () => {
   it("audio is served inert: nosniff, a sandboxing CSP, a download name, and embeddable by HubSpot's player", async () => {
     const callId = await callWithRecording(local, `http://${hostBase}/tone.wav`);
-    const player = playerUrl(local.env.PUBLIC_BASE_URL, local.env.ENCRYPTION_KEY, callId).replace(TEST_PUBLIC_BASE_URL, local.url);
-    for (const link of [stableLink(local, callId), player.replace("/player?", "/stream?")]) {
+    for (const [link, type, disposition] of [
+      [streamLink(local, callId), "audio/wav", "inline"],
+      // HubSpot wants the file downloadable as an octet-stream.
+      [hubspotLink(local, callId), "application/octet-stream", "attachment"],
+    ] as const) {
       const response = await fetch(link);
       expect(response.status).toBe(200);
       expect(Buffer.from(await response.arrayBuffer()).equals(WAV)).toBe(true);
-      expect(response.headers.get("content-type")).toBe("audio/wav");
+      expect(response.headers.get("content-type")).toBe(type);
       expect(response.headers.get("x-content-type-options")).toBe("nosniff");
       expect(response.headers.get("content-security-policy")).toBe("default-src 'none'; sandbox");
-      expect(response.headers.get("content-disposition")).toBe(`inline; filename="call-${callId}.wav"`);
-      // HubSpot's own call player loads the stable link from its origin.
+      expect(response.headers.get("content-disposition")).toBe(`${disposition}; filename="call-${callId}.wav"`);
+      // HubSpot's own call player loads the audio link from its origin.
       expect(response.headers.get("cross-origin-resource-policy")).toBe("cross-origin");
+      expect(response.headers.get("accept-ranges")).toBe(disposition === "attachment" ? "bytes" : null);
     }
+  });
+
+  it("HubSpot's audio link: a Range request gets 206 Partial Content with the bytes asked for (seeking), a range past the end 416", async () => {
+    const callId = await callWithRecording(local, `http://${hostBase}/tone.wav`);
+    for (const link of [hubspotLink(local, callId)]) {
+      const middle = await fetch(link, { headers: { range: "bytes=10-19" } });
+      expect(middle.status).toBe(206);
+      expect(middle.headers.get("content-range")).toBe(`bytes 10-19/${WAV.length}`);
+      expect(Buffer.from(await middle.arrayBuffer()).equals(WAV.subarray(10, 20))).toBe(true);
+      const tail = await fetch(link, { headers: { range: "bytes=-4" } });
+      expect(tail.status).toBe(206);
+      expect(Buffer.from(await tail.arrayBuffer()).equals(WAV.subarray(WAV.length - 4))).toBe(true);
+      const past = await fetch(link, { headers: { range: `bytes=${WAV.length}-` } });
+      expect(past.status).toBe(416);
+      expect(past.headers.get("content-range")).toBe(`bytes */${WAV.length}`);
+    }
+  });
+
+  it("HubSpot's audio link is signed and short-lived, and the old never-expiring link is gone", async () => {
+    const callId = await callWithRecording(local, `http://${hostBase}/tone.wav`);
+    const forged = hubspotLink(local, callId).replace(/sig=[^&]+/, "sig=forged");
+    expect((await fetch(forged)).status).toBe(403);
+    const expired = hubspotAudioUrl(local.env.PUBLIC_BASE_URL, local.env.ENCRYPTION_KEY, callId, Date.now() - 2 * 60 * 60_000).replace(TEST_PUBLIC_BASE_URL, local.url);
+    expect((await fetch(expired)).status).toBe(403);
+    // The stable link of earlier versions: /recordings/<callId>/<token>.wav answers nothing any more.
+    const old = await fetch(`${local.url}/recordings/${callId}/${"A".repeat(43)}.wav`);
+    expect(old.status).toBe(404);
+    expect(old.headers.get("content-type")).not.toMatch(/audio|octet/);
   });
 
   it("a stored copy whose type is not audio (kept from before this check) is served as bytes, not as a page", async () => {
     const callId = await callWithRecording(local, "https://recordings.retell.example/none.wav");
     await local.app.runtime.db.recording.create({ data: { callId, portalId: (await local.app.runtime.db.call.findUniqueOrThrow({ where: { id: callId } })).portalId, contentType: "text/html", audio: Buffer.from(SCRIPT_PAGE) } });
-    const response = await fetch(stableLink(local, callId));
+    const response = await fetch(hubspotLink(local, callId));
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/octet-stream");
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     expect(response.headers.get("content-security-policy")).toBe("default-src 'none'; sandbox");
-    expect(response.headers.get("content-disposition")).toBe(`inline; filename="call-${callId}.bin"`);
+    expect(response.headers.get("content-disposition")).toBe(`attachment; filename="call-${callId}.bin"`);
   });
 
   it("the player page keeps its own CSP and can be framed by HubSpot", async () => {

@@ -74,7 +74,7 @@ describe("the seed's end-to-end test plan", () => {
     });
     const [call, ...others] = callsOf(dana[0]!.id);
     expect(others).toHaveLength(0);
-    expect(call!.properties).toMatchObject({ hs_call_duration: "184000", hs_call_direction: "INBOUND", hs_call_from_number: "+14155550134", hs_call_status: "COMPLETED", hs_call_recording_url: expect.stringMatching(/^https:\/\/receptionist\.test\.example\/recordings\/[0-9a-f-]{36}\/[A-Za-z0-9_-]{43}\.wav$/), hs_call_disposition: DEFAULT_OUTCOMES.Connected });
+    expect(call!.properties).toMatchObject({ hs_call_duration: "184000", hs_call_direction: "INBOUND", hs_call_from_number: "+14155550134", hs_call_status: "COMPLETED", hs_call_source: "INTEGRATIONS_PLATFORM", hs_call_app_id: stack.env.HUBSPOT_APP_ID, hs_call_external_account_id: portalId, hs_call_disposition: DEFAULT_OUTCOMES.Connected });
     const body = call!.properties.hs_call_body!;
     expect(body.indexOf("leaking water heater")).toBeGreaterThan(-1);
     expect(body.indexOf("leaking water heater")).toBeLessThan(body.indexOf("Transcript"));

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import React from "react";
-import { Accordion, Button, DescriptionListItem, EmptyState, ErrorState, LoadingSpinner, Tag, Text, hubspot } from "@hubspot/ui-extensions";
+import { Accordion, Button, DescriptionListItem, EmptyState, ErrorState, Flex, LoadingSpinner, Tag, Text, hubspot } from "@hubspot/ui-extensions";
 import { createRenderer } from "@hubspot/ui-extensions/testing";
 import type { ApiError, CallsPage, CallSummary } from "../../hubspot-app/app/shared/api.js";
 import { CallsCard } from "../../hubspot-app/app/cards/CallsCard.js";
@@ -20,6 +20,7 @@ const call = (overrides: Partial<CallSummary> = {}): CallSummary => ({
   language: "en",
   summary: "Caller disputes last month's invoice.",
   transcript: "Agent: Hello\nCaller: My bill is wrong.",
+  turns: null,
   escalationReason: "Asked for a manager",
   recordingUrl: "https://api.ai-receptionist.example.com/recordings/c1/player?exp=1&sig=x",
   syncStatus: "synced",
@@ -62,6 +63,22 @@ describe("AI receptionist calls card", () => {
     expect(accordion.props.defaultOpen).toBe(false);
     expect(accordion.props.title).toBe("Transcript");
     expect(find(Text, (t) => (t.text ?? "").includes("My bill is wrong.")).text).toContain("Caller: My bill is wrong.");
+  });
+
+  it("shows the transcript as turns, speaker then words, when the call has them", async () => {
+    const turns: CallSummary["turns"] = [
+      { speaker: "agent", text: "Bayview Plumbing, how can I help?" },
+      { speaker: "caller", text: "My water heater is leaking." },
+    ];
+    answer(json(200, { calls: [call({ turns })], nextBefore: null, needsReconnect: false }));
+    const { render, find, findByTestId, waitFor } = createRenderer("crm.record.sidebar");
+    render(<CallsCard />);
+    await waitFor(() => expect(find(Accordion)).toBeTruthy());
+    const turnTexts = (i: number) => findByTestId(Flex, `turn-c1-${i}`).findAll(Text).map((t) => t.text);
+    expect(turnTexts(0)).toEqual(["AI receptionist", "Bayview Plumbing, how can I help?"]);
+    expect(turnTexts(1)).toEqual(["Caller", "My water heater is leaking."]);
+    // Not the text as one block as well.
+    expect(find(Accordion).findAll(Text, (t) => (t.text ?? "").includes("Agent: Hello"))).toHaveLength(0);
   });
 
   it("plays the recording in HubSpot's iframe modal", async () => {

@@ -16,12 +16,13 @@ import {
   useExtensionActions,
   useExtensionContext,
 } from "@hubspot/ui-extensions";
-import type { CallsPage, CallSummary } from "../shared/api.js";
+import type { CallsPage, CallSummary, TranscriptTurn } from "../shared/api.js";
 import { backend, BackendError } from "../shared/backend.js";
 import { duration, humanise, when } from "../shared/format.js";
 import { LoadError } from "../shared/LoadError.js";
 
 const PAGE_SIZE = 5;
+const SPEAKER: Record<TranscriptTurn["speaker"], string> = { agent: "AI receptionist", caller: "Caller" };
 const SENTIMENT_VARIANT = { positive: "success", neutral: "default", negative: "error" } as const;
 
 type State = { kind: "loading" } | { kind: "error"; message: string } | { kind: "reconnect" } | { kind: "ready"; calls: CallSummary[]; nextBefore: string | null; loadingMore: boolean };
@@ -107,9 +108,9 @@ export function CallsCard() {
             {call.intent ? <DescriptionListItem label="Intent">{call.intent}</DescriptionListItem> : null}
             {call.summary ? <DescriptionListItem label="Summary">{call.summary}</DescriptionListItem> : null}
           </DescriptionList>
-          {call.transcript && (
+          {(call.turns || call.transcript) && (
             <Accordion title="Transcript" size="sm" defaultOpen={false} testId={`transcript-${call.id}`}>
-              <Text>{call.transcript}</Text>
+              {call.turns ? <Turns callId={call.id} turns={call.turns} /> : <Text>{call.transcript}</Text>}
             </Accordion>
           )}
           {call.recordingUrl && (
@@ -131,6 +132,22 @@ export function CallsCard() {
           {state.loadingMore ? "Loading…" : "Show more"}
         </Button>
       )}
+    </Flex>
+  );
+}
+
+/** The conversation turn by turn: who spoke, then what they said. */
+function Turns({ callId, turns }: { callId: string; turns: TranscriptTurn[] }) {
+  return (
+    <Flex direction="column" gap="xs">
+      {turns.map((turn, i) => (
+        <Flex key={i} direction="column" gap="flush" testId={`turn-${callId}-${i}`}>
+          <Text format={{ fontWeight: "bold" }} variant="microcopy">
+            {SPEAKER[turn.speaker]}
+          </Text>
+          <Text>{turn.text}</Text>
+        </Flex>
+      ))}
     </Flex>
   );
 }

@@ -46,9 +46,22 @@ export interface StatusResponse {
   needsReconnect: boolean;
   reason: string | null;
   reconnectUrl: string;
+  /** Optional permissions this install has not granted, and what re-authorising with them adds. */
+  missingPermissions: MissingPermission[];
+}
+
+export interface MissingPermission {
+  /** HubSpot's scope names (several when one feature needs them together). */
+  scopes: string[];
+  gain: string;
 }
 
 // ---- GET /contacts/:id/calls?limit&before ----
+
+export interface TranscriptTurn {
+  speaker: "agent" | "caller";
+  text: string;
+}
 
 export interface CallSummary {
   id: string;
@@ -62,6 +75,8 @@ export interface CallSummary {
   language: string | null;
   summary: string | null;
   transcript: string | null;
+  /** The transcript turn by turn (the vendor's structured transcript, or its text split by speaker); null when it has no speakers to tell apart. */
+  turns: TranscriptTurn[] | null;
   escalationReason: string | null;
   /** The player page (short-lived signed URL), for HubSpot's iframe modal. */
   recordingUrl: string | null;

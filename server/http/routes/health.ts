@@ -3,6 +3,7 @@ import type { Runtime } from "../../runtime.js";
 import { fallbackSize, queueDepth, registry } from "../../metrics/metrics.js";
 import { safeEqual } from "../../config/crypto.js";
 import { logger } from "../../config/logger.js";
+import { recordingRegistrationWarning } from "../../recordings/registration.js";
 
 const log = logger("http.health");
 
@@ -26,7 +27,9 @@ export function healthRoutes(rt: Runtime): Router {
       );
     const [postgres, redis] = await Promise.all([probe("postgres", rt.db.$queryRaw`SELECT 1`), probe("redis", rt.redis.ping())]);
     const ready = postgres === "ok" && redis === "ok";
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", postgres, redis });
+    // Warnings do not make the deployment unready: calls still land, something HubSpot shows does not.
+    const warnings = postgres === "ok" ? [await withTimeout(recordingRegistrationWarning(rt.db, rt.env.PUBLIC_BASE_URL)).catch(() => null)].filter((w): w is string => !!w) : [];
+    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", postgres, redis, ...(warnings.length ? { warnings } : {}) });
   });
   // Prometheus scrapes with `Authorization: Bearer <METRICS_TOKEN>`; without a token configured the
   // endpoint does not exist (queue depths and per-vendor counts are nobody else's business).

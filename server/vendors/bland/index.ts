@@ -30,6 +30,8 @@ const blandSchema = z.looseObject({
   answered_by: z.string().nullish(),
   recording_url: z.string().nullish(),
   concatenated_transcript: z.string().nullish(),
+  /** The conversation: user | assistant (| robot, agent-action), each with its created_at time. */
+  transcripts: z.array(z.looseObject({ text: z.string().nullish(), user: z.string().nullish(), created_at: z.string().nullish() })).nullish(),
   summary: z.string().nullish(),
   variables: z.record(z.string(), z.unknown()).nullish(),
   analysis: z.record(z.string(), z.unknown()).nullish(),
@@ -41,6 +43,20 @@ const blandSchema = z.looseObject({
 
 // Bland's `variables` also hold its own call metadata; they are not answers the AI collected.
 const BLAND_SYSTEM_VARIABLES = new Set(["now", "now_utc", "from", "to", "short_from", "short_to", "call_id", "phone_number", "country", "state", "city", "zip", "timestamp", "timezone", "language", "inbound"]);
+
+type BlandTurns = z.infer<typeof blandSchema>["transcripts"];
+
+/** Bland's transcripts as turns, timed from the call's start; a turn ends when the next begins. */
+function blandUtterances(turns: BlandTurns, startedAt: string | undefined, endedAt: string | undefined): CallRecordInput["utterances"] {
+  const start = startedAt ? Date.parse(startedAt) : NaN;
+  const offset = (at: string | null | undefined) => {
+    const ms = at ? Date.parse(at) - start : NaN;
+    return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+  };
+  const spoken = (turns ?? []).filter((t) => (t.user === "user" || t.user === "assistant" || t.user === "robot") && clean(t.text));
+  const utterances = spoken.map((t, i) => ({ speaker: t.user === "user" ? ("caller" as const) : ("agent" as const), text: clean(t.text)!, startMs: offset(t.created_at), endMs: offset(spoken[i + 1]?.created_at ?? endedAt) }));
+  return utterances.length ? utterances : undefined;
+}
 
 export function parseBland(body: unknown): ParseResult {
   const parsed = blandSchema.safeParse(body);
@@ -67,6 +83,7 @@ export function parseBland(body: unknown): ParseResult {
     caller: extraction.caller,
     summary: clean(c.summary) ?? extraction.summary,
     transcript: clean(c.concatenated_transcript),
+    utterances: blandUtterances(c.transcripts, isoTime(c.started_at), isoTime(c.end_at)),
     recordingUrl: url(c.recording_url),
     language: extraction.language,
     sentiment: extraction.sentiment,

@@ -3,6 +3,7 @@ import type { CallRecordInput } from "../../calls/record.js";
 import type { ParseResult } from "../types.js";
 import { clean, isoTime, normaliseLanguage, normaliseSentiment, splitExtraction, url, outcomeOf } from "../normalise.js";
 import { describeIssues } from "../../validation/issues.js";
+import { localeOf } from "../../calls/transcript.js";
 
 // Retell post-call webhooks: {event | event_type, call}. `call_ended` has everything but the analysis,
 // `call_analyzed` adds `call_analysis`; they can arrive in either order and are merged into one call.
@@ -15,6 +16,8 @@ const retellCallSchema = z.looseObject({
   end_timestamp: z.number().nullish(),
   duration_ms: z.number().nullish(),
   transcript: z.string().nullish(),
+  /** The transcript as turns: role agent | user (| transfer_target), words timed in seconds from the start. */
+  transcript_object: z.array(z.looseObject({ role: z.string(), content: z.string().nullish(), words: z.array(z.looseObject({ start: z.number().nullish(), end: z.number().nullish() })).nullish() })).nullish(),
   recording_url: z.string().nullish(),
   disconnection_reason: z.string().nullish(),
   transfer_destination: z.string().nullish(),
@@ -40,6 +43,17 @@ const STATUS_BY_REASON: Record<string, CallRecordInput["status"]> = {
   dial_failed: "failed",
   error_inbound_webhook: "failed",
 };
+
+type RetellTurns = z.infer<typeof retellCallSchema>["transcript_object"];
+
+/** Retell's transcript_object as turns; a transferred-to person speaks for the business. */
+function retellUtterances(turns: RetellTurns): CallRecordInput["utterances"] {
+  const seconds = (s: number | null | undefined) => (typeof s === "number" && s >= 0 ? Math.round(s * 1000) : undefined);
+  const utterances = (turns ?? [])
+    .map((turn) => ({ speaker: turn.role === "user" ? ("caller" as const) : ("agent" as const), text: clean(turn.content) ?? "", startMs: seconds(turn.words?.[0]?.start), endMs: seconds(turn.words?.at(-1)?.end) }))
+    .filter((turn) => turn.text !== "");
+  return utterances.length ? utterances : undefined;
+}
 
 export function parseRetell(body: unknown): ParseResult {
   const envelope = bodySchema.safeParse(body);
@@ -70,8 +84,10 @@ export function parseRetell(body: unknown): ParseResult {
     caller: extraction.caller,
     summary: clean(analysis?.call_summary) ?? extraction.summary,
     transcript: clean(call.transcript),
+    utterances: retellUtterances(call.transcript_object),
     recordingUrl: url(call.recording_url),
     language: extraction.language ?? normaliseLanguage(call.retell_llm_dynamic_variables?.language),
+    locale: localeOf(call.retell_llm_dynamic_variables?.language),
     sentiment: normaliseSentiment(analysis?.user_sentiment) ?? extraction.sentiment,
     ...outcomeOf(extraction, status, { transferred, analyzed: !!analysis, transferredTo: clean(call.transfer_destination) }),
   };

@@ -6,6 +6,7 @@ import { describeIssues } from "../../validation/issues.js";
 import { digestMatches, hmacSha256 } from "../hmac.js";
 import { safeEqual } from "../../config/crypto.js";
 import { vapiTools } from "./tools.js";
+import { localeOf } from "../../calls/transcript.js";
 
 // Vapi server messages {message: {type, ...}}; only the end-of-call-report is a call to sync. Vapi's
 // server SDK has no verify helper and its authentication is configurable, so the connection secret is
@@ -43,6 +44,8 @@ const reportSchema = z.looseObject({
   artifact: z
     .looseObject({
       transcript: z.string().nullish(),
+      /** The conversation: role bot | assistant | user | system | tool_calls ..., secondsFromStart, time/endTime in epoch ms. */
+      messages: z.array(z.looseObject({ role: z.string(), message: z.string().nullish(), time: z.number().nullish(), endTime: z.number().nullish(), secondsFromStart: z.number().nullish(), duration: z.number().nullish() })).nullish(),
       recordingUrl: z.string().nullish(),
       recording: z.looseObject({ mono: z.looseObject({ combinedUrl: z.string().nullish() }).nullish(), stereoUrl: z.string().nullish() }).nullish(),
       stereoRecordingUrl: z.string().nullish(),
@@ -65,6 +68,21 @@ const STATUS_BY_REASON: Record<string, CallRecordInput["status"]> = {
   "customer-busy": "busy",
   "twilio-failed-to-connect-call": "failed",
 };
+
+type VapiMessages = NonNullable<z.infer<typeof reportSchema>["artifact"]>["messages"];
+
+/** Vapi's artifact.messages as turns: the bot's and the user's, not system prompts or tool calls. */
+function vapiUtterances(messages: VapiMessages): CallRecordInput["utterances"] {
+  const utterances = (messages ?? [])
+    .filter((m) => m.role === "bot" || m.role === "assistant" || m.role === "user")
+    .map((m) => {
+      const startMs = typeof m.secondsFromStart === "number" && m.secondsFromStart >= 0 ? Math.round(m.secondsFromStart * 1000) : undefined;
+      const length = m.time != null && m.endTime != null && m.endTime > m.time ? m.endTime - m.time : (m.duration ?? undefined);
+      return { speaker: m.role === "user" ? ("caller" as const) : ("agent" as const), text: clean(m.message) ?? "", startMs, endMs: startMs !== undefined && length ? startMs + Math.round(length) : undefined };
+    })
+    .filter((turn) => turn.text !== "");
+  return utterances.length ? utterances : undefined;
+}
 
 export function parseVapi(body: unknown): ParseResult {
   const type = (body as { message?: { type?: unknown } })?.message?.type;
@@ -98,8 +116,10 @@ export function parseVapi(body: unknown): ParseResult {
     caller: { fullName: clean(m.customer?.name) ?? clean(m.call.customer?.name), ...extraction.caller },
     summary: clean(m.analysis?.summary) ?? clean(m.summary) ?? extraction.summary,
     transcript: clean(m.artifact?.transcript) ?? clean(m.transcript),
+    utterances: vapiUtterances(m.artifact?.messages),
     recordingUrl: url(m.artifact?.recording?.mono?.combinedUrl) ?? url(m.artifact?.recordingUrl) ?? url(m.recordingUrl),
     language: extraction.language ?? normaliseLanguage(m.artifact?.variableValues?.language),
+    locale: localeOf(m.artifact?.variableValues?.language),
     sentiment: extraction.sentiment,
     ...outcomeOf(extraction, status, { transferred }),
   };
