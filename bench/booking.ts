@@ -3,6 +3,7 @@ import { addDays, localDate, zonedInstant } from "../server/booking/time.js";
 import { startHubSpotSim, type HubSpotSim } from "../simulators/hubspot/index.js";
 import { percentile, printTable } from "./support.js";
 import { deploy, type ToolResult } from "./booking/deploy.js";
+import { calendlyLimit } from "./booking/calendly-limit.js";
 import { PROVIDERS, TZ, type BenchProviderId } from "./booking/providers.js";
 
 // Booking on the call, through the live tool endpoint (Retell format, signed), with web and worker in
@@ -16,8 +17,10 @@ import { PROVIDERS, TZ, type BenchProviderId } from "./booking/providers.js";
 // 2. per provider (booking/providers.ts), paced, 50 ms per provider request: our own time, the tool
 //    call's time less its wait on the provider, timed on our side (booking/provider-wait.ts), and
 //    the provider requests each tool call made.
-// 3. 200 concurrent booking attempts over 50 slots: successes, double bookings, latency.
-//   npm run bench:booking [-- builtin | providers]   (builtin: the built-in rows of 1; providers: 2)
+// 3. Calendly's limit of 10 bookings a minute per user, hit by 15 callers: what they hear, and our
+//    bookings against Calendly's events (booking/calendly-limit.ts).
+// 4. 200 concurrent booking attempts over 50 slots: successes, double bookings, latency.
+//   npm run bench:booking [-- builtin | providers]   (builtin: the built-in rows of 1; providers: 2 and 3)
 
 const ROUNDS = 5;
 const CONCURRENT = 20;
@@ -184,6 +187,11 @@ async function main() {
   const rows: Row[] = [];
   for (const provider of Object.keys(PROVIDERS) as BenchProviderId[]) rows.push(...providerRows(await run(provider, provider === "builtin" ? 0 : PROVIDER_LATENCY_MS, true, false)));
   printTable(`Per provider, ${PROVIDER_LATENCY_MS} ms per provider request, ${CONCURRENT} concurrent paced calls x ${ROUNDS} rounds, ${STAFF} staff: our own time = the route's time less its wait on the provider (timed in the web process)`, rows);
+
+  const limit = await calendlyLimit(hubspot);
+  printTable("Calendly's limit of 10 bookings a minute per user: 15 callers book one Calendly user within a minute", limit.outcomes);
+  printTable("What the callers who were not booked heard", limit.heard);
+  printTable("Nothing lost or half-done: our bookings against Calendly's scheduled events (after its webhooks)", limit.ledger);
 
   if (only !== "providers") printTable("200 concurrent booking attempts over 50 slots (one staff member, built-in calendar)", await race(hubspot));
   await hubspot.close();
