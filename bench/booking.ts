@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { sql } from "../server/db/client.js";
 import { addDays, localDate, zonedInstant } from "../server/booking/time.js";
 import { startHubSpotSim, type HubSpotSim } from "../simulators/hubspot/index.js";
 import { percentile, printTable } from "./support.js";
@@ -40,6 +41,11 @@ interface Run {
   booked: number;
   /** Requests the provider received during the rounds and until the run ended: tool calls', webhooks' and sync's. */
   providerRequests: number;
+  /**
+   * Our bookings that a "foreign" event of the same staff member overlaps, as the worker flags double
+   * bookings to ops (booking/overlaps.ts): nobody but the benchmark books, so every one is false.
+   */
+  flagged: number;
   /** s from the last answer until every Meeting is on its contact; null when not waited for. */
   meetingsS: number | null;
 }
@@ -53,7 +59,7 @@ async function latency(hubspot: HubSpotSim, provider: BenchProviderId, latencyMs
   // Warm-up (JIT, pools), not measured.
   for (let i = 0; i < 5; i++) await app.tool("check_availability", { service_type: "consultation", date: addDays(today, 20) }, `warm-${i}`, "+14155550999");
 
-  const run: Run = { provider, latencyMs, paced, availability: [], booking: [], noSlot: 0, booked: 0, providerRequests: 0, meetingsS: null };
+  const run: Run = { provider, latencyMs, paced, availability: [], booking: [], noSlot: 0, booked: 0, providerRequests: 0, flagged: 0, meetingsS: null };
   const requestsBefore = rig.requests().length;
   for (let round = 0; round < ROUNDS; round++) {
     await Promise.all(
@@ -92,6 +98,12 @@ async function latency(hubspot: HubSpotSim, provider: BenchProviderId, latencyMs
     await sleep(100);
   }
   run.providerRequests = rig.requests().length - requestsBefore;
+  const [{ flagged }] = await sql<{ flagged: number }>(
+    app.db,
+    `SELECT count(DISTINCT b."id")::int AS "flagged" FROM "Booking" b JOIN "ExternalBusy" e ON e."staffId" = b."staffId" AND e."startAt" < b."endAt" AND e."endAt" > b."startAt" WHERE b."portalId" = $1 AND b."status" = 'confirmed'`,
+    [app.portalId],
+  );
+  run.flagged = flagged!;
   run.booked = await app.db.booking.count({ where: { portalId: app.portalId, status: "confirmed" } });
   await app.stop();
   await rig.stop();
@@ -114,28 +126,37 @@ function latencyRows(run: Run): Row[] {
   ];
 }
 
-/** The per-provider rows: provider requests per tool call, the wait on them, and our own time (the route's time less that wait). */
-function providerRows(run: Run): Row[] {
-  const row = (tool: string, results: ToolResult[]): Row => {
+/** Per tool call: the route's time less its wait on the provider. */
+const ownTimes = (results: ToolResult[]) => results.map((r) => r.serverMs - (r.providerWait?.ms ?? NaN));
+
+/**
+ * The per-provider rows: provider requests per tool call, the wait on them, and our own time (the
+ * route's time less that wait), also as a multiple of the built-in calendar's (`baseline`), which
+ * carries across machines better than milliseconds.
+ */
+function providerRows(run: Run, baseline: Run): Row[] {
+  const row = (tool: string, results: ToolResult[], base: ToolResult[]): Row => {
     const waits = results.map((r) => r.providerWait ?? { ms: NaN, requests: NaN });
     const requests = waits.map((w) => w.requests);
     const mean = requests.reduce((sum, n) => sum + n, 0) / requests.length;
-    const own = results.map((r, i) => r.serverMs - waits[i]!.ms);
+    const own = ownTimes(results);
+    const booking = tool === "book_appointment";
     return {
       calendar: `${PROVIDERS[run.provider].label}${run.provider === "builtin" ? "" : ` +${run.latencyMs} ms`}`,
       tool,
       calls: results.length,
-      "booked / slot offered": tool === "book_appointment" ? `${run.booked} / ${results.length}` : `${results.length - run.noSlot} / ${results.length}`,
+      "booked / slot offered": booking ? `${run.booked} / ${results.length}` : `${results.length - run.noSlot} / ${results.length}`,
       "provider requests per call, mean (min-max)": `${mean.toFixed(1)} (${Math.min(...requests)}-${Math.max(...requests)})`,
-      "provider wait p50 ms": percentile(waits.map((w) => w.ms), 50),
+      "all provider requests per booking": booking ? (run.providerRequests / run.booked).toFixed(1) : "",
+      "bookings flagged as double-booked": booking ? run.flagged : "",
       "provider wait p95 ms": percentile(waits.map((w) => w.ms), 95),
-      "all provider requests per booking": tool === "book_appointment" ? (run.providerRequests / run.booked).toFixed(1) : "",
       "caller waits p95 ms": percentile(results.map((r) => r.ms), 95),
       "our own p50 ms": percentile(own, 50),
       "our own p95 ms": percentile(own, 95),
+      "our own p95 / built-in's": `${(percentile(own, 95) / percentile(ownTimes(base), 95)).toFixed(1)}x`,
     };
   };
-  return [row("check_availability", run.availability), row("book_appointment", run.booking)];
+  return [row("check_availability", run.availability, baseline.availability), row("book_appointment", run.booking, baseline.booking)];
 }
 
 async function race(hubspot: HubSpotSim): Promise<Row[]> {
@@ -185,7 +206,8 @@ async function main() {
   if (only === "builtin") return void (await hubspot.close());
 
   const rows: Row[] = [];
-  for (const provider of Object.keys(PROVIDERS) as BenchProviderId[]) rows.push(...providerRows(await run(provider, provider === "builtin" ? 0 : PROVIDER_LATENCY_MS, true, false)));
+  const baseline = await run("builtin", 0, true, false);
+  for (const provider of Object.keys(PROVIDERS) as BenchProviderId[]) rows.push(...providerRows(await run(provider, provider === "builtin" ? 0 : PROVIDER_LATENCY_MS, true, false), baseline));
   printTable(`Per provider, ${PROVIDER_LATENCY_MS} ms per provider request, ${CONCURRENT} concurrent paced calls x ${ROUNDS} rounds, ${STAFF} staff: our own time = the route's time less its wait on the provider (timed in the web process)`, rows);
 
   const limit = await calendlyLimit(hubspot);
