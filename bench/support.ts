@@ -54,11 +54,14 @@ export function benchEnv(databaseUrl: string, extra: Record<string, string> = {}
   };
 }
 
-/** Starts `server/main.ts <role>` in its own process (the benchmark's load must not share its CPU). */
-export async function startProcess(role: "web" | "worker", env: Record<string, string>): Promise<{ child: ChildProcess; url?: string; peakRssMb(): Promise<number> }> {
+/**
+ * Starts `server/main.ts <role>` in its own process (the benchmark's load must not share its CPU).
+ * `imports` are modules of the benchmark's own loaded first (`node --import`), such as a probe.
+ */
+export async function startProcess(role: "web" | "worker", env: Record<string, string>, imports: string[] = []): Promise<{ child: ChildProcess; url?: string; peakRssMb(): Promise<number> }> {
   // BENCH_CPU_PROF=dir writes a V8 CPU profile of each process there on exit (for finding hot spots).
   const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, "--import", "tsx", "server/main.ts", role], { env: { ...process.env, ...env, LOG_LEVEL: process.env.BENCH_CHILD_LOG_LEVEL ?? "silent" }, stdio: ["ignore", process.env.BENCH_CHILD_LOG_LEVEL ? "inherit" : "ignore", "inherit"] });
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", ...imports.flatMap((path) => ["--import", path]), "server/main.ts", role], { env: { ...process.env, ...env, LOG_LEVEL: process.env.BENCH_CHILD_LOG_LEVEL ?? "silent" }, stdio: ["ignore", process.env.BENCH_CHILD_LOG_LEVEL ? "inherit" : "ignore", "inherit"] });
   if (role === "web") {
     await waitForHttp(`http://127.0.0.1:${env.PORT}/healthz`);
   } else {
@@ -88,10 +91,10 @@ async function waitForHttp(url: string): Promise<void> {
   }
 }
 
-/** Web and worker processes against the HubSpot simulator, and one portal installed through OAuth. */
-export async function startDeployment(sim: { url: string; registerApp(app: { clientId: string; clientSecret: string; redirectUri: string; appId?: number }): void; issueAuthCode(portalId: string): string }, env: Record<string, string>) {
+/** Web and worker processes against the HubSpot simulator, and one portal installed through OAuth; `webImports` as startProcess's. */
+export async function startDeployment(sim: { url: string; registerApp(app: { clientId: string; clientSecret: string; redirectUri: string; appId?: number }): void; issueAuthCode(portalId: string): string }, env: Record<string, string>, webImports: string[] = []) {
   sim.registerApp({ clientId: env.HUBSPOT_CLIENT_ID!, clientSecret: env.HUBSPOT_CLIENT_SECRET!, redirectUri: `${env.PUBLIC_BASE_URL}/oauth/callback`, appId: Number(env.HUBSPOT_APP_ID) });
-  const web = await startProcess("web", env);
+  const web = await startProcess("web", env, webImports);
   const worker = await startProcess("worker", { ...env, PORT: "0" });
   const portalId = String(randomInt(10_000_000, 99_999_999));
   const install = await fetch(`${web.url}/oauth/install`, { redirect: "manual" });

@@ -50,14 +50,20 @@ export async function handleWebhook(deps: WebhookDeps, providerId: string, reque
     log.warn({ staffId: connection.staffId, err: error.message }, "the changed appointment could not be read");
     return { outcome: "unavailable", reason: error.message };
   }
-  return applyEvent(deps.db, connection.staffId, event);
+  return applyEvent(deps.db, connection.staffId, event, connection.staff.externalCalendarId);
 }
 
-/** One event's current state, applied: to our booking when it is ours, else to the staff member's busy time. */
-export async function applyEvent(db: Db, staffId: string, event: ExternalEvent): Promise<WebhookOutcome> {
+/**
+ * One event's current state, applied: to our booking when it is ours, else to the staff member's busy
+ * time. `calendarId` is the staff member's calendar in the provider's account: a provider whose
+ * webhooks are the account's (Acuity) tells every staff member of an event on anyone's calendar, and
+ * an event on another calendar is not this staff member's busy time (or has just left it).
+ */
+export async function applyEvent(db: Db, staffId: string, event: ExternalEvent, calendarId: string | null = null): Promise<WebhookOutcome> {
   const booking = await findOurs(db, staffId, event.id);
   if (!booking) {
-    const gone = event.cancelled || event.free || !event.start || !event.end;
+    const elsewhere = !!calendarId && event.calendarId !== undefined && event.calendarId !== calendarId;
+    const gone = elsewhere || event.cancelled || event.free || !event.start || !event.end;
     if (gone) {
       const removed = await db.externalBusy.deleteMany({ where: { staffId, eventId: event.id } });
       return removed.count ? { outcome: "applied", change: "free" } : { outcome: "unchanged" };

@@ -37,7 +37,7 @@ describe("acuity provider: shapes", () => {
   });
 
   it("an appointment as an event: its end from the duration, canceled ones by either sign Acuity gives", () => {
-    expect(toExternalEvent({ id: 9, datetime: "2026-12-04T09:00:00-0800", duration: "30", calendarID: 7, appointmentTypeID: 42 })).toEqual({ id: "9", start: new Date("2026-12-04T17:00:00Z"), end: new Date("2026-12-04T17:30:00Z"), cancelled: false, free: false, bookingId: null });
+    expect(toExternalEvent({ id: 9, datetime: "2026-12-04T09:00:00-0800", duration: "30", calendarID: 7, appointmentTypeID: 42 })).toEqual({ id: "9", start: new Date("2026-12-04T17:00:00Z"), end: new Date("2026-12-04T17:30:00Z"), cancelled: false, free: false, bookingId: null, calendarId: "7" });
     expect(toExternalEvent({ id: 9, datetime: "2026-12-04T09:00:00-0800", duration: 30, calendarID: 7, appointmentTypeID: 42, noShow: false }).cancelled).toBe(true);
     expect(toExternalEvent({ id: 9, datetime: "2026-12-04T09:00:00-0800", duration: 30, calendarID: 7, appointmentTypeID: 42, canceled: true }).cancelled).toBe(true);
   });

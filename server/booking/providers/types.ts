@@ -110,6 +110,11 @@ export interface ExternalEvent {
   /** Our booking id when the event is one we created (Google id / Graph transactionId), else null. */
   bookingId: string | null;
   /**
+   * The calendar of the provider's account the event is on, when one account holds several staff
+   * calendars (Acuity's calendarID); absent: the account's one calendar.
+   */
+  calendarId?: string;
+  /**
    * A cancelled event that was rescheduled into another one (Calendly: a reschedule cancels the old
    * event and creates a new one): the event that replaces it, which a booking of ours follows.
    */

@@ -52,7 +52,7 @@ export function toExternalEvent(appointment: AcuityAppointment): ExternalEvent {
   const start = parseAcuityTime(appointment.datetime);
   const end = start ? new Date(start.getTime() + Number(appointment.duration) * 60_000) : null;
   const cancelled = appointment.canceled === true || appointment.noShow !== undefined;
-  return { id: String(appointment.id), start, end, cancelled, free: false, bookingId: null };
+  return { id: String(appointment.id), start, end, cancelled, free: false, bookingId: null, calendarId: String(appointment.calendarID) };
 }
 
 export function acuitySignature(rawBody: Buffer, apiKey: string): string {
