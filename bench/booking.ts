@@ -21,7 +21,7 @@ import { PROVIDERS, TZ, type BenchProviderId } from "./booking/providers.js";
 // 3. Calendly's limit of 10 bookings a minute per user, hit by 15 callers: what they hear, and our
 //    bookings against Calendly's events (booking/calendly-limit.ts).
 // 4. 200 concurrent booking attempts over 50 slots: successes, double bookings, latency.
-//   npm run bench:booking [-- builtin | providers]   (builtin: the built-in rows of 1; providers: 2 and 3)
+//   npm run bench:booking [-- builtin | providers | <provider>]   (builtin: the built-in rows of 1; providers: 2 and 3; a provider id: its row of 2)
 
 const ROUNDS = 5;
 const CONCURRENT = 20;
@@ -186,7 +186,14 @@ async function race(hubspot: HubSpotSim): Promise<Row[]> {
 async function main() {
   const hubspot = await startHubSpotSim();
   const only = process.argv[2];
-  if (only && only !== "builtin" && only !== "providers") throw new Error(`npm run bench:booking [-- builtin | providers], not ${only}`);
+  const single = only && only in PROVIDERS && only !== "builtin" ? (only as BenchProviderId) : null;
+  if (only && only !== "builtin" && only !== "providers" && !single) throw new Error(`npm run bench:booking [-- builtin | providers | <provider>], not ${only}`);
+  if (single) {
+    // One provider's row against the built-in baseline: npm run bench:booking -- hubspot
+    const baseline = await latency(hubspot, "builtin", 0, true, false);
+    printTable(`${PROVIDERS[single].label}, ${PROVIDER_LATENCY_MS} ms per provider request, ${CONCURRENT} concurrent paced calls x ${ROUNDS} rounds, ${STAFF} staff`, [...providerRows(baseline, baseline), ...providerRows(await latency(hubspot, single, PROVIDER_LATENCY_MS, true, false), baseline)]);
+    return void (await hubspot.close());
+  }
   // Each run once: the first table's paced built-in and Google +50 ms runs are also the second's.
   const runs = new Map<string, Run>();
   const run = async (provider: BenchProviderId, latencyMs: number, paced: boolean, meetings: boolean) => {

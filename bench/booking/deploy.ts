@@ -4,6 +4,7 @@ import { parseEnv } from "../../server/config/env.js";
 import { createConnection } from "../../server/connections/connections.js";
 import { applyBookingSetup } from "../../server/booking/setup.js";
 import { Calendars } from "../../server/booking/calendars.js";
+import { createRuntime } from "../../server/runtime.js";
 import { isExternalProvider } from "../../server/booking/providers/registry.js";
 import { getVendor } from "../../server/vendors/registry.js";
 import type { HubSpotSim } from "../../simulators/hubspot/index.js";
@@ -47,9 +48,20 @@ export async function deploy(hubspot: HubSpotSim, rig: ProviderRig, staff: numbe
   const connection = await createConnection(db, { portalId, vendor: "retell", secret, encryptionKey: env.ENCRYPTION_KEY!, publicBaseUrl: env.PUBLIC_BASE_URL! });
   const token = new URL(connection.toolsUrl).pathname.split("/").pop();
 
+  rig.prepare?.(portalId);
   await applyBookingSetup(db, portalId, { timezone: TZ, services: [{ name: "Consultation", durationMinutes: 30 }], staff: Array.from({ length: staff }, (_, i) => rig.staff(i)) });
   // Each staff member on an external calendar connects it through the OAuth link.
   const calendars = new Calendars(db, parseEnv(env));
+  const onInstall = (await db.staffMember.findMany({ where: { portalId } })).filter((m) => calendars.onInstall(m));
+  if (onInstall.length) {
+    // A meeting link rides on the portal's own install: connected through a runtime that has it.
+    const rt = createRuntime(parseEnv(env), { dbPoolSize: 2 });
+    try {
+      for (const member of onInstall) await rt.calendars.connectPortal(member);
+    } finally {
+      await rt.close();
+    }
+  }
   for (const member of await db.staffMember.findMany({ where: { portalId } })) {
     if (!isExternalProvider(member.calendar)) continue;
     const consent = await fetch(await calendars.connectUrl(member), { redirect: "manual" });

@@ -28,6 +28,8 @@ export interface ProviderRig {
   staff(index: number): StaffEntry;
   /** Every request the provider received so far (tool calls', webhooks' and sync's alike). */
   requests(): { method: string; path: string }[];
+  /** Once the portal exists, before the set-up (a HubSpot meeting link lives in the portal itself). */
+  prepare?(portalId: string): void;
   /** Once the staff member's OAuth link has been followed. */
   connected?(calendars: Calendars, staffId: string): Promise<void>;
   stop(): Promise<void>;
@@ -101,6 +103,30 @@ export const PROVIDERS = {
     // Calendly's 10 bookings a minute per user would refuse most of a latency run's 100 bookings on
     // three users: lifted here; the limit has its own run (calendly-limit.ts).
     start: async ({ latencyMs }) => calendlyRig(await startCalendlySim({ latencyMs, inviteeLimits: { perMinute: 10_000, perHour: 10_000, perDay: 10_000 } })),
+  },
+  hubspot: {
+    label: "HubSpot meeting link",
+    // The deployment's own HubSpot: a meeting link per staff member, every scheduler answer delayed.
+    async start({ latencyMs, hubspot }) {
+      hubspot.schedulerLatencyMs = latencyMs;
+      const since = hubspot.requests.length;
+      const slug = (i: number) => `staff-${i + 1}/consultation`;
+      return {
+        env: {},
+        urls: [hubspot.url],
+        requests: () => hubspot.requests.slice(since).filter((r) => r.path.startsWith("/scheduler/")),
+        prepare(portalId) {
+          for (const i of [0, 1, 2]) {
+            const organizer = hubspot.addUser(portalId, { email: person(i).email });
+            hubspot.addMeetingLink(portalId, { slug: slug(i), name: "Consultation", organizerUserId: organizer, durationsMs: [30 * 60_000], timezone: TZ, workingHours: [{ days: ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"], start: HOURS.mon![0], end: HOURS.mon![1] }], startIncrementMinutes: 30, weeksToAdvertise: 4 });
+          }
+        },
+        staff: (i) => ({ ...person(i), calendar: "hubspot", hours: HOURS, hubspot: { links: { Consultation: slug(i) } } }),
+        stop: async () => {
+          hubspot.schedulerLatencyMs = 0;
+        },
+      };
+    },
   },
 } satisfies Partial<Record<ProviderId, BenchProvider>>;
 

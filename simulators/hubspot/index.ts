@@ -82,6 +82,8 @@ export class HubSpotSim {
   url = "";
   /** Every request, in arrival order (reset() empties it in place). */
   readonly requests: RequestRecord[] = [];
+  /** Extra time before every Meetings scheduler answer (benchmarks: the meeting-link provider's latency). */
+  schedulerLatencyMs = 0;
   /** Calling extensions: recording settings, ready notices, HubSpot's recording fetches, transcripts. */
   readonly calling = new CallingExtensions();
 
@@ -313,6 +315,7 @@ export class HubSpotSim {
       log: (record) => this.requests.push(record),
       takeFault: (request) => this.takeFault(request),
       mountAppLevel: (app) => this.automation.mount(app),
+      schedulerLatencyMs: () => this.schedulerLatencyMs,
       hung: (socket) => {
         this.hungSockets.add(socket);
         socket.once("close", () => this.hungSockets.delete(socket));

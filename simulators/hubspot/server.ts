@@ -48,6 +48,8 @@ export interface SimRuntime {
   hung(socket: Socket): void;
   /** Endpoints that take no portal token (the developer key's automation actions, automation.ts). */
   mountAppLevel?(app: express.Express): void;
+  /** Extra time before every scheduler answer (a benchmark's provider latency), read per request. */
+  schedulerLatencyMs?(): number;
 }
 
 /**
@@ -196,6 +198,11 @@ export function createApp(sim: SimRuntime): express.Express {
 
   // The Meetings scheduler (scheduler.ts), on the legacy v3 paths and the identical dated ones.
   const meetings = (path: string) => ["v3", "2026-03"].map((version) => `/scheduler/${version}/meetings${path}`);
+  app.use("/scheduler", (_req, _res, next) => {
+    const delay = sim.schedulerLatencyMs?.() ?? 0;
+    if (delay > 0) setTimeout(next, delay);
+    else next();
+  });
   const scheduler = (res: Response) => sim.scheduler(locals(res).grant.portalId);
   app.get(meetings("/meeting-links"), (req, res) => {
     const query = { limit: intParam(req.query.limit, 10, 100), after: one(req.query.after), name: one(req.query.name), organizerUserId: one(req.query.organizerUserId), type: one(req.query.type) };
