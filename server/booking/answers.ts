@@ -149,7 +149,10 @@ export function answer(outcome: BookingOutcome, now: Date): BookingAnswer {
       return said(`${prefix} I can offer ${spokenList(labels)}. Would one of those work?`, { error: "slot_taken", slots: slotData(outcome.slots, labels) });
     }
     case "calendar_unavailable":
-      return said(outcome.kept ? "I can't reach the calendar right now to move that; your appointment stays as it was. Someone from the team will call you back." : CALENDAR_UNAVAILABLE[outcome.action], { error: "calendar_unavailable" });
+      if (outcome.kept) return said("I can't reach the calendar right now to move that; your appointment stays as it was. Someone from the team will call you back.", { error: "calendar_unavailable" });
+      // The calendar is up but limits bookings (Calendly: 10 a minute per user): say so, not "can't reach".
+      if (outcome.cause === "rate_limited" && outcome.action === "book") return said("The calendar can't take another booking this minute. Someone from the team will call you back to confirm a time.", { error: "calendar_unavailable", cause: "rate_limited" });
+      return said(CALENDAR_UNAVAILABLE[outcome.action], { error: "calendar_unavailable" });
     case "needs_details": {
       const asks = outcome.missing.map((field) => (field === "email" ? "your e-mail address" : "your last name"));
       return said(`To book that I need ${asks.join(" and ")}; the confirmation is sent there. What ${asks.length > 1 ? "are they" : "is it"}?`, { error: "needs_details", missing: outcome.missing });

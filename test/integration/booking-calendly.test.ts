@@ -285,7 +285,8 @@ describe("booking into Calendly", () => {
     const answer = await book(eleventh, "eleven@example.com", "+14155550711");
     expect(answer.bookingId).toBeUndefined();
     expect(answer.error).toBe("calendar_unavailable");
-    expect(answer.result.length).toBeGreaterThan(10);
+    expect(answer.result).toBe("The calendar can't take another booking this minute. Someone from the team will call you back to confirm a time.");
+    expect(answer.cause).toBe("rate_limited");
     expect(posts().slice(before).map((r) => r.status)).toEqual([429]);
     expect(active().filter((e) => e.start === eleventh.getTime())).toEqual([]);
     expect(await db().booking.count({ where: { portalId, startAt: eleventh, status: { in: ["confirmed", "held"] } } })).toBe(0);
