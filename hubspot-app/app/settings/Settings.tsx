@@ -5,9 +5,11 @@ import { Connections } from "./ConnectionsTab.js";
 import { FallbackQueue } from "./FallbackTab.js";
 import { Booking } from "./BookingTab.js";
 import { AuditLog } from "./AuditLog.js";
+import { CallerContext } from "./CallerContextTab.js";
 
 // The app's settings page in HubSpot, one tab per file: field mapping, vendor connections, the
-// fallback queue, booking (service types, staff calendar connections) and the activity (audit log).
+// fallback queue, booking (service types, staff calendar connections), caller context (what the AI is
+// told about a known caller) and the activity (audit log).
 // Everything is validated again server-side; the page shows the server's reasons (including "Only a
 // super admin can change this." for users who may read but not change settings).
 
@@ -18,6 +20,7 @@ export function Settings() {
       <Tab tabId="connections" title="Vendor connections"><Connections /></Tab>
       <Tab tabId="fallback" title="Fallback queue"><FallbackQueue /></Tab>
       <Tab tabId="booking" title="Booking"><Booking /></Tab>
+      <Tab tabId="context" title="Caller context"><CallerContext /></Tab>
       <Tab tabId="activity" title="Activity"><AuditLog /></Tab>
     </Tabs>
   );
