@@ -26,7 +26,8 @@ export type AuditChange =
   | { action: "booking.staff_saved"; details: { staff: string[]; created: number; updated: number; deleted: number } }
   | { action: "booking.webhook_key_set"; target: string; details: { staff: string; provider: string } }
   | { action: "booking.calendar_connected"; target: string; details: { staff: string; provider: string } }
-  | { action: "booking.types_saved"; target: string; details: { staff: string; provider: string; types: Record<string, string>; calendarId: string | null } };
+  | { action: "booking.types_saved"; target: string; details: { staff: string; provider: string; types: Record<string, string>; calendarId: string | null } }
+  | { action: "context.settings_saved"; details: { shared: string[]; vapiAssistants: number } };
 
 export type AuditActor = { source: "settings_page"; userId: string; email: string } | { source: "cli" };
 
@@ -44,6 +45,7 @@ export async function recordAudit(db: Db, portalId: string, actor: AuditActor, c
   });
 }
 
+const CONTEXT_LABELS: Record<string, string> = { firstName: "first name", upcomingBooking: "upcoming booking", lastCall: "last call", ownerName: "contact owner's first name" };
 const POLICIES: Record<string, string> = { overwrite: "always overwrite", fill_if_empty: "fill if empty" };
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
@@ -91,6 +93,11 @@ export function describeChange(change: AuditChange): string {
     }
     case "booking.set_up":
       return `Booking set up: ${plural(change.details.services, "service type")}, ${plural(change.details.staff, "staff member")}`;
+    case "context.settings_saved": {
+      const { shared, vapiAssistants } = change.details;
+      const told = shared.length ? `the AI is told a known caller's ${shared.map((field) => CONTEXT_LABELS[field] ?? field).join(", ")}` : "the AI is told nothing about known callers";
+      return `Caller context saved: ${told}${vapiAssistants ? ` (${plural(vapiAssistants, "Vapi assistant")} set)` : ""}`;
+    }
     default: {
       // A row written by a newer version of the app: show what it is called rather than fail the page.
       const unknown: never = change;

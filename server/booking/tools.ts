@@ -60,6 +60,8 @@ export interface ToolDeps {
   calendars: StaffCalendars;
   meetingQueue: Queue<MeetingJobData>;
   meetingAttempts: number;
+  /** Live tools served beside the booking ones, by name (lookup_caller, server/context/): they take the caller, no arguments. */
+  liveTools?: Record<string, (caller: CallerContext) => Promise<ToolAnswer>>;
 }
 
 export interface ToolDelivery {
@@ -104,9 +106,19 @@ export function createToolRunner(deps: ToolDeps): ToolRunner {
     }
   };
 
+  // Own properties only: a tool named "constructor" is not a tool.
+  const liveTool = (name: string) => (deps.liveTools && Object.hasOwn(deps.liveTools, name) ? deps.liveTools[name] : undefined);
+
   const run = async (caller: CallerContext, call: ToolCall): Promise<ToolAnswer> => {
     const spoken = ({ message, data }: BookingAnswer): ToolAnswer => ({ message, ...(data ? { data } : {}) });
-    if (!isToolName(call.name)) return spoken(answer({ kind: "unknown_tool", tools: TOOL_NAMES }, new Date()));
+    const live = liveTool(call.name);
+    if (live) {
+      return live(caller).catch((error: Error) => {
+        log.error({ portalId: caller.portalId, tool: call.name, err: error.message }, "tool failed");
+        return spoken(answer({ kind: "internal" }, new Date()));
+      });
+    }
+    if (!isToolName(call.name)) return spoken(answer({ kind: "unknown_tool", tools: [...TOOL_NAMES, ...Object.keys(deps.liveTools ?? {})] }, new Date()));
     const name = call.name;
     const parsed = argsSchemas[name].safeParse(call.args);
     if (!parsed.success) return spoken(answer({ kind: "bad_arguments", reason: describeIssues(parsed.error.issues, "(arguments)") }, new Date()));
@@ -161,7 +173,7 @@ export function createToolRunner(deps: ToolDeps): ToolRunner {
       const caller: CallerContext = { portalId: connection.portalId, connectionId: connection.id, vendorCallId: request.vendorCallId, phone };
       const answers = [];
       for (const call of request.calls) answers.push({ call, answer: await run(caller, call) });
-      return { kind: "answered", reply: vendor.tools.reply(answers), tools: answers.map(({ call }) => (isToolName(call.name) ? call.name : "unknown")) };
+      return { kind: "answered", reply: vendor.tools.reply(answers), tools: answers.map(({ call }) => (isToolName(call.name) || liveTool(call.name) ? call.name : "unknown")) };
     },
   };
 }

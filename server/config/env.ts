@@ -52,6 +52,8 @@ const envSchema = z.object({
   HUBSPOT_RATE_LIMIT_PER_10S: z.coerce.number().int().positive().default(80),
   /** A HubSpot request with no answer for this long is abandoned (and retried as a transient failure). */
   HUBSPOT_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  /** The longest the one HubSpot read of a caller-context answer may take (Vapi drops an assistant-request after 7.5 s, Retell after 10 s). */
+  CALLER_CONTEXT_DEADLINE_MS: z.coerce.number().int().min(50).max(5_000).default(1_500),
   /** Attempts for one sync job before the call lands in the fallback queue. */
   SYNC_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
   /** Base delay of the exponential backoff, in ms (doubles per attempt, with jitter). */

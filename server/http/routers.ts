@@ -11,6 +11,7 @@ import { hubspotWebhookRoutes } from "./routes/hubspot-webhooks.js";
 import { toolRoutes } from "./routes/tools.js";
 import { calendarPushRoutes } from "./routes/calendar-push.js";
 import { workflowActionRoutes } from "./routes/workflow-actions.js";
+import { createCallerContext } from "../context/caller-context.js";
 
 /**
  * Every router of the web process, in the order server/http/app.ts mounts them, each handed the part
@@ -29,14 +30,15 @@ export function routers(rt: Runtime): Router[] {
       },
       portalId,
     );
+  const context = createCallerContext({ db: rt.db, encryptionKey: rt.env.ENCRYPTION_KEY, hubspot: (portalId) => rt.tokens.client(portalId), deadlineMs: rt.env.CALLER_CONTEXT_DEADLINE_MS, redis: rt.redis, prefix: rt.prefix });
   return [
     healthRoutes(rt),
     oauthRoutes(rt),
-    webhookRoutes(rt),
+    webhookRoutes(rt, context),
     uiRoutes({ db: rt.db, env: rt.env, queue: rt.queue, hubspot: (portalId) => rt.tokens.client(portalId), calendars: rt.calendars, uninstall }),
     recordingRoutes({ db: rt.db, outbound: rt.outbound, encryptionKey: rt.env.ENCRYPTION_KEY, publicBaseUrl: rt.env.PUBLIC_BASE_URL, appId: rt.env.HUBSPOT_APP_ID }),
     hubspotWebhookRoutes({ env: rt.env, privacy }),
-    toolRoutes({ db: rt.db, encryptionKey: rt.env.ENCRYPTION_KEY, calendars: rt.calendars, meetingQueue: rt.meetingQueue, meetingAttempts: rt.env.SYNC_MAX_ATTEMPTS }),
+    toolRoutes({ db: rt.db, encryptionKey: rt.env.ENCRYPTION_KEY, calendars: rt.calendars, meetingQueue: rt.meetingQueue, meetingAttempts: rt.env.SYNC_MAX_ATTEMPTS, liveTools: { lookup_caller: (caller) => context.lookupTool(caller) } }),
     calendarPushRoutes({ calendars: rt.calendars }),
     workflowActionRoutes({
       env: rt.env,

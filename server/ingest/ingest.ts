@@ -9,6 +9,7 @@ import { callRecordSchema, mergeCallRecords, type CallRecord } from "../calls/re
 import { addJob, syncJob, type SyncJobData } from "../queue/queues.js";
 import { callerIdentity, callerKey } from "../contacts/identity.js";
 import type { TokenConnection } from "../connections/connections.js";
+import type { InboundRequest } from "../vendors/inbound.js";
 
 const log = logger("ingest");
 const ENQUEUE_TIMEOUT_MS = 1_000;
@@ -17,11 +18,16 @@ export type IngestOutcome =
   | { kind: "accepted"; callId: string; version: number; enqueued: boolean }
   | { kind: "duplicate"; callId: string }
   | { kind: "ignored"; reason: string }
+  /** A call about to start, asking for the caller's context: the route answers it (server/context/); nothing is stored. */
+  | { kind: "inbound"; request: InboundRequest; connection: InboundConnection; bodySha256: string }
   | { kind: "unknown_connection" }
   | { kind: "unauthorized"; reason: string }
   | { kind: "invalid"; reason: string }
   // A later, different body for a call whose vendor signs only the call id: kept aside, not merged.
   | { kind: "quarantined"; callId: string; reason: string };
+
+/** The connection an inbound-call request came on, without its secret. */
+export type InboundConnection = Pick<TokenConnection, "id" | "portalId" | "vendor" | "defaultRegion">;
 
 export interface IngestDeps {
   db: Db;
@@ -64,6 +70,11 @@ export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promi
   if (parsed.kind === "ignored") {
     await noteDelivery(deps.db, connection.id, delivery.now);
     return { kind: "ignored", reason: parsed.reason, vendor: vendor.id };
+  }
+  if (parsed.kind === "inbound") {
+    await noteDelivery(deps.db, connection.id, delivery.now);
+    const { id, portalId, defaultRegion } = connection;
+    return { kind: "inbound", request: parsed.request, connection: { id, portalId, vendor: connection.vendor, defaultRegion }, bodySha256: sha256Hex(delivery.rawBody), vendor: vendor.id };
   }
   if (parsed.kind === "invalid") return { ...(await quarantine(deps.db, connection, parsed.reason, delivery.rawBody)), vendor: vendor.id };
   const checked = callRecordSchema.safeParse(parsed.record);

@@ -57,6 +57,7 @@ export async function uninstallPortal(deps: UninstallDeps, portalId: string): Pr
     deps.db.provisionedProperty.deleteMany({ where: { portalId } }),
     deps.db.connection.deleteMany({ where: { portalId } }),
     deps.db.auditEntry.deleteMany({ where: { portalId } }),
+    deps.db.callerContextSettings.deleteMany({ where: { portalId } }),
     deps.db.portal.update({ where: { id: portalId }, data: { accessTokenEnc: null, refreshTokenEnc: null, accessExpiresAt: null, notifySlackUrl: null, notifyEmail: null } }),
   ]);
   await Promise.all([

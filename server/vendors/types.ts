@@ -1,4 +1,5 @@
 import type { LiveToolFormat } from "./tool-calls.js";
+import type { InboundFormat, InboundRequest } from "./inbound.js";
 import type { CallRecordInput, VendorId } from "../calls/record.js";
 
 /** The parts of an HTTP request a vendor signs. Header names are lower-case. */
@@ -11,9 +12,10 @@ export interface SignedRequest {
 
 export type VerifyResult = { ok: true } | { ok: false; reason: string };
 
-/** What one delivery means: a call event to store, or something to acknowledge and ignore. */
+/** What one delivery means: a call event to store, an inbound call to answer, or something to acknowledge and ignore. */
 export type ParseResult =
   | { kind: "call"; record: CallRecordInput } // validated by ingest with callRecordSchema
+  | { kind: "inbound"; request: InboundRequest } // a call about to start: answered with the caller's context, never stored
   | { kind: "ignored"; reason: string } // e.g. transcript_updated, status-update: nothing to sync
   | { kind: "invalid"; reason: string }; // signed but not a payload we can read: quarantined
 
@@ -40,6 +42,8 @@ export interface VendorAdapter {
    * the vendor's tool calls cannot be trusted (a signature that does not cover the body).
    */
   tools: LiveToolFormat | null;
+  /** The answer to the vendor's inbound-call request (server/vendors/inbound.ts); null where the vendor sends none. */
+  inbound: InboundFormat | null;
   /** Produce headers that `verify` accepts: used by tests, the demo and the benchmark. */
   sign(rawBody: Buffer, secret: string, now: number): Promise<Record<string, string>>;
 }

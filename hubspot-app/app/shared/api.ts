@@ -195,6 +195,35 @@ export interface SecretRotated {
   rotated: true;
 }
 
+// ---- GET /caller-context, PUT /caller-context ----
+
+/** What a known caller's AI may be told at the start of a call (server/context/). */
+export type CallerContextField = "firstName" | "upcomingBooking" | "lastCall" | "ownerName";
+
+export type CallerContextShared = Record<CallerContextField, boolean>;
+
+/** A Vapi connection and the assistant its assistant-request answer names (Vapi requires one). */
+export interface VapiAssistantView {
+  connectionId: string;
+  label: string | null;
+  assistantId: string | null;
+}
+
+export interface CallerContextResponse {
+  shared: CallerContextShared;
+  vapiConnections: VapiAssistantView[];
+}
+
+export interface CallerContextUpdateRequest {
+  shared: CallerContextShared;
+  /** connectionId -> assistant id (null or "" clears it); only the portal's own Vapi connections. */
+  vapiAssistants?: Record<string, string | null>;
+}
+
+export interface CallerContextSaved {
+  saved: true;
+}
+
 // ---- GET /fallback, POST /fallback/replay ----
 
 /** A call that could not be synced after retries. */

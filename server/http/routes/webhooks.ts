@@ -4,11 +4,16 @@ import { ingestWebhook, type IngestOutcome } from "../../ingest/ingest.js";
 import { webhookDuration, webhooksTotal } from "../../metrics/metrics.js";
 import { logger } from "../../config/logger.js";
 import { flatHeaders } from "../headers.js";
+import { getVendor } from "../../vendors/registry.js";
+import type { VendorId } from "../../calls/record.js";
+import type { CallerContextService } from "../../context/caller-context.js";
 
 const log = logger("http.webhooks");
 
 /** The only place an ingest outcome becomes an HTTP status. A duplicate is a 200, not an error. */
-export function statusFor(outcome: IngestOutcome): number {
+type CallOutcome = Exclude<IngestOutcome, { kind: "inbound" }>;
+
+export function statusFor(outcome: CallOutcome): number {
   switch (outcome.kind) {
     case "accepted":
       return 202;
@@ -30,7 +35,7 @@ export function statusFor(outcome: IngestOutcome): number {
   }
 }
 
-function bodyFor(outcome: IngestOutcome): Record<string, unknown> {
+function bodyFor(outcome: CallOutcome): Record<string, unknown> {
   switch (outcome.kind) {
     case "accepted":
       return { status: "accepted", callId: outcome.callId };
@@ -53,7 +58,7 @@ function bodyFor(outcome: IngestOutcome): Record<string, unknown> {
   }
 }
 
-export function webhookRoutes(rt: Runtime): Router {
+export function webhookRoutes(rt: Runtime, context: CallerContextService): Router {
   const router = Router();
   // The raw bytes are what vendors sign: never re-serialise before verifying.
   router.post("/webhooks/:token", express.raw({ type: () => true, limit: rt.env.MAX_WEBHOOK_BYTES }), async (req, res) => {
@@ -73,6 +78,22 @@ export function webhookRoutes(rt: Runtime): Router {
       return;
     }
     const vendor = outcome.vendor ?? "unknown";
+    if (outcome.kind === "inbound") {
+      // A call about to start: the vendor waits for the caller's context (never stored as a call).
+      const answered = await context.answerInbound(getVendor(outcome.connection.vendor as VendorId), outcome).catch((error: Error) => error);
+      if (answered instanceof Error) {
+        log.error({ portalId: outcome.connection.portalId, vendor, err: answered.message }, "inbound call not answered");
+        webhooksTotal.inc({ vendor, outcome: "unavailable" });
+        res.status(503).set("retry-after", "1").json({ error: "temporarily unavailable, retry" });
+        return;
+      }
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      webhooksTotal.inc({ vendor, outcome: "inbound" });
+      webhookDuration.observe({ vendor }, ms / 1000);
+      res.setHeader("server-timing", `app;dur=${ms.toFixed(1)}, hubspot;dur=${answered.hubspotMs.toFixed(1)}`);
+      res.status(200).json(answered.reply);
+      return;
+    }
     webhooksTotal.inc({ vendor, outcome: outcome.kind });
     webhookDuration.observe({ vendor }, Number(process.hrtime.bigint() - started) / 1e9);
     res.status(statusFor(outcome)).json(bodyFor(outcome));

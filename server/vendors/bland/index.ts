@@ -98,6 +98,7 @@ export const bland = {
   secretHelp: "The webhook signing secret from Bland's dashboard.",
   signatureCovers: "body",
   tools: genericTools,
+  inbound: null, // Bland sends no inbound-call request here: the lookup_caller tool gives the context
   verify: verifyBland,
   parse: parseBland,
   sign: signBland,

@@ -52,6 +52,7 @@ export const generic = {
   signatureCovers: "body",
   secretProblem: (secret: string) => (/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(secret) ? null : 'a generic connection takes a Standard Webhooks secret: "whsec_" followed by at least 24 random bytes in base64'),
   tools: genericTools,
+  inbound: null, // the lookup_caller tool gives the context (docs/booking-tools.md)
   verify: verifyGeneric,
   parse: parseGeneric,
   sign: signGeneric,

@@ -2,6 +2,7 @@ import type { VendorAdapter } from "../types.js";
 import { parseRetell } from "./parse.js";
 import { signRetell, verifyRetell } from "./verify.js";
 import { retellTools } from "./tools.js";
+import { retellInbound } from "./inbound.js";
 
 export const retell = {
   id: "retell",
@@ -9,6 +10,7 @@ export const retell = {
   secretHelp: "Your Retell API key (the one with the webhook badge): Retell signs webhooks and custom function calls with it.",
   signatureCovers: "body",
   tools: retellTools,
+  inbound: retellInbound,
   verify: verifyRetell,
   parse: parseRetell,
   sign: signRetell,

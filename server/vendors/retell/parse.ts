@@ -4,6 +4,7 @@ import type { ParseResult } from "../types.js";
 import { clean, isoTime, normaliseLanguage, normaliseSentiment, splitExtraction, url, outcomeOf } from "../normalise.js";
 import { describeIssues } from "../../validation/issues.js";
 import { localeOf } from "../../calls/transcript.js";
+import { parseRetellInbound } from "./inbound.js";
 
 // Retell post-call webhooks: {event | event_type, call}. `call_ended` has everything but the analysis,
 // `call_analyzed` adds `call_analysis`; they can arrive in either order and are merged into one call.
@@ -34,7 +35,7 @@ const retellCallSchema = z.looseObject({
     .nullish(),
 });
 
-const bodySchema = z.looseObject({ event: z.string().optional(), event_type: z.string().optional(), call: z.unknown() });
+const bodySchema = z.looseObject({ event: z.string().optional(), event_type: z.string().optional(), call: z.unknown().optional() });
 
 const STATUS_BY_REASON: Record<string, CallRecordInput["status"]> = {
   voicemail_reached: "voicemail",
@@ -60,6 +61,10 @@ export function parseRetell(body: unknown): ParseResult {
   if (!envelope.success) return { kind: "invalid", reason: describeIssues(envelope.error.issues) };
   const event = envelope.data.event ?? envelope.data.event_type;
   if (!event) return { kind: "invalid", reason: "event: missing (expected call_ended or call_analyzed)" };
+  if (event === "call_inbound") {
+    const request = parseRetellInbound(envelope.data as { call_inbound?: unknown });
+    return typeof request === "string" ? { kind: "invalid", reason: request } : { kind: "inbound", request };
+  }
   if (event !== "call_ended" && event !== "call_analyzed") return { kind: "ignored", reason: `event ${event} carries nothing to sync` };
   const parsed = retellCallSchema.safeParse(envelope.data.call);
   if (!parsed.success) return { kind: "invalid", reason: describeIssues(parsed.error.issues.map((i) => ({ ...i, path: ["call", ...i.path] }))) };

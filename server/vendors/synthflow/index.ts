@@ -4,6 +4,7 @@ import type { ParseResult, SignedRequest, VendorAdapter, VerifyResult } from "..
 import { clean, isoTime, normaliseSentiment, splitExtraction, url, outcomeOf } from "../normalise.js";
 import { describeIssues } from "../../validation/issues.js";
 import { digestMatches, hmacSha256 } from "../hmac.js";
+import { parseSynthflowInbound, synthflowInbound, synthflowInboundCallId } from "./inbound.js";
 
 // Synthflow signs only the call id: base64 HMAC-SHA256(secret, call_id). The body itself is not
 // protected, so anyone who saw one signed delivery could alter its fields (signatureCovers: "call_id"):
@@ -14,7 +15,7 @@ export async function verifySynthflow(request: SignedRequest, secret: string): P
   if (!signature) return { ok: false, reason: "missing x-synthflow-signature header" };
   let callId: unknown;
   try {
-    callId = (JSON.parse(request.rawBody.toString("utf8")) as { call?: { call_id?: unknown } }).call?.call_id;
+    callId = synthflowInboundCallId(JSON.parse(request.rawBody.toString("utf8")) as never);
   } catch {
     return { ok: false, reason: "body is not JSON, so there is no call_id to check the signature against" };
   }
@@ -23,7 +24,7 @@ export async function verifySynthflow(request: SignedRequest, secret: string): P
 }
 
 export async function signSynthflow(rawBody: Buffer, secret: string): Promise<Record<string, string>> {
-  const callId = String((JSON.parse(rawBody.toString("utf8")) as { call?: { call_id?: string } }).call?.call_id ?? "");
+  const callId = String(synthflowInboundCallId(JSON.parse(rawBody.toString("utf8")) as never) ?? "");
   return { "x-synthflow-signature": hmacSha256(secret, callId).toString("base64") };
 }
 
@@ -46,6 +47,10 @@ const synthflowSchema = z.looseObject({
 });
 
 export function parseSynthflow(body: unknown): ParseResult {
+  if ((body as { event?: unknown } | null)?.event === "call_inbound") {
+    const request = parseSynthflowInbound(body as never);
+    return typeof request === "string" ? { kind: "invalid", reason: request } : { kind: "inbound", request };
+  }
   const parsed = synthflowSchema.safeParse(body);
   if (!parsed.success) return { kind: "invalid", reason: describeIssues(parsed.error.issues) };
   const s = parsed.data;
@@ -84,6 +89,7 @@ export const synthflow = {
   secretHelp: "The webhook secret from Synthflow. Synthflow signs only the call id, not the body: treat its payloads as less protected.",
   signatureCovers: "call_id",
   tools: null, // its signature does not cover the body: see toolsDisabledReason
+  inbound: synthflowInbound,
   verify: verifySynthflow,
   parse: parseSynthflow,
   sign: signSynthflow,

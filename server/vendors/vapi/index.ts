@@ -7,6 +7,7 @@ import { digestMatches, hmacSha256 } from "../hmac.js";
 import { safeEqual } from "../../config/crypto.js";
 import { vapiTools } from "./tools.js";
 import { localeOf } from "../../calls/transcript.js";
+import { parseVapiInbound, vapiInbound } from "./inbound.js";
 
 // Vapi server messages {message: {type, ...}}; only the end-of-call-report is a call to sync. Vapi's
 // server SDK has no verify helper and its authentication is configurable, so the connection secret is
@@ -87,6 +88,7 @@ function vapiUtterances(messages: VapiMessages): CallRecordInput["utterances"] {
 export function parseVapi(body: unknown): ParseResult {
   const type = (body as { message?: { type?: unknown } })?.message?.type;
   if (typeof type !== "string") return { kind: "invalid", reason: "message.type: missing (expected a Vapi server message)" };
+  if (type === "assistant-request") return { kind: "inbound", request: parseVapiInbound((body as { message: never }).message) };
   if (type !== "end-of-call-report") return { kind: "ignored", reason: `message type ${type} carries nothing to sync` };
   const parsed = reportSchema.safeParse((body as { message: unknown }).message);
   if (!parsed.success) return { kind: "invalid", reason: describeIssues(parsed.error.issues.map((i) => ({ ...i, path: ["message", ...i.path] }))) };
@@ -132,6 +134,7 @@ export const vapi = {
   secretHelp: "The secret of your Vapi Server URL credential: a bearer token, the legacy X-Vapi-Secret, or an HMAC secret.",
   signatureCovers: "body",
   tools: vapiTools,
+  inbound: vapiInbound,
   verify: verifyVapi,
   parse: parseVapi,
   sign: signVapi,

@@ -19,6 +19,7 @@ import { connectionRoutes } from "./connections.js";
 import { fallbackRoutes } from "./fallback.js";
 import { bookingRoutes, type BookingRouteDeps } from "./booking.js";
 import { auditRoutes } from "./audit.js";
+import { contextRoutes } from "./context.js";
 
 export const UI_PREFIX = "/ui/v1";
 
@@ -55,6 +56,7 @@ export function uiRoutes(deps: UiDeps): Router {
     fallbackRoutes({ db, queue: deps.queue, maxAttempts: env.SYNC_MAX_ATTEMPTS }),
     bookingRoutes({ db, calendars: deps.calendars, reconnectUrl }),
     auditRoutes({ db }),
+    contextRoutes({ db }),
   );
   router.use(UI_PREFIX, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (error instanceof ConnectionError) return void res.status(400).json({ error: error.message } satisfies ApiError);
