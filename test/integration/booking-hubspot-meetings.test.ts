@@ -123,7 +123,11 @@ describe("booking on a HubSpot meeting link", () => {
     expect(meeting!.properties).toMatchObject({ hs_meeting_source: "INTEGRATION", hs_meeting_start_time: offer.slots[0].start, hs_meeting_end_time: new Date(Date.parse(offer.slots[0].start) + HALF_HOUR).toISOString() });
     const contact = stack.sim.portal(portalId).object("contacts", meeting!.associations[0]!)!;
     expect(contact.properties).toMatchObject({ email: "riley.chen@example.com", firstname: "Riley", lastname: "Chen" });
-    await stack.waitFor(async () => (await db().booking.findUniqueOrThrow({ where: { id: bookingId } })).hubspotMeetingId === meeting!.id, { what: "meeting adopted", timeoutMs: 60_000 });
+    // The Meeting id is stored as soon as it is adopted, the synced version just after: wait for both.
+    await stack.waitFor(async () => {
+      const adopted = await db().booking.findUniqueOrThrow({ where: { id: bookingId } });
+      return adopted.hubspotMeetingId === meeting!.id && adopted.meetingSyncedVersion >= adopted.meetingVersion;
+    }, { what: "meeting adopted", timeoutMs: 60_000 });
     const row = await db().booking.findUniqueOrThrow({ where: { id: bookingId } });
     expect(row).toMatchObject({ status: "confirmed", contactId: contact.id, externalEventId: expect.stringMatching(new RegExp(`^${contact.id}:`)) });
     expect(row.meetingSyncedVersion).toBe(row.meetingVersion);
@@ -183,7 +187,10 @@ describe("booking on a HubSpot meeting link", () => {
     expect(row.externalEventId).not.toBe(before.externalEventId);
     expect((row.history as Record<string, unknown>[]).map((h) => h.action)).toEqual(["booked", "rescheduled"]);
     expect((row.history as Record<string, unknown>[])[1]).toMatchObject({ fromEvent: before.externalEventId, toEvent: row.externalEventId });
-    await stack.waitFor(async () => (await db().booking.findUniqueOrThrow({ where: { id: bookingId } })).hubspotMeetingId !== firstMeetingId, { what: "new meeting adopted", timeoutMs: 60_000 });
+    await stack.waitFor(async () => {
+      const adopted = await db().booking.findUniqueOrThrow({ where: { id: bookingId } });
+      return adopted.hubspotMeetingId !== firstMeetingId && adopted.meetingSyncedVersion >= adopted.meetingVersion;
+    }, { what: "new meeting adopted", timeoutMs: 60_000 });
     const old = stack.sim.portal(portalId).object("meetings", firstMeetingId)!;
     expect(old.properties.hs_meeting_outcome).toBe("RESCHEDULED");
     expect(old.properties.hs_meeting_body).toContain("delete it from Morgan Lee's calendar");

@@ -65,7 +65,8 @@ const execute = (contactId: string, inputFields: Record<string, string>, extra: 
 async function loggedCall(vendorCallId: string) {
   return stack.waitFor(async () => {
     const row = await stack.app.runtime.db.call.findFirst({ where: { vendorCallId } });
-    return row?.status === "synced" && row.hubspotCallId ? row : null;
+    // Every event delivered so far is synced (call_ended may sync before call_analyzed lands).
+    return row?.status === "synced" && row.hubspotCallId && row.syncedVersion >= row.version ? row : null;
   }, { what: `the outbound call ${vendorCallId} logged in HubSpot` });
 }
 
