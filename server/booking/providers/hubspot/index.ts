@@ -1,3 +1,4 @@
+import { localDate } from "../../time.js";
 import { CalendarError } from "../errors.js";
 import type { CalendarAccount, CalendarEvent, CalendarProvider, ExternalType, ExternalTypeInfo } from "../types.js";
 import { MeetingLinkError, readFailure } from "./errors.js";
@@ -58,11 +59,8 @@ async function call<T>(account: CalendarAccount, operation: string, method: "GET
   }
 }
 
-/** YYYY-MM-DD and the month count of an instant in a zone. */
-function calendarDay(instant: Date, timeZone: string): { day: string; months: number } {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(instant).map((p) => [p.type, p.value]));
-  return { day: `${parts.year}-${parts.month}-${parts.day}`, months: Number(parts.year) * 12 + Number(parts.month) - 1 };
-}
+/** Months since year 0 of a YYYY-MM-DD day: the availability page's monthOffset is the difference of two. */
+const monthIndex = (day: string) => Number(day.slice(0, 4)) * 12 + Number(day.slice(5, 7)) - 1;
 
 /** "Riley Chen" -> Riley / Chen; "Mary Ann de Vries" -> "Mary Ann de" / "Vries" (the last word is the last name). */
 function nameParts(name: string | null): { firstName: string; lastName: string } {
@@ -72,8 +70,7 @@ function nameParts(name: string | null): { firstName: string; lastName: string }
 
 export function createHubSpotMeetings(now: () => Date = () => new Date()): CalendarProvider {
   async function openings(account: CalendarAccount, type: ExternalType, day: string): Promise<Date[]> {
-    const months = Number(day.slice(0, 4)) * 12 + Number(day.slice(5, 7)) - 1;
-    const offset = months - calendarDay(now(), type.timeZone).months;
+    const offset = monthIndex(day) - monthIndex(localDate(now(), type.timeZone));
     if (offset < 0) return [];
     const page = await call<AvailabilityPage>(account, "availability", "GET", `${API}/book/availability-page/${encodeURIComponent(type.typeId)}?timezone=${encodeURIComponent(type.timeZone)}&monthOffset=${offset}`);
     // The organizer's calendar is disconnected in HubSpot: a booking would be "offline" (no event).
@@ -81,7 +78,7 @@ export function createHubSpotMeetings(now: () => Date = () => new Date()): Calen
     const byDuration = page.linkAvailability?.linkAvailabilityByDuration ?? {};
     const slots = byDuration[String(type.durationMinutes * MINUTE_MS)];
     if (!slots) throw new CalendarError(`the meeting link ${type.typeId} does not offer ${type.durationMinutes} minutes (it offers ${Object.keys(byDuration).map((ms) => Number(ms) / MINUTE_MS).join(", ") || "none"})`, "bad_request");
-    return (slots.availabilities ?? []).flatMap((a) => (typeof a.startMillisUtc === "number" ? [new Date(a.startMillisUtc)] : [])).filter((start) => calendarDay(start, type.timeZone).day === day);
+    return (slots.availabilities ?? []).flatMap((a) => (typeof a.startMillisUtc === "number" ? [new Date(a.startMillisUtc)] : [])).filter((start) => localDate(start, type.timeZone) === day);
   }
 
   async function book(account: CalendarAccount, event: CalendarEvent): Promise<string> {
@@ -153,7 +150,7 @@ export function createHubSpotMeetings(now: () => Date = () => new Date()): Calen
 
       /** The day's open times again, live. HubSpot cannot leave the booking being moved out: a move onto its own old time is refused. */
       async check(account, type, start) {
-        return (await openings(account, type, calendarDay(start, type.timeZone).day)).some((t) => t.getTime() === start.getTime());
+        return (await openings(account, type, localDate(start, type.timeZone))).some((t) => t.getTime() === start.getTime());
       },
 
       parseWebhook: () => null,
