@@ -41,6 +41,7 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
       connection: workerConnection,
       prefix: runtime.prefix,
       concurrency: runtime.env.WORKER_CONCURRENCY,
+      portalSlots: runtime.env.WORKER_PORTAL_SLOTS,
       maxAttempts: runtime.env.SYNC_MAX_ATTEMPTS,
       backoffMs: runtime.env.SYNC_BACKOFF_MS,
       lockMs: runtime.env.WORKER_LOCK_MS,

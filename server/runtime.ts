@@ -10,6 +10,7 @@ import { CallerLocks } from "./contacts/caller-lock.js";
 import { DispositionCache } from "./sync/dispositions.js";
 import { Notifier } from "./notify/notifier.js";
 import type { SyncDeps } from "./sync/sync-call.js";
+import { HubSpotBatches, MAX_BATCH_INPUTS } from "./hubspot/batch.js";
 import { Calendars } from "./booking/calendars.js";
 import { Queue } from "bullmq";
 import { createOutboundFetch, type OutboundFetch } from "./net/outbound.js";
@@ -40,6 +41,8 @@ export interface Runtime {
   /** The one fetch for URLs from outside (vendors' recording links, admins' webhook URLs). */
   outbound: OutboundFetch;
   sync: SyncDeps;
+  /** The process's micro-batches of HubSpot requests (the sync's and the Meeting worker's). */
+  batches: HubSpotBatches;
   close(): Promise<void>;
 }
 
@@ -70,9 +73,10 @@ export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?:
     defaultRegion: env.DEFAULT_PHONE_REGION,
     appId: env.HUBSPOT_APP_ID,
     request: (portalId, token, method, path, body) => clients.requestJson(portalId, token, method, path, body),
+    batches: new HubSpotBatches({ windowMs: env.SYNC_BATCH_WINDOW_MS, maxSize: MAX_BATCH_INPUTS }),
   };
   return {
-    env, db, prefix, redis, workerRedis, queue, meetingQueue, calendars: new Calendars(db, env, { accessToken: (portalId) => tokens.accessToken(portalId), refresh: (portalId) => tokens.refresh(portalId), request: (portalId, token, method, path, body) => clients.requestJson(portalId, token, method, path, body) }), clients, limiter, tokens, locks, notifier, outbound, sync,
+    env, db, prefix, redis, workerRedis, queue, meetingQueue, calendars: new Calendars(db, env, { accessToken: (portalId) => tokens.accessToken(portalId), refresh: (portalId) => tokens.refresh(portalId), request: (portalId, token, method, path, body) => clients.requestJson(portalId, token, method, path, body) }), clients, limiter, tokens, locks, notifier, outbound, sync, batches: sync.batches,
     async close() {
       // With Redis unreachable BullMQ's close waits for a connection: do not let that block shutdown.
       await Promise.race([Promise.all([queue.close().catch(() => undefined), meetingQueue.close().catch(() => undefined)]), new Promise((resolve) => setTimeout(resolve, 1_000))]);

@@ -1,3 +1,4 @@
+import type { HubSpotBatches } from "../hubspot/batch.js";
 import { Worker, type Job, type Queue } from "bullmq";
 import type { Env } from "../config/env.js";
 import type { PortalTokens } from "../hubspot/tokens.js";
@@ -24,7 +25,9 @@ const log = logger("booking.meetings");
 /** What the Meeting worker uses: the database, HubSpot tokens, the per-caller locks, a few settings. */
 export interface MeetingDeps {
   db: Db;
-  tokens: Pick<PortalTokens, "client">;
+  tokens: Pick<PortalTokens, "accessToken" | "clientFor">;
+  /** The sync's micro-batches: a Meeting's new caller is found or created like a call's. */
+  batches: HubSpotBatches;
   locks: Pick<CallerLocks, "withLock">;
   /** The queues' Redis key prefix. */
   prefix: string;
@@ -160,7 +163,8 @@ const OUTCOME = { booked: "SCHEDULED", rescheduled: "RESCHEDULED", cancelled: "C
  */
 async function logMeeting(rt: MeetingDeps, bookingId: string, action: keyof typeof OUTCOME): Promise<void> {
   const booking = await rt.db.booking.findUniqueOrThrow({ where: { id: bookingId }, include: { staff: true, serviceType: true } });
-  const client = await rt.tokens.client(booking.portalId);
+  const token = await rt.tokens.accessToken(booking.portalId);
+  const client = rt.tokens.clientFor(booking.portalId, token);
   const own = ownMeetingOf(booking.staff.calendar);
   if (own && booking.externalEventId) return adoptMeeting(rt, client, booking, own.contactId(booking.externalEventId), action);
   const portal = await rt.db.portal.findUniqueOrThrow({ where: { id: booking.portalId } });
@@ -178,7 +182,7 @@ async function logMeeting(rt: MeetingDeps, bookingId: string, action: keyof type
     // The sync's caller key: a Meeting and a call of one new caller never both create the contact.
     const key = callerKey(rt.env.ENCRYPTION_KEY, booking.portalId, { phone, email }) ?? `booking:${booking.id}`;
     const resolved = await rt.locks.withLock(`${booking.portalId}:${key}`, () =>
-      upsertCaller({ portalId: booking.portalId, client, index: new ContactIndexStore(rt.db), defaultRegion: portal.defaultRegion }, { phone, email, firstName, lastName: rest.join(" ") || null }, values, mapping),
+      upsertCaller({ portalId: booking.portalId, client, token, batches: rt.batches, index: new ContactIndexStore(rt.db), defaultRegion: portal.defaultRegion }, { phone, email, firstName, lastName: rest.join(" ") || null }, values, mapping),
     );
     contactId = resolved.contactId;
     await rt.db.booking.update({ where: { id: booking.id }, data: { contactId } });
@@ -192,17 +196,16 @@ async function logMeeting(rt: MeetingDeps, bookingId: string, action: keyof type
     hs_meeting_outcome: OUTCOME[action],
   };
   if (booking.staff.hubspotOwnerId) properties.hubspot_owner_id = booking.staff.hubspotOwnerId;
+  // Batched with the portal's other Meetings and Calls of the moment (server/hubspot/batch.ts).
   if (booking.hubspotMeetingId) {
-    await hubspotCall(() => client.crm.objects.basicApi.update("meetings", booking.hubspotMeetingId!, { properties }));
+    await rt.batches.update("meetings", booking.portalId, token, client, { id: booking.hubspotMeetingId, properties });
     return;
   }
-  const meeting = await hubspotCall(() =>
-    client.crm.objects.basicApi.create("meetings", {
-      properties,
-      associations: [{ to: { id: contactId! }, types: [{ associationCategory: "HUBSPOT_DEFINED" as never, associationTypeId: MEETING_TO_CONTACT }] }],
-    }),
-  );
-  await rt.db.booking.update({ where: { id: booking.id }, data: { hubspotMeetingId: meeting.id } });
+  const meetingId = await rt.batches.create("meetings", booking.portalId, token, client, {
+    properties,
+    associations: [{ to: { id: contactId! }, types: [{ associationCategory: "HUBSPOT_DEFINED", associationTypeId: MEETING_TO_CONTACT }] }],
+  });
+  await rt.db.booking.update({ where: { id: booking.id }, data: { hubspotMeetingId: meetingId } });
 }
 
 type MeetingBooking = Awaited<ReturnType<Db["booking"]["findUniqueOrThrow"]>> & { staff: { name: string; hubspotOwnerId: string | null }; serviceType: { name: string; durationMinutes: number } };

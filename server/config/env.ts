@@ -62,7 +62,12 @@ const envSchema = z.object({
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default("aira"),
   /** How long a worker's claim on a job lasts without renewal: a killed worker's job is retried after it. */
   WORKER_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10),
+  /** Sync jobs one worker process runs at once: enough for full micro-batches (server/hubspot/batch.ts). */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(150),
+  /** Of those, the most one portal may hold: a portal's burst leaves the rest to the other portals. */
+  WORKER_PORTAL_SLOTS: z.coerce.number().int().min(1).max(1000).default(100),
+  /** How long the first HubSpot request of a micro-batch waits for others of its portal, in ms. */
+  SYNC_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(2_000).default(150),
   MAX_WEBHOOK_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
   OUTBOX_SWEEP_MS: z.coerce.number().int().min(100).default(15_000),
   /** Optional SMTP relay for fallback e-mails (host:port); Slack-compatible webhooks need nothing. */

@@ -1,5 +1,6 @@
 import type { HubSpotClient } from "../hubspot/client.js";
 import { hubspotCall, HubSpotRequestError } from "../hubspot/call.js";
+import type { CallerCriteria, HubSpotBatches, HubSpotContact } from "../hubspot/batch.js";
 import { TransientSyncError } from "../hubspot/errors.js";
 import { contactPatch, type Mapping } from "../mapping/store.js";
 import type { fieldValues } from "../mapping/fields.js";
@@ -10,6 +11,10 @@ import type { CallerIdentity } from "./identity.js";
 export interface ContactContext {
   portalId: string;
   client: HubSpotClient;
+  /** The portal's access token (batches are per portal and token). */
+  token: string;
+  /** The process's micro-batches: searches, reads, creates and updates of many callers in one request. */
+  batches: HubSpotBatches;
   index: ContactIndexStore;
   defaultRegion: string;
 }
@@ -23,7 +28,6 @@ export interface ResolvedContact {
 }
 
 type Values = ReturnType<typeof fieldValues>;
-type HubSpotContact = { id: string; properties: Record<string, string | null> };
 
 const IDENTITY_PROPERTIES = ["firstname", "lastname", "email", "phone", "mobilephone", "zip", "hubspot_owner_id", "createdate", "hs_searchable_calculated_phone_number", "hs_searchable_calculated_mobile_number"];
 
@@ -44,8 +48,9 @@ const same = (a: string | null | undefined, b: string | null | undefined) => !!a
  *   1. The contact the call was made to, if known, else the app-side index (no HubSpot request for a
  *      caller we have seen).
  *   2. One HubSpot search over the calculated phone properties, the phone as given, email and
- *      name + zip (one filter group each), the best match picked in that priority order.
- *   3. Create; a 409 "Existing ID" (the email is taken) turns into an update of that contact.
+ *      name + zip, shared with the other callers of its micro-batch (server/hubspot/batch.ts), the
+ *      best match for this caller picked in that priority order.
+ *   3. Create (batched); a 409 "Existing ID" (the email is taken) turns into an update of that contact.
  * A contact deleted or merged in HubSpot since it was indexed is forgotten and looked up again.
  */
 export async function upsertCaller(ctx: ContactContext, caller: CallerIdentity, values: Values, mapping: Mapping, knownContactId: string | null = null): Promise<ResolvedContact> {
@@ -72,10 +77,10 @@ export async function upsertCaller(ctx: ContactContext, caller: CallerIdentity, 
 
   const { properties } = contactPatch(values, mapping, null);
   try {
-    const created = await hubspotCall(() => ctx.client.crm.contacts.basicApi.create({ properties, associations: [] }));
-    await ctx.index.remember(ctx.portalId, created.id, keys);
-    await ctx.index.saveSnapshot(ctx.portalId, created.id, Object.keys(properties), null);
-    return { contactId: created.id, ownerId: null, created: true, via: "created" };
+    const createdId = await ctx.batches.create("contacts", ctx.portalId, ctx.token, ctx.client, { properties });
+    await ctx.index.remember(ctx.portalId, createdId, keys);
+    await ctx.index.saveSnapshot(ctx.portalId, createdId, Object.keys(properties), null);
+    return { contactId: createdId, ownerId: null, created: true, via: "created" };
   } catch (error) {
     if (error instanceof HubSpotRequestError && error.failure.kind === "conflict" && error.failure.existingId) {
       const existingId = error.failure.existingId;
@@ -87,13 +92,33 @@ export async function upsertCaller(ctx: ContactContext, caller: CallerIdentity, 
   }
 }
 
+/**
+ * The contact as HubSpot has it now (batched). Batch reads know no merged-away ids: an id they miss is
+ * read once more on its own, which answers a merged contact under its primary's id.
+ */
 async function readContact(ctx: ContactContext, contactId: string, mapping: Mapping): Promise<HubSpotContact | null> {
+  const batched = await ctx.batches.readContact(ctx.portalId, ctx.token, ctx.client, contactId, mappedProperties(mapping));
+  if (batched) return batched;
   try {
     const contact = await hubspotCall(() => ctx.client.crm.contacts.basicApi.getById(contactId, mappedProperties(mapping)));
     return { id: contact.id, properties: contact.properties };
   } catch (error) {
     if (error instanceof HubSpotRequestError && error.failure.kind === "not_found") return null;
     throw error;
+  }
+}
+
+/**
+ * Update (batched); the id HubSpot answers under. Batch updates know no merged-away ids either: a miss
+ * is sent once more on its own, which follows a merge or answers 404 for a deleted contact.
+ */
+async function writeContact(ctx: ContactContext, contactId: string, properties: Record<string, string>): Promise<string> {
+  try {
+    return await ctx.batches.update("contacts", ctx.portalId, ctx.token, ctx.client, { id: contactId, properties });
+  } catch (error) {
+    if (!(error instanceof HubSpotRequestError && error.failure.kind === "not_found")) throw error;
+    const result = await hubspotCall(() => ctx.client.crm.contacts.basicApi.update(contactId, { properties }));
+    return result.id;
   }
 }
 
@@ -119,8 +144,8 @@ async function updateContact(
     let patch = properties;
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        const result = await hubspotCall(() => ctx.client.crm.contacts.basicApi.update(id, { properties: patch }));
-        if (result.id !== id) id = await followMerge(ctx, id, result.id);
+        const answeredId = await writeContact(ctx, id, patch);
+        if (answeredId !== id) id = await followMerge(ctx, id, answeredId);
         break;
       } catch (error) {
         if (!(error instanceof HubSpotRequestError)) throw error;
@@ -147,29 +172,15 @@ async function followMerge(ctx: ContactContext, fromId: string, toId: string): P
 }
 
 async function searchCaller(ctx: ContactContext, caller: CallerIdentity, mapping: Mapping): Promise<HubSpotContact | null> {
-  const eq = (propertyName: string, value: string) => ({ propertyName, operator: "EQ", value });
-  const groups: { filters: ReturnType<typeof eq>[] }[] = [];
-  if (caller.phone) {
-    // `phone` is free text: only HubSpot's calculated properties match every formatting.
-    groups.push({ filters: [eq("hs_searchable_calculated_phone_number", caller.phone.national)] });
-    groups.push({ filters: [eq("hs_searchable_calculated_mobile_number", caller.phone.national)] });
-    groups.push({ filters: [eq("phone", caller.phone.e164)] });
-  }
-  if (caller.email) groups.push({ filters: [eq("email", caller.email)] });
-  if (caller.firstName && caller.lastName && caller.zip) {
-    groups.push({ filters: [eq("firstname", caller.firstName), eq("lastname", caller.lastName), eq("zip", caller.zip)] });
-  }
-  if (groups.length === 0) return null;
-  const response = await hubspotCall(() =>
-    ctx.client.crm.contacts.searchApi.doSearch({
-      filterGroups: groups as never,
-      properties: mappedProperties(mapping),
-      sorts: ["createdate"] as never,
-      limit: 20,
-      after: undefined as never,
-    }),
-  );
-  const results: HubSpotContact[] = response.results.map((r) => ({ id: r.id, properties: r.properties }));
+  const criteria: CallerCriteria = {
+    nationals: caller.phone ? [caller.phone.national] : [],
+    e164s: caller.phone ? [caller.phone.e164] : [],
+    emails: caller.email ? [caller.email] : [],
+    nameZip: caller.firstName && caller.lastName && caller.zip ? { firstName: caller.firstName, lastName: caller.lastName, zip: caller.zip } : null,
+  };
+  if (!criteria.nationals.length && !criteria.emails.length && !criteria.nameZip) return null;
+  // Every contact of the batch's callers comes back: this caller's matchers keep its own.
+  const results = await ctx.batches.searchContacts(ctx.portalId, ctx.token, ctx.client, criteria, mappedProperties(mapping));
   const byAge = (a: HubSpotContact, b: HubSpotContact) => Number(a.id) - Number(b.id);
   const phoneMatch = (c: HubSpotContact) =>
     !!caller.phone &&

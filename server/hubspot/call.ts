@@ -23,24 +23,28 @@ export async function hubspotCall<T>(request: () => Promise<T>): Promise<T> {
     return await request();
   } catch (error) {
     if (error instanceof TransientSyncError || error instanceof PermanentSyncError) throw error;
-    const failure = classifyHubSpotError(error);
-    switch (failure.kind) {
-      case "transient":
-        throw new TransientSyncError(`HubSpot ${failure.status ?? "network"}: ${failure.message}`);
-      case "rate_limited":
-        throw new TransientSyncError(`HubSpot 429 ${failure.policy}: ${failure.message}`, failure.retryAfterMs);
-      case "missing_scope":
-        throw new PermanentSyncError(`HubSpot refused a scope (reconnect the app to grant it): ${failure.message}`, failure);
-      case "invalid":
-        throw new PermanentSyncError(`HubSpot rejected the request (${failure.status}): ${failure.message}`, failure);
-      case "unauthorized":
-      case "not_found":
-      case "conflict":
-        throw new HubSpotRequestError(failure);
-      default: {
-        const unreachable: never = failure;
-        throw new Error(`unhandled HubSpot failure ${JSON.stringify(unreachable)}`);
-      }
+    throw syncErrorOf(classifyHubSpotError(error));
+  }
+}
+
+/** What a HubSpot failure becomes for the sync (also for one item of a 207 batch answer). */
+export function syncErrorOf(failure: HubSpotFailure): Error {
+  switch (failure.kind) {
+    case "transient":
+      return new TransientSyncError(`HubSpot ${failure.status ?? "network"}: ${failure.message}`);
+    case "rate_limited":
+      return new TransientSyncError(`HubSpot 429 ${failure.policy}: ${failure.message}`, failure.retryAfterMs);
+    case "missing_scope":
+      return new PermanentSyncError(`HubSpot refused a scope (reconnect the app to grant it): ${failure.message}`, failure);
+    case "invalid":
+      return new PermanentSyncError(`HubSpot rejected the request (${failure.status}): ${failure.message}`, failure);
+    case "unauthorized":
+    case "not_found":
+    case "conflict":
+      return new HubSpotRequestError(failure);
+    default: {
+      const unreachable: never = failure;
+      return new Error(`unhandled HubSpot failure ${JSON.stringify(unreachable)}`);
     }
   }
 }

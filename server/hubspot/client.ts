@@ -69,6 +69,7 @@ export class HubSpotClientFactory {
       client.crm.contacts.searchApi,
       client.crm.contacts.batchApi,
       client.crm.objects.basicApi,
+      client.crm.objects.batchApi,
       client.crm.objects.searchApi,
       client.crm.properties.coreApi,
       client.crm.properties.groupsApi,

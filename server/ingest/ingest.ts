@@ -97,7 +97,7 @@ export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promi
   try {
     // BullMQ waits for a connection rather than failing: bound the wait so the vendor gets its answer.
     // A late add is harmless (the job id dedupes against the sweep's).
-    const added = addJob(deps.queue, syncJob({ id: stored.callId, version: stored.version }, deps.maxAttempts));
+    const added = addJob(deps.queue, syncJob({ id: stored.callId, version: stored.version, portalId: connection.portalId }, deps.maxAttempts));
     added.catch(() => undefined);
     await Promise.race([added, new Promise((_, reject) => setTimeout(() => reject(new Error("Redis did not answer within 1 s")), ENQUEUE_TIMEOUT_MS))]);
   } catch (error) {

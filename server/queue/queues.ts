@@ -30,6 +30,8 @@ export const meetingJobIdsOf = (booking: { id: string; meetingVersion: number })
 
 export interface SyncJobData {
   callId: string;
+  /** The call's portal, so the worker can share its slots fairly without a read (absent on older jobs). */
+  portalId?: string;
   /** The row version this job was enqueued for; the worker always syncs the latest version. */
   version: number;
 }
@@ -87,12 +89,12 @@ export function jobOptions(jobId: string, attempts: number): JobsOptions & { job
 }
 
 /** The sync job for the call's version. */
-export function syncJob(call: { id: string; version: number }, attempts: number): QueuedJob<SyncJobData> {
-  return { name: "sync", data: { callId: call.id, version: call.version }, options: jobOptions(syncJobId(call.id, call.version), attempts) };
+export function syncJob(call: { id: string; version: number; portalId?: string }, attempts: number): QueuedJob<SyncJobData> {
+  return { name: "sync", data: { callId: call.id, version: call.version, ...(call.portalId ? { portalId: call.portalId } : {}) }, options: jobOptions(syncJobId(call.id, call.version), attempts) };
 }
 
 /** A replay from the fallback queue: the same data, a new attempt series. */
-export function replaySyncJob(call: { id: string; version: number }, replay: number, attempts: number): QueuedJob<SyncJobData> {
+export function replaySyncJob(call: { id: string; version: number; portalId?: string }, replay: number, attempts: number): QueuedJob<SyncJobData> {
   return { ...syncJob(call, attempts), options: jobOptions(replayJobId(call.id, call.version, replay), attempts) };
 }
 

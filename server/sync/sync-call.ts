@@ -20,6 +20,7 @@ import type { OutboundFetch } from "../net/outbound.js";
 import { contactRollups, withRollups } from "../workflows/rollups.js";
 import { outboundCallOf } from "../workflows/outbound-calls.js";
 import type { PortalRequest } from "../hubspot/calling.js";
+import type { HubSpotBatches } from "../hubspot/batch.js";
 import { announceRecording, syncTranscript, type CallExtensionTarget } from "./call-extensions.js";
 
 const log = logger("sync");
@@ -36,6 +37,8 @@ export interface SyncDeps {
   appId: string;
   /** Portal-token JSON requests for the calling-extension endpoints the generated client lacks. */
   request: PortalRequest;
+  /** The process's micro-batches of HubSpot requests (server/hubspot/batch.ts). */
+  batches: HubSpotBatches;
 }
 
 export type SyncOutcome = "synced" | "already_synced" | "waiting_auth";
@@ -92,12 +95,13 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
       const knownContactId = outbound?.contactId ?? (await index.lookup(call.portalId, indexKeys(caller)));
       const rollups = await contactRollups(deps.db, { portalId: call.portalId, callId, callerKey: call.callerKey, contactId: knownContactId, phones: caller.phone ? [caller.phone.e164] : [], startedAt: record.startedAt ?? record.endedAt ?? null });
       const values = withRollups(fieldValues(record, caller.phone, caller.email), rollups);
-      const contact = await upsertCaller({ portalId: call.portalId, client, index, defaultRegion: region }, caller, values, mapping, outbound?.contactId);
+      const contact = await upsertCaller({ portalId: call.portalId, client, token: accessToken, batches: deps.batches, index, defaultRegion: region }, caller, values, mapping, outbound?.contactId);
       await deps.db.call.update({ where: { id: callId }, data: { hubspotContactId: contact.contactId } });
       // 3.
       const dispositionId = await deps.dispositions.outcomeId(call.portalId, accessToken, outcomeLabel(record));
       const properties = callProperties(record, { dispositionId, externalId: callId, portalId: call.portalId, appId: deps.appId });
-      const hubspotCallId = await upsertHubSpotCall(client, call.hubspotCallId, contact.contactId, properties, callId, call.attempts > 1);
+      const writer: EngagementWriter = { client, batches: deps.batches, portalId: call.portalId, token: accessToken };
+      const hubspotCallId = await upsertHubSpotCall(writer, call.hubspotCallId, contact.contactId, properties, callId, call.attempts > 1);
       if (hubspotCallId !== call.hubspotCallId) await deps.db.call.update({ where: { id: callId }, data: { hubspotCallId } });
       const name = [caller.firstName, caller.lastName].filter(Boolean).join(" ") || null;
       const target: CallExtensionTarget = { callId, portalId: call.portalId, hubspotCallId, accessToken, scopes: portal.scopes, record, callerName: name };
@@ -105,13 +109,11 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
       await announceRecording(deps, target);
       // 4.
       if (record.escalation && !call.hubspotFollowUpId) {
-        const task = await hubspotCall(() =>
-          client.crm.objects.basicApi.create("tasks", {
-            properties: escalationTask(record, name, contact.ownerId),
-            associations: [{ to: { id: contact.contactId }, types: [{ associationCategory: "HUBSPOT_DEFINED" as never, associationTypeId: TASK_TO_CONTACT }] }],
-          }),
-        );
-        await deps.db.call.update({ where: { id: callId }, data: { hubspotFollowUpId: task.id } });
+        const taskId = await deps.batches.create("tasks", call.portalId, accessToken, client, {
+          properties: escalationTask(record, name, contact.ownerId),
+          associations: [{ to: { id: contact.contactId }, types: [{ associationCategory: "HUBSPOT_DEFINED", associationTypeId: TASK_TO_CONTACT }] }],
+        });
+        await deps.db.call.update({ where: { id: callId }, data: { hubspotFollowUpId: taskId } });
       }
     });
     // 5.
@@ -168,12 +170,20 @@ async function withFreshToken(tokens: PortalTokens, portalId: string, work: (cli
   }
 }
 
+interface EngagementWriter {
+  client: HubSpotClient;
+  batches: HubSpotBatches;
+  portalId: string;
+  token: string;
+}
+
 /**
- * Create the HubSpot Call once per call; later events update it. After a failed attempt whose result
- * we never stored (worker killed between HubSpot's answer and our write), look for a Call carrying our
- * id in hs_call_external_id before creating another.
+ * Create the HubSpot Call once per call; later events update it (both batched). After a failed
+ * attempt whose result we never stored (worker killed between HubSpot's answer and our write), look for
+ * a Call carrying our id in hs_call_external_id before creating another.
  */
-async function upsertHubSpotCall(client: HubSpotClient, existingId: string | null, contactId: string, properties: Record<string, string>, callId: string, isRetry: boolean): Promise<string> {
+async function upsertHubSpotCall(writer: EngagementWriter, existingId: string | null, contactId: string, properties: Record<string, string>, callId: string, isRetry: boolean): Promise<string> {
+  const { client, batches, portalId, token } = writer;
   let id = existingId;
   if (!id && isRetry) {
     const found = await hubspotCall(() =>
@@ -183,20 +193,16 @@ async function upsertHubSpotCall(client: HubSpotClient, existingId: string | nul
   }
   if (id) {
     try {
-      await hubspotCall(() => client.crm.objects.basicApi.update("calls", id!, { properties }));
-      return id;
+      return await batches.update("calls", portalId, token, client, { id, properties });
     } catch (error) {
       // Deleted by a user in HubSpot: log the call again rather than lose it.
       if (!(error instanceof HubSpotRequestError && error.failure.kind === "not_found")) throw error;
     }
   }
-  const created = await hubspotCall(() =>
-    client.crm.objects.basicApi.create("calls", {
-      properties,
-      associations: [{ to: { id: contactId }, types: [{ associationCategory: "HUBSPOT_DEFINED" as never, associationTypeId: CALL_TO_CONTACT }] }],
-    }),
-  );
-  return created.id;
+  return batches.create("calls", portalId, token, client, {
+    properties,
+    associations: [{ to: { id: contactId }, types: [{ associationCategory: "HUBSPOT_DEFINED", associationTypeId: CALL_TO_CONTACT }] }],
+  });
 }
 
 export { TransientSyncError, PermanentSyncError };

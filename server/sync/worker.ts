@@ -1,4 +1,4 @@
-import { Worker, type Job, type Queue } from "bullmq";
+import { DelayedError, Worker, type Job, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
@@ -9,6 +9,7 @@ import { recordFallback, type FallbackTargets } from "../fallback/fallback.js";
 import type { Notifier } from "../notify/notifier.js";
 import { syncOutcomes } from "../metrics/metrics.js";
 import { markWaitingForAuth, syncCall, type SyncDeps } from "./sync-call.js";
+import { PortalSlots } from "./portal-slots.js";
 
 const log = logger("worker");
 
@@ -16,6 +17,8 @@ export interface WorkerOptions {
   connection: Redis;
   prefix: string;
   concurrency: number;
+  /** The most of `concurrency` one portal may hold (server/sync/portal-slots.ts). */
+  portalSlots?: number;
   maxAttempts: number;
   backoffMs: number;
   lockMs: number;
@@ -30,23 +33,26 @@ export interface WorkerOptions {
  * queue; a portal that must re-authorise leaves the call in `waiting_auth` until the new install.
  */
 export function startSyncWorker(deps: SyncDeps, options: WorkerOptions): Worker<SyncJobData> {
+  const slots = new PortalSlots(Math.min(options.portalSlots ?? options.concurrency, options.concurrency));
   const worker = new Worker<SyncJobData>(
     SYNC_QUEUE,
-    async (job: Job<SyncJobData>) => {
+    async (job: Job<SyncJobData>, token?: string) => {
       const { callId } = job.data;
-      try {
-        // Counting the attempt is the first read of the row: only a row that is not there is
-        // "missing"; a database that fails the read is a failure like any other (retried).
-        const counted = await deps.db.call.updateMany({ where: { id: callId }, data: { attempts: { increment: 1 } } });
-        if (counted.count === 0) {
-          syncOutcomes.inc({ outcome: "missing" });
-          return "missing";
+      // Jobs queued before the portal id was in the job's data: the row says.
+      const portalId = job.data.portalId ?? (await deps.db.call.findUnique({ where: { id: callId }, select: { portalId: true } }).catch(() => null))?.portalId;
+      if (portalId) {
+        const slot = slots.take(portalId);
+        if (!slot.taken) {
+          // Back to the queue (not an attempt): this portal has its share of the slots.
+          await job.moveToDelayed(Date.now() + slot.retryInMs, token);
+          throw new DelayedError();
         }
-        const outcome = await syncCall(deps, callId);
-        syncOutcomes.inc({ outcome });
-        return outcome;
-      } catch (error) {
-        return settleFailure(deps.db, options, job, classifyFailure(error), error);
+      }
+      const started = Date.now();
+      try {
+        return await runJob(job, callId);
+      } finally {
+        if (portalId) slots.release(portalId, Date.now() - started);
       }
     },
     {
@@ -60,6 +66,23 @@ export function startSyncWorker(deps: SyncDeps, options: WorkerOptions): Worker<
   );
   worker.on("error", (error) => log.error({ err: error.message }, "worker error"));
   return worker;
+
+  async function runJob(job: Job<SyncJobData>, callId: string) {
+    try {
+      // Counting the attempt is the first read of the row: only a row that is not there is
+      // "missing"; a database that fails the read is a failure like any other (retried).
+      const counted = await deps.db.call.updateMany({ where: { id: callId }, data: { attempts: { increment: 1 } } });
+      if (counted.count === 0) {
+        syncOutcomes.inc({ outcome: "missing" });
+        return "missing";
+      }
+      const outcome = await syncCall(deps, callId);
+      syncOutcomes.inc({ outcome });
+      return outcome;
+    } catch (error) {
+      return settleFailure(deps.db, options, job, classifyFailure(error), error);
+    }
+  }
 }
 
 /** What the call's row shows for each kind of failure (docs/runbook.md, "Which failure goes where"). */
@@ -104,7 +127,7 @@ export async function sweepOutbox(db: Db, queue: Queue<SyncJobData>, maxAttempts
       due: (before, limit) =>
         db.call.findMany({
           where: { version: { gt: db.call.fields.syncedVersion }, OR: [{ status: "pending", updatedAt: { lt: before.fresh } }, { status: "retrying", updatedAt: { lt: before.failed } }] },
-          select: { id: true, version: true },
+          select: { id: true, version: true, portalId: true },
           take: limit,
           orderBy: { updatedAt: "asc" },
         }),
@@ -118,7 +141,7 @@ export async function sweepOutbox(db: Db, queue: Queue<SyncJobData>, maxAttempts
 
 /** After the portal's new install: its calls that waited for it are queued again, at once. */
 export async function resumeWaitingCalls(db: Db, queue: Queue<SyncJobData>, portalId: string, attempts: number): Promise<number> {
-  const waiting = await db.call.findMany({ where: { portalId, status: "waiting_auth" }, select: { id: true, version: true } });
+  const waiting = await db.call.findMany({ where: { portalId, status: "waiting_auth" }, select: { id: true, version: true, portalId: true } });
   for (const call of waiting) {
     await db.call.update({ where: { id: call.id }, data: { status: "pending" } });
     // With Redis down now, the outbox sweep queues the pending row.

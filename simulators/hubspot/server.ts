@@ -253,6 +253,14 @@ export function createApp(sim: SimRuntime): express.Express {
     const answer = store(res).batchRead(objectType(req.params.type), body(req));
     res.status(answer.status).json(answer.body);
   });
+  app.post("/crm/v3/objects/:type/batch/create", (req, res) => {
+    const answer = store(res).batchCreate(objectType(req.params.type), body(req));
+    res.status(answer.status).json(answer.body);
+  });
+  app.post("/crm/v3/objects/:type/batch/update", (req, res) => {
+    const answer = store(res).batchUpdate(objectType(req.params.type), body(req));
+    res.status(answer.status).json(answer.body);
+  });
   app.post("/crm/v3/objects/:type/merge", (req, res) => {
     const { primaryObjectId, objectIdToMerge } = body(req);
     if (!primaryObjectId || !objectIdToMerge) throw validationError("primaryObjectId and objectIdToMerge are required", "MISSING_REQUIRED_FIELD");

@@ -103,6 +103,7 @@ const MAX_FILTERS_PER_GROUP = 10;
 const MAX_SEARCH_PAGE = 200;
 const MAX_SEARCH_RESULTS = 10_000;
 const MAX_BATCH_INPUTS = 100;
+const MAX_IN_VALUES = 100;
 const NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const OPERATORS = new Set(["EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY", "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"]);
@@ -295,9 +296,7 @@ export class PortalStore {
    * ids on the single-record endpoints only) come back as a 207 with an error naming them.
    */
   batchRead(type: ObjectType, body: Record<string, unknown>): { status: number; body: Record<string, unknown> } {
-    const inputs = body.inputs;
-    if (!Array.isArray(inputs)) throw validationError("inputs is required", "INVALID_INPUT");
-    if (inputs.length > MAX_BATCH_INPUTS) throw validationError(`Batch input size ${inputs.length} exceeds the limit of ${MAX_BATCH_INPUTS}`, "TOO_MANY_INPUTS");
+    const inputs = batchInputs(body);
     const idProperty = typeof body.idProperty === "string" && body.idProperty !== "hs_object_id" ? body.idProperty : undefined;
     const requested = stringList(body.properties);
     const startedAt = iso(Date.now());
@@ -314,6 +313,67 @@ export class PortalStore {
     const label = OBJECT_LABELS[type];
     response.numErrors = 1;
     response.errors = [{ status: "error", category: "OBJECT_NOT_FOUND", message: `Could not get some ${label} objects, they may be deleted or not exist. Check that ids are valid.`, context: { ids: missing } }];
+    return { status: 207, body: response };
+  }
+
+  /**
+   * POST .../batch/create. All or nothing, as HubSpot's: one input with a bad value fails the batch
+   * with a 400, one whose e-mail is taken (or repeats another input's) with the 409 naming the existing
+   * contact, and nothing is created. Results come in no promised order: each carries its input's
+   * `objectWriteTraceId`.
+   */
+  batchCreate(type: ObjectType, body: Record<string, unknown>): { status: number; body: Record<string, unknown> } {
+    const inputs = batchInputs(body);
+    const startedAt = iso(Date.now());
+    const seenEmails = new Map<string, number>();
+    inputs.forEach((input, i) => {
+      const properties = this.validateWrite(type, (input as { properties?: unknown })?.properties ?? {}, "api");
+      const missing = REQUIRED_ON_CREATE[type].filter((name) => !properties[name]);
+      if (missing.length) throw invalidPropertyValues(this.portalId, missing.map((name) => ({ name, error: "MISSING_REQUIRED_PROPERTY", message: `The property "${name}" is required to create a ${OBJECT_LABELS[type].toLowerCase()}.` })));
+      this.resolveAssociations(type, (input as { associations?: unknown })?.associations);
+      if (type === "contacts" && properties.email) {
+        this.assertEmailFree(properties.email, null);
+        const email = properties.email.toLowerCase();
+        if (seenEmails.has(email)) throw validationError(`Duplicate email in batch input: inputs ${seenEmails.get(email)} and ${i} both have ${email}`, "DUPLICATE_EMAIL");
+        seenEmails.set(email, i);
+      }
+    });
+    const results = inputs.map((input) => {
+      const { properties, associations, objectWriteTraceId } = input as { properties?: unknown; associations?: unknown; objectWriteTraceId?: unknown };
+      const created = this.create(type, { properties, associations });
+      return { ...this.toJson(created, Object.keys((properties as object) ?? {})), ...(objectWriteTraceId === undefined ? {} : { objectWriteTraceId: String(objectWriteTraceId) }) };
+    });
+    return { status: 201, body: { status: "COMPLETE", results: shuffled(results), startedAt, completedAt: iso(Date.now()) } };
+  }
+
+  /**
+   * POST .../batch/update. An id named twice fails the batch (400), as does a bad value (400) or an
+   * e-mail another contact has (409); ids that do not exist, or were merged away (batch endpoints do
+   * not follow merges), come back as a 207 error naming them while the rest are updated.
+   */
+  batchUpdate(type: ObjectType, body: Record<string, unknown>): { status: number; body: Record<string, unknown> } {
+    const inputs = batchInputs(body) as { id?: unknown; properties?: unknown }[];
+    const startedAt = iso(Date.now());
+    const ids = inputs.map((input) => String(input?.id ?? ""));
+    const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+    if (repeated.length) throw validationError(`Duplicate IDs found in batch input: [${[...new Set(repeated)].join(", ")}]. IDs must be unique`, "DUPLICATE_IDS");
+    const missing: string[] = [];
+    const found: { object: StoredObject; properties: unknown }[] = [];
+    for (const [i, input] of inputs.entries()) {
+      const object = this.find(type, ids[i]!, { followMerges: false });
+      if (!object) {
+        missing.push(ids[i]!);
+        continue;
+      }
+      const properties = this.validateWrite(type, input.properties ?? {}, "api");
+      if (type === "contacts" && properties.email) this.assertEmailFree(properties.email, object.id);
+      found.push({ object, properties: input.properties });
+    }
+    const results = found.map(({ object, properties }) => this.toJson(this.update(type, object.id, properties), Object.keys((properties as object) ?? {})));
+    const response: Record<string, unknown> = { status: "COMPLETE", results: shuffled(results), startedAt, completedAt: iso(Date.now()) };
+    if (missing.length === 0) return { status: 200, body: response };
+    response.numErrors = 1;
+    response.errors = [{ status: "error", category: "OBJECT_NOT_FOUND", message: `Could not update some ${OBJECT_LABELS[type]} objects, they may be deleted or not exist. Check that ids are valid.`, context: { ids: missing } }];
     return { status: 207, body: response };
   }
 
@@ -407,6 +467,8 @@ export class PortalStore {
       if (!OPERATORS.has(filter?.operator)) throw validationError(`Unknown filter operator: ${String(filter?.operator)}`, "INVALID_OPERATOR");
       if (!this.searchable(type, filter.propertyName)) throw validationError(`Unknown property in filter: ${String(filter.propertyName)}`, "PROPERTY_DOESNT_EXIST");
       if (["IN", "NOT_IN"].includes(filter.operator) && !Array.isArray(filter.values)) throw validationError(`${filter.operator} needs a values array`, "INVALID_FILTER");
+      // HubSpot documents no ceiling on IN values; the simulator holds the app to the one it keeps (100).
+      if (["IN", "NOT_IN"].includes(filter.operator) && filter.values!.length > MAX_IN_VALUES) throw validationError(`Too many values in an ${filter.operator} filter: ${filter.values!.length}. The maximum is ${MAX_IN_VALUES}.`, "TOO_MANY_VALUES");
       if (["EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"].includes(filter.operator) && (filter.value === undefined || filter.value === null)) {
         throw validationError(`${filter.operator} needs a value`, "INVALID_FILTER");
       }
@@ -784,3 +846,22 @@ const split = (value: string | null | undefined) => (value ? value.split(";").fi
 const join = (values: string[]) => [...new Set(values)].join(";") || null;
 const stringList = (raw: unknown) => (Array.isArray(raw) ? raw.filter((v): v is string => typeof v === "string") : undefined);
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** A batch's `inputs`: an array of 1 to 100. */
+function batchInputs(body: Record<string, unknown>): unknown[] {
+  const inputs = body.inputs;
+  if (!Array.isArray(inputs)) throw validationError("inputs is required", "INVALID_INPUT");
+  if (inputs.length === 0) throw validationError("inputs must not be empty", "INVALID_INPUT");
+  if (inputs.length > MAX_BATCH_INPUTS) throw validationError(`Batch input size ${inputs.length} exceeds the limit of ${MAX_BATCH_INPUTS}`, "TOO_MANY_INPUTS");
+  return inputs;
+}
+
+/** HubSpot promises no order for batch results. */
+function shuffled<T>(items: T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
+}

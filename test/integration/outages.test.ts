@@ -143,14 +143,14 @@ describe("outages", () => {
     const portalId = await web.install();
     const generic = await web.connect(portalId, "generic");
     // HubSpot hangs on the Call creation: the first worker is inside the job when it dies.
-    web.sim.failMatching((req) => req.method === "POST" && req.path === "/crm/v3/objects/calls", { mode: "hang" });
+    web.sim.failMatching((req) => req.method === "POST" && req.path === "/crm/v3/objects/calls/batch/create", { mode: "hang" });
     const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", "worker"], {
       env: { ...process.env, ...Object.fromEntries(Object.entries(web.env).map(([k, v]) => [k, String(v)])), REDIS_PREFIX: web.prefix, WORKER_LOCK_MS: "1000", LOG_LEVEL: "silent" },
       stdio: "ignore",
     });
     const call = genericCall({ fromNumber: "+14155550330" });
     await web.deliver(generic, call);
-    await web.waitFor(async () => web.sim.requests.some((r) => r.method === "POST" && r.path === "/crm/v3/objects/calls"), { what: "first worker inside the job", timeoutMs: 90_000 }); // a fresh process: slow to start on a busy machine
+    await web.waitFor(async () => web.sim.requests.some((r) => r.method === "POST" && r.path === "/crm/v3/objects/calls/batch/create"), { what: "first worker inside the job", timeoutMs: 90_000 }); // a fresh process: slow to start on a busy machine
     child.kill("SIGKILL");
     await new Promise((resolve) => child.once("exit", resolve));
     web.sim.failMatching(null);

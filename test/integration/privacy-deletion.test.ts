@@ -94,7 +94,7 @@ async function plantPerson(stack: Stack, portalId: string, generic: Connection, 
   // The worker's copy of the recording, as it lands (the vendor's host is not reachable from here).
   await db.recording.create({ data: { callId: first.id, portalId, contentType: "audio/wav", audio: Buffer.from(`RIFF....WAVE ${who.first} ${who.last} ${who.phone}`) } });
 
-  stack.sim.failMatching((r) => r.method === "POST" && r.path === "/crm/v3/objects/calls", quotingRejection(who));
+  stack.sim.failMatching((r) => r.method === "POST" && r.path === "/crm/v3/objects/calls/batch/create", quotingRejection(who));
   const refused = genericCall({ fromNumber: who.phone, caller: full, summary: `${who.first} called back.` });
   await stack.deliver(generic, refused);
   await waitForCall(stack, refused.vendorCallId, "fallback");

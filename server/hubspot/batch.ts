@@ -1,0 +1,293 @@
+import { randomUUID } from "node:crypto";
+import type { HubSpotClient } from "./client.js";
+import { hubspotCall, HubSpotRequestError, syncErrorOf } from "./call.js";
+import { classifyHubSpotError, PermanentSyncError, TransientSyncError } from "./errors.js";
+
+// HubSpot's floor: the sync's requests gathered per portal into micro-batches (shared/reference/
+// hubspot.md: batch read / create / update take 100 inputs and may answer 207 multi-status; search takes
+// 5 filter groups, 25 filters, and `IN` with a list of values). Each caller of `MicroBatcher.add` gets
+// its own item's result or its own error, so one bad call never fails the calls it was batched with:
+//   - a 207 item error goes to that item alone;
+//   - a whole-batch refusal that one input can cause (400 on a value, 409 on a taken e-mail) is split in
+//     halves and sent again until the input that causes it is alone, and only that item gets the error;
+//   - a failure of the request itself (429, 5xx, network, 401) goes to every item, as it would have
+//     without batching: each job retries on its own backoff (or refreshes its token).
+// Batches never leave the process: per-caller serialisation and the app-side index stay where they are
+// (server/contacts/), and every batch request takes one slot of the portal's shared rate limit.
+
+export const MAX_BATCH_INPUTS = 100;
+/** Values per `IN` filter this app sends (HubSpot documents the operator, not a ceiling: kept to a batch). */
+export const MAX_IN_VALUES = 100;
+const MAX_SEARCH_PAGE = 200;
+
+type Settled<O> = { ok: true; value: O } | { ok: false; error: unknown };
+
+interface Pending<I, O> {
+  input: I;
+  resolve(value: O): void;
+  reject(error: unknown): void;
+}
+
+export interface BatchTiming {
+  /** How long the first item of a batch waits for others. */
+  windowMs: number;
+  maxSize: number;
+}
+
+/**
+ * Gathers items for `windowMs` after the first (or until `maxSize`), then runs them as one batch. Items
+ * whose `uniqueKey` is already in the open batch (HubSpot refuses a batch update naming one id twice)
+ * wait for the next one.
+ */
+export class MicroBatcher<I, O> {
+  private open: Pending<I, O>[] = [];
+  private keys = new Set<string>();
+  private overflow: Pending<I, O>[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly run: (inputs: I[]) => Promise<Settled<O>[]>,
+    private readonly timing: BatchTiming,
+    private readonly uniqueKey: (input: I) => string | null = () => null,
+  ) {}
+
+  add(input: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => this.place({ input, resolve, reject }));
+  }
+
+  private place(item: Pending<I, O>): void {
+    const key = this.uniqueKey(item.input);
+    if (key !== null && this.keys.has(key)) {
+      this.overflow.push(item);
+      return;
+    }
+    this.open.push(item);
+    if (key !== null) this.keys.add(key);
+    if (this.open.length >= this.timing.maxSize) this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.timing.windowMs);
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.open;
+    this.open = [];
+    this.keys = new Set();
+    const waiting = this.overflow;
+    this.overflow = [];
+    for (const item of waiting) this.place(item);
+    if (batch.length === 0) return;
+    void this.run(batch.map((p) => p.input)).then(
+      (settled) => batch.forEach((p, i) => {
+        const result = settled[i];
+        if (!result) p.reject(new TransientSyncError("HubSpot's batch answer had no result for this input"));
+        else if (result.ok) p.resolve(result.value);
+        else p.reject(result.error);
+      }),
+      (error: unknown) => batch.forEach((p) => p.reject(error)),
+    );
+  }
+}
+
+/** One contact as the sync reads it. */
+export type HubSpotContact = { id: string; properties: Record<string, string | null> };
+
+/** Who the sync looks for: the values of one caller, as the search filters compare them. */
+export interface CallerCriteria {
+  /** National numbers (hs_searchable_calculated_*). */
+  nationals: string[];
+  /** E.164 numbers, for `phone` written that way. */
+  e164s: string[];
+  /** Lowercase e-mail addresses. */
+  emails: string[];
+  nameZip: { firstName: string; lastName: string; zip: string } | null;
+}
+
+interface SearchInput {
+  criteria: CallerCriteria;
+}
+interface CreateInput {
+  properties: Record<string, string>;
+  associations?: unknown[];
+}
+interface UpdateInput {
+  id: string;
+  properties: Record<string, string>;
+}
+interface ReadInput {
+  id: string;
+}
+
+type ObjectKind = "contacts" | "calls" | "tasks" | "meetings";
+
+/** Whether a whole-batch failure could have come from one input (worth splitting the batch). */
+function causedByAnInput(error: unknown): boolean {
+  if (error instanceof PermanentSyncError) return error.failure?.kind === "invalid";
+  return error instanceof HubSpotRequestError && (error.failure.kind === "conflict" || error.failure.kind === "not_found");
+}
+
+/** Run `request` on the inputs; a refusal one input can cause is narrowed to that input by halving. */
+async function splitOnRefusal<I, O>(inputs: I[], request: (inputs: I[]) => Promise<Settled<O>[]>): Promise<Settled<O>[]> {
+  try {
+    return await request(inputs);
+  } catch (error) {
+    if (inputs.length === 1 || !causedByAnInput(error)) throw error;
+    const half = Math.ceil(inputs.length / 2);
+    const [left, right] = await Promise.all([
+      splitOnRefusal(inputs.slice(0, half), request).catch((e: unknown) => inputs.slice(0, half).map(() => ({ ok: false as const, error: e }))),
+      splitOnRefusal(inputs.slice(half), request).catch((e: unknown) => inputs.slice(half).map(() => ({ ok: false as const, error: e }))),
+    ]);
+    return [...left, ...right];
+  }
+}
+
+/** A 207 item error as the error a single request would have thrown. */
+function itemError(error: { category?: string; message?: string }, status: number): Error {
+  return syncErrorOf(classifyHubSpotError({ code: status, body: { message: error.message, category: error.category } }));
+}
+
+const STATUS_OF_CATEGORY: Record<string, number> = { OBJECT_NOT_FOUND: 404, CONFLICT: 409, VALIDATION_ERROR: 400, RATE_LIMITS: 429 };
+
+type BatchError = { status?: string; category?: string; message?: string; context?: Record<string, unknown> };
+type BatchAnswer = { results: { id: string; properties: Record<string, string | null>; objectWriteTraceId?: string }[]; errors?: BatchError[] };
+
+/** The ids or trace ids an item error names (HubSpot puts them in `context`). */
+function namedIn(error: BatchError, field: "ids" | "objectWriteTraceId"): string[] {
+  const value = error.context?.[field];
+  return Array.isArray(value) ? value.map(String) : typeof value === "string" ? [value] : [];
+}
+
+/**
+ * The sync's batched HubSpot requests for one process: one batcher per portal, token and kind of
+ * request. Items of one batcher share a client (same portal and token), so the first item's is used.
+ */
+export class HubSpotBatches {
+  private readonly batchers = new Map<string, MicroBatcher<never, never>>();
+
+  constructor(private readonly timing: BatchTiming = { windowMs: 150, maxSize: MAX_BATCH_INPUTS }) {}
+
+  private batcher<I, O>(key: string, make: () => MicroBatcher<I, O>): MicroBatcher<I, O> {
+    let batcher = this.batchers.get(key) as MicroBatcher<I, O> | undefined;
+    if (!batcher) {
+      batcher = make();
+      this.batchers.set(key, batcher as unknown as MicroBatcher<never, never>);
+      // A token lasts 30 minutes: batchers of old tokens go, not to grow without end.
+      if (this.batchers.size > 5_000) this.batchers.delete(this.batchers.keys().next().value!);
+    }
+    return batcher;
+  }
+
+  /**
+   * The contacts that may be this caller, found with one search for every caller of the batch: `IN`
+   * over the calculated phone properties, `phone` and `email`, and name + zip as three `IN` filters
+   * (every combination comes back; the caller's own matcher keeps only its exact triple). All pages.
+   */
+  searchContacts(portalId: string, token: string, client: HubSpotClient, criteria: CallerCriteria, properties: string[]): Promise<HubSpotContact[]> {
+    const key = `search:${portalId}:${token}:${properties.join(",")}`;
+    return this.batcher<SearchInput, HubSpotContact[]>(key, () => new MicroBatcher((inputs) => searchAll(client, inputs.map((i) => i.criteria), properties), this.timing)).add({ criteria });
+  }
+
+  /** Contacts by id; null for an id the batch read does not know (deleted, or merged away). */
+  readContact(portalId: string, token: string, client: HubSpotClient, id: string, properties: string[]): Promise<HubSpotContact | null> {
+    const key = `read:${portalId}:${token}:${properties.join(",")}`;
+    return this.batcher<ReadInput, HubSpotContact | null>(key, () => new MicroBatcher((inputs) => readAll(client, inputs, properties), this.timing)).add({ id });
+  }
+
+  create(kind: ObjectKind, portalId: string, token: string, client: HubSpotClient, input: CreateInput): Promise<string> {
+    return this.batcher<CreateInput, string>(`create:${kind}:${portalId}:${token}`, () => new MicroBatcher((inputs) => splitOnRefusal(inputs, (part) => createAll(client, kind, part)), this.timing)).add(input);
+  }
+
+  /** The id HubSpot answers for (a contact merged since keeps answering under its primary's id). */
+  update(kind: ObjectKind, portalId: string, token: string, client: HubSpotClient, input: UpdateInput): Promise<string> {
+    return this.batcher<UpdateInput, string>(
+      `update:${kind}:${portalId}:${token}`,
+      () => new MicroBatcher((inputs) => splitOnRefusal(inputs, (part) => updateAll(client, kind, part)), this.timing, (i) => i.id),
+    ).add(input);
+  }
+}
+
+function batchApiOf(client: HubSpotClient, kind: ObjectKind) {
+  const api = client.crm.objects.batchApi;
+  return {
+    create: (inputs: unknown[]) => api.create(kind, { inputs } as never) as unknown as Promise<BatchAnswer>,
+    update: (inputs: unknown[]) => api.update(kind, { inputs } as never) as unknown as Promise<BatchAnswer>,
+  };
+}
+
+async function createAll(client: HubSpotClient, kind: ObjectKind, inputs: CreateInput[]): Promise<Settled<string>[]> {
+  // Batch results come in no promised order: each input carries a trace id its result echoes.
+  const traced = inputs.map((input) => ({ ...input, associations: input.associations ?? [], objectWriteTraceId: randomUUID() }));
+  const answer = await hubspotCall(() => batchApiOf(client, kind).create(traced));
+  const byTrace = new Map(answer.results.map((r) => [r.objectWriteTraceId, r.id]));
+  const failed = new Map<string, unknown>();
+  for (const error of answer.errors ?? []) for (const trace of namedIn(error, "objectWriteTraceId")) failed.set(trace, itemError(error, STATUS_OF_CATEGORY[error.category ?? ""] ?? 400));
+  return traced.map((input) => {
+    const id = byTrace.get(input.objectWriteTraceId);
+    if (id) return { ok: true, value: id };
+    return { ok: false, error: failed.get(input.objectWriteTraceId) ?? new TransientSyncError(`HubSpot's batch create of ${kind} answered nothing for this input`) };
+  });
+}
+
+async function updateAll(client: HubSpotClient, kind: ObjectKind, inputs: UpdateInput[]): Promise<Settled<string>[]> {
+  const answer = await hubspotCall(() => batchApiOf(client, kind).update(inputs.map(({ id, properties }) => ({ id, properties }))));
+  const updated = new Set(answer.results.map((r) => r.id));
+  const missing = new Set((answer.errors ?? []).flatMap((e) => (e.category === "OBJECT_NOT_FOUND" ? namedIn(e, "ids") : [])));
+  const other = (answer.errors ?? []).find((e) => e.category !== "OBJECT_NOT_FOUND");
+  return inputs.map((input) => {
+    if (updated.has(input.id)) return { ok: true, value: input.id };
+    if (missing.has(input.id)) return { ok: false, error: itemError({ message: `${kind} ${input.id} not found`, category: "OBJECT_NOT_FOUND" }, 404) };
+    return { ok: false, error: other ? itemError(other, STATUS_OF_CATEGORY[other.category ?? ""] ?? 400) : new TransientSyncError(`HubSpot's batch update of ${kind} answered nothing for ${input.id}`) };
+  });
+}
+
+async function readAll(client: HubSpotClient, inputs: ReadInput[], properties: string[]): Promise<Settled<HubSpotContact | null>[]> {
+  const ids = [...new Set(inputs.map((i) => i.id))];
+  const answer = (await hubspotCall(() => client.crm.contacts.batchApi.read({ inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [] }))) as unknown as BatchAnswer;
+  const byId = new Map(answer.results.map((r) => [r.id, { id: r.id, properties: r.properties }]));
+  return inputs.map((input) => ({ ok: true, value: byId.get(input.id) ?? null }));
+}
+
+/** The filter groups of one search for these callers (at most 5 groups, 25 filters). */
+export function searchGroups(callers: CallerCriteria[]): { filters: { propertyName: string; operator: "IN"; values: string[] }[] }[] {
+  const distinct = (values: string[]) => [...new Set(values)];
+  const nationals = distinct(callers.flatMap((c) => c.nationals));
+  const e164s = distinct(callers.flatMap((c) => c.e164s));
+  const emails = distinct(callers.flatMap((c) => c.emails.map((e) => e.toLowerCase())));
+  const nameZips = callers.flatMap((c) => (c.nameZip ? [c.nameZip] : []));
+  const inFilter = (propertyName: string, values: string[]) => ({ propertyName, operator: "IN" as const, values });
+  const groups = [];
+  if (nationals.length) {
+    // `phone` is free text: only HubSpot's calculated properties match every formatting.
+    groups.push({ filters: [inFilter("hs_searchable_calculated_phone_number", nationals)] });
+    groups.push({ filters: [inFilter("hs_searchable_calculated_mobile_number", nationals)] });
+  }
+  if (e164s.length) groups.push({ filters: [inFilter("phone", e164s)] });
+  if (emails.length) groups.push({ filters: [inFilter("email", emails)] });
+  if (nameZips.length) {
+    // IN compares with HubSpot's lowercased index: the values go lowercase.
+    groups.push({
+      filters: [
+        inFilter("firstname", distinct(nameZips.map((n) => n.firstName.toLowerCase()))),
+        inFilter("lastname", distinct(nameZips.map((n) => n.lastName.toLowerCase()))),
+        inFilter("zip", distinct(nameZips.map((n) => n.zip.toLowerCase()))),
+      ],
+    });
+  }
+  return groups;
+}
+
+async function searchAll(client: HubSpotClient, callers: CallerCriteria[], properties: string[]): Promise<Settled<HubSpotContact[]>[]> {
+  const groups = searchGroups(callers);
+  const found: HubSpotContact[] = [];
+  if (groups.length) {
+    let after: string | undefined;
+    do {
+      const page = await hubspotCall(() =>
+        client.crm.contacts.searchApi.doSearch({ filterGroups: groups as never, properties, sorts: ["createdate"] as never, limit: MAX_SEARCH_PAGE, after: after as never }),
+      );
+      found.push(...page.results.map((r) => ({ id: r.id, properties: r.properties })));
+      after = page.paging?.next?.after;
+    } while (after);
+  }
+  return callers.map(() => ({ ok: true, value: found }));
+}
