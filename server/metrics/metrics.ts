@@ -52,8 +52,8 @@ export const hubspotRequests = new Counter({
 
 export const queueDepth = new Gauge({
   name: "aira_queue_depth",
-  help: "Sync jobs by state",
-  labelNames: ["state"] as const,
+  help: "Jobs by queue (call-sync, meeting-sync) and state",
+  labelNames: ["queue", "state"] as const,
   registers: [registry],
 });
 
