@@ -1,14 +1,15 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { loadavg } from "node:os";
 import { Redis } from "ioredis";
-import { createDb } from "../server/db/client.js";
+import { createDb, type Db } from "../server/db/client.js";
 import { createConnection } from "../server/connections/connections.js";
 import { getVendor } from "../server/vendors/registry.js";
 import { normalisePhone } from "../server/contacts/phone.js";
 import { SYNC_QUEUE } from "../server/queue/queues.js";
-import { startHubSpotSim } from "../simulators/hubspot/index.js";
+import { deleteMatching, globEscape } from "../server/queue/redis.js";
+import { startHubSpotSim, type HubSpotSim } from "../simulators/hubspot/index.js";
 import { benchDatabase, benchEnv, printTable } from "./support.js";
-import { counter, installPortal, scrape, startCluster } from "./cluster.js";
+import { counter, installPortal, scrape, startCluster, type Cluster } from "./cluster.js";
 
 // Past one machine: 3 web and 3 worker processes against one PostgreSQL and one Redis, two portals
 // installed through OAuth, a burst of calls per portal with the webhooks spread round-robin over the
@@ -49,13 +50,27 @@ function burst(): number[] {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main() {
-  const load = [loadavg()[0]!];
   const sim = await startHubSpotSim({ tenSecondlyLimit: LIMIT_PER_10S, searchLagMs: 1_000 });
   const database = await benchDatabase();
   const env = benchEnv(database.url, { HUBSPOT_API_BASE_URL: sim.url, HUBSPOT_RATE_LIMIT_PER_10S: "95", WORKER_CONCURRENCY: "10", DATABASE_POOL_SIZE: "10", METRICS_TOKEN });
   const cluster = await startCluster(sim, env, { webs: WEBS, workers: WORKERS });
   const db = createDb(database.url, 2);
   const redis = new Redis(env.REDIS_URL!);
+  try {
+    await run(sim, env, cluster, db, redis);
+  } finally {
+    cluster.stop();
+    await deleteMatching(redis, `${globEscape(env.REDIS_PREFIX!)}:*`).catch(() => undefined);
+    redis.disconnect();
+    await db.$disconnect();
+    await sim.close();
+    await sleep(1_000);
+    await database.drop();
+  }
+}
+
+async function run(sim: HubSpotSim, env: Record<string, string>, cluster: Cluster, db: Db, redis: Redis) {
+  const load = [loadavg()[0]!];
   const adapter = getVendor("generic");
 
   // 1. Two portals, each installed through one web process; a generic connection each.
@@ -88,13 +103,25 @@ async function main() {
   const perWeb = new Map<string, number>();
   const refused: string[] = [];
   let delivered = 0;
+  let redelivered = 0;
   const deliverPortal = async (portal: (typeof portals)[number]) => {
     const queue = burst().map((caller, i) => ({ caller, i }));
     await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
         const body = Buffer.from(JSON.stringify({ vendor: "generic", vendorCallId: `scale-${portal.label}-${next.i}-${randomBytes(4).toString("hex")}`, eventType: "call.completed", stage: "analyzed", fromNumber: formats(next.caller)[next.i % 5], summary: `Call ${next.i}`, caller: { firstName: `Caller${next.caller}` }, intent: "quote" }));
-        const web = cluster.nextWeb();
-        const response = await fetch(`${web}/webhooks/${portal.token}`, { method: "POST", headers: { "content-type": "application/json", ...(await adapter.sign(body, portal.secret, Date.now())) }, body: new Uint8Array(body) });
+        // A vendor retries a delivery that got no answer (here: a keep-alive socket the web closed as
+        // it was reused, on a loaded machine); the body is the same, so ingest takes it once.
+        let web = cluster.nextWeb();
+        let response: Response | undefined;
+        for (let attempt = 1; !response; attempt++) {
+          try {
+            response = await fetch(`${web}/webhooks/${portal.token}`, { method: "POST", headers: { "content-type": "application/json", ...(await adapter.sign(body, portal.secret, Date.now())) }, body: new Uint8Array(body) });
+          } catch (error) {
+            if (attempt === 5) throw error;
+            redelivered++;
+            web = cluster.nextWeb();
+          }
+        }
         perWeb.set(web, (perWeb.get(web) ?? 0) + 1);
         if (response.status !== 202) refused.push(`${response.status} from ${web}`);
         delivered++;
@@ -164,12 +191,13 @@ async function main() {
   const synced = readings.map((r) => counter(r, "aira_sync_jobs_total", 'outcome="synced"'));
   const survivors = synced.slice(1);
   const processes: Record<string, string | number>[] = [
-    ...cluster.webs.map((web, i) => ({ process: `web ${i + 1}`, "webhooks taken": perWeb.get(web.url!) ?? 0, "calls synced": "", "HubSpot requests": "", "share of synced": "", note: i < PORTALS ? `installed portal ${portals[i]!.label}` : "" })),
+    ...cluster.webs.map((web, i) => ({ process: `web ${i + 1}`, "webhooks taken": perWeb.get(web.url!) ?? 0, "calls synced": "", "HubSpot requests": "", "limit wait s": "", "share of synced": "", note: i < PORTALS ? `installed portal ${portals[i]!.label}` : "" })),
     ...cluster.workers.map((_, i) => ({
       process: `worker ${i + 1}`,
       "webhooks taken": "",
       "calls synced": synced[i]!,
       "HubSpot requests": counter(readings[i], "aira_hubspot_requests_total"),
+      "limit wait s": Math.round(counter(readings[i], "aira_hubspot_rate_limit_wait_seconds_total")),
       "share of synced": `${Math.round((synced[i]! / Math.max(1, synced.reduce((a, b) => a + b, 0))) * 100)}%`,
       note: i === 0 && killedAt ? `SIGKILL at ${killedAt.seconds.toFixed(1)} s (${killedAt.settled} of ${total} done); last reading up to 1 s before` : "",
     })),
@@ -183,6 +211,7 @@ async function main() {
     {
       calls: total,
       "not 202": refused.length,
+      "redelivered (no answer)": redelivered,
       "delivery s": Number((deliveryMs / 1000).toFixed(1)),
       "drain s": Number(drainSeconds.toFixed(1)),
       "neither synced nor fallback": left,
@@ -196,13 +225,6 @@ async function main() {
   for (const { reason } of fallbackReasons) console.log(`fallback: ${reason}`);
   for (const line of [...new Set(refused)]) console.log(`refused: ${line}`);
   if (delivered !== total) console.log(`delivered ${delivered} of ${total}`);
-
-  cluster.stop();
-  redis.disconnect();
-  await db.$disconnect();
-  await sim.close();
-  await sleep(1_000);
-  await database.drop();
 }
 
 /** Jobs BullMQ found stalled (their worker stopped renewing the lock) and put back on the queue. */

@@ -95,6 +95,7 @@ describe("health and metrics", () => {
       expect((await fetch(`${worker.app.metricsUrl}/healthz`)).status).toBe(200);
       const text = await (await fetch(`${worker.app.metricsUrl}/metrics`, { headers: { authorization: "Bearer scrape-token-0123456789" } })).text();
       expect(text).toMatch(/aira_sync_jobs_total\{outcome="synced"\} [1-9]/);
+      expect(text).toMatch(/aira_hubspot_rate_limit_wait_seconds_total \d/);
       expect(text).toMatch(/aira_queue_depth\{queue="call-sync",state="waiting"\} \d+/);
       expect((await fetch(`${quiet.app.metricsUrl}/metrics`)).status).toBe(404);
       expect(web.app.metricsUrl).toBeUndefined();
