@@ -179,6 +179,7 @@ async function run(sim: HubSpotSim, env: Record<string, string>, cluster: Cluste
       "not logged": ours.filter((c) => !logged.has(c.id)).length,
       "logged 2+": ours.filter((c) => (logged.get(c.id) ?? 0) > 1).length,
       "429s": requests.filter((r) => r.status === 429).length,
+      "429s on search": requests.filter((r) => r.status === 429 && r.path.endsWith("/search")).length,
       "HubSpot requests": requests.length,
       "requests/call": Number((requests.length / CALLS).toFixed(2)),
       "limit minimum s": Number(((requests.length / LIMIT_PER_10S) * 10).toFixed(1)),
@@ -218,7 +219,7 @@ async function run(sim: HubSpotSim, env: Record<string, string>, cluster: Cluste
       fallback: fallbackReasons.length,
       "jobs taken over (stalled)": stalled,
       "synced, counted by workers": synced.reduce((a, b) => a + b, 0),
-      "survivors max/min": Number((Math.max(...survivors) / Math.max(1, Math.min(...survivors))).toFixed(2)),
+      "survivors max/min": (Math.max(...survivors) / Math.max(1, Math.min(...survivors))).toFixed(2),
       "load average (start, kill, end)": load.map((l) => l.toFixed(1)).join(" / "),
     },
   ]);
