@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { loadDotEnv, parseEnv, EnvError } from "./config/env.js";
 import { logger } from "./config/logger.js";
 import { createRuntime, type Runtime } from "./runtime.js";
-import { createApp } from "./http/app.js";
+import { createApp, createMetricsApp } from "./http/app.js";
 import { startSyncWorker, sweepOutbox } from "./sync/worker.js";
 import { startMeetingWorker, sweepMeetings } from "./booking/meetings.js";
 import { flagOverlaps } from "./booking/overlaps.js";
@@ -14,7 +14,20 @@ const log = logger("main");
 export interface Started {
   runtime: Runtime;
   url?: string;
+  /** A worker process's health and metrics listener, when METRICS_PORT is set. */
+  metricsUrl?: string;
   stop(): Promise<void>;
+}
+
+async function listen(app: import("express").Express, port: number): Promise<{ url: string | undefined; close(): Promise<void> }> {
+  const server = await new Promise<import("node:http").Server>((resolve) => {
+    const s = app.listen(port, "0.0.0.0", () => resolve(s));
+  });
+  const address = server.address();
+  return {
+    url: typeof address === "object" && address ? `http://127.0.0.1:${address.port}` : undefined,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 /**
@@ -24,15 +37,18 @@ export interface Started {
 export async function start(role: "web" | "worker" | "all", runtime: Runtime): Promise<Started> {
   const stops: (() => Promise<void>)[] = [];
   let url: string | undefined;
+  let metricsUrl: string | undefined;
   if (role === "web" || role === "all") {
-    const app = createApp(runtime);
-    const server = await new Promise<import("node:http").Server>((resolve) => {
-      const s = app.listen(runtime.env.PORT, "0.0.0.0", () => resolve(s));
-    });
-    const address = server.address();
-    url = typeof address === "object" && address ? `http://127.0.0.1:${address.port}` : undefined;
+    const web = await listen(createApp(runtime), runtime.env.PORT);
+    url = web.url;
     log.info({ url }, "web listening");
-    stops.push(() => new Promise((resolve) => server.close(() => resolve())));
+    stops.push(web.close);
+  }
+  if (role === "worker" && runtime.env.METRICS_PORT !== undefined) {
+    const metrics = await listen(createMetricsApp(runtime), runtime.env.METRICS_PORT);
+    metricsUrl = metrics.url;
+    log.info({ url: metricsUrl }, "worker metrics listening");
+    stops.push(metrics.close);
   }
   if (role === "worker" || role === "all") {
     // Workers get connections of their own; they are closed here (BullMQ leaves a passed one open).
@@ -79,6 +95,7 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
   return {
     runtime,
     url,
+    metricsUrl,
     async stop() {
       for (const stop of stops.reverse()) await stop();
       await runtime.close();

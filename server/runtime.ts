@@ -48,7 +48,7 @@ export interface Runtime {
 
 export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?: number } = {}): Runtime {
   const prefix = options.prefix ?? env.REDIS_PREFIX;
-  const db = createDb(env.DATABASE_URL, options.dbPoolSize ?? 20);
+  const db = createDb(env.DATABASE_URL, options.dbPoolSize ?? env.DATABASE_POOL_SIZE);
   const redis = producerConnection(env.REDIS_URL);
   redis.on("error", () => undefined); // reported through /readyz and ingest outcomes, not as crashes
   const workerRedis = workerConnection(env.REDIS_URL);

@@ -58,8 +58,15 @@ const envSchema = z.object({
   SYNC_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
   /** Base delay of the exponential backoff, in ms (doubles per attempt, with jitter). */
   SYNC_BACKOFF_MS: z.coerce.number().int().min(1).default(2000),
-  /** Namespace of every Redis key (queues, locks, rate limits): several deployments can share a Redis. */
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default("aira"),
+  /**
+   * Namespace of every Redis key (queues, locks, rate limits): several deployments can share a Redis.
+   * On Redis Cluster, a hash tag (`{aira}`) puts every key the app builds in one slot, as BullMQ's
+   * multi-key scripts and our multi-key deletes need (docs/scaling.md).
+   */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^(\{[A-Za-z0-9_-]+\}[A-Za-z0-9_-]*|[A-Za-z0-9_-]+)$/, "must be letters, digits, _ and -, optionally starting with a Redis Cluster hash tag such as {aira}")
+    .default("aira"),
   /** How long a worker's claim on a job lasts without renewal: a killed worker's job is retried after it. */
   WORKER_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
   /** Sync jobs one worker process runs at once: enough for full micro-batches (server/hubspot/batch.ts). */
@@ -68,6 +75,13 @@ const envSchema = z.object({
   WORKER_PORTAL_SLOTS: z.coerce.number().int().min(1).max(1000).default(100),
   /** How long the first HubSpot request of a micro-batch waits for others of its portal, in ms. */
   SYNC_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(2_000).default(150),
+  /** PostgreSQL connections per process (the pg pool Prisma and sql() share); behind PgBouncer, its per-process share. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  /**
+   * Where a worker process serves /healthz, /readyz and /metrics (its own counters: sync jobs, sync
+   * latency, HubSpot requests). Unset: a worker listens on nothing. Web processes serve them on PORT.
+   */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   MAX_WEBHOOK_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
   OUTBOX_SWEEP_MS: z.coerce.number().int().min(100).default(15_000),
   /** Optional SMTP relay for fallback e-mails (host:port); Slack-compatible webhooks need nothing. */

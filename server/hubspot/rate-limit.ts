@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { randomUUID } from "node:crypto";
 import { deleteMatching, globEscape } from "../queue/redis.js";
+import { rateLimitWait } from "../metrics/metrics.js";
 
 // A rolling-window limiter shared by every web and worker process through Redis, one window per portal
 // (HubSpot counts about 100 requests per 10 s per portal, shared by all apps installed there, and
@@ -39,14 +40,20 @@ export class SharedRateLimiter {
     await deleteMatching(this.redis, `${globEscape(this.prefix)}:rl:${globEscape(portalId)}:*`);
   }
 
-  /** Waits until a slot is free in `key`'s window, then takes it. */
+  /**
+   * Waits until a slot is free in `key`'s window, then takes it. The time slept is counted
+   * (aira_hubspot_rate_limit_wait_seconds_total): workers that mostly wait here are held by HubSpot's
+   * limit, and more of them would only wait too.
+   */
   async acquire(key: string, { limit, windowMs }: RateLimit, signal?: AbortSignal): Promise<void> {
     const member = randomUUID();
     for (;;) {
       signal?.throwIfAborted();
       const waitMs = Number(await this.redis.eval(TAKE_SLOT, 1, `${this.prefix}:rl:${key}`, limit, windowMs, member));
       if (waitMs === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(waitMs + Math.random() * 20, windowMs)));
+      const sleepMs = Math.min(waitMs + Math.random() * 20, windowMs);
+      await new Promise((resolve) => setTimeout(resolve, sleepMs));
+      rateLimitWait.inc(sleepMs / 1000);
     }
   }
 }

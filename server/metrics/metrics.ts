@@ -50,10 +50,16 @@ export const hubspotRequests = new Counter({
   registers: [registry],
 });
 
+export const rateLimitWait = new Counter({
+  name: "aira_hubspot_rate_limit_wait_seconds_total",
+  help: "Time this process's HubSpot requests spent waiting for a slot in their portal's shared rate-limit window",
+  registers: [registry],
+});
+
 export const queueDepth = new Gauge({
   name: "aira_queue_depth",
-  help: "Sync jobs by state",
-  labelNames: ["state"] as const,
+  help: "Jobs by queue (call-sync, meeting-sync) and state",
+  labelNames: ["queue", "state"] as const,
   registers: [registry],
 });
 

@@ -74,10 +74,36 @@ describe("health and metrics", () => {
     const text = await (await fetch(`${stack.url}/metrics`, { headers: { authorization: "Bearer scrape-token-0123456789" } })).text();
     expect(text).toMatch(/aira_webhooks_total\{vendor="generic",outcome="accepted"\} [1-9]/);
     expect(text).toMatch(/aira_webhooks_total\{vendor="generic",outcome="unauthorized"\} [1-9]/);
-    expect(text).toMatch(/aira_queue_depth\{state="waiting"\} \d+/);
+    expect(text).toMatch(/aira_queue_depth\{queue="call-sync",state="waiting"\} \d+/);
+    expect(text).toMatch(/aira_queue_depth\{queue="meeting-sync",state="waiting"\} \d+/);
     expect(text).toMatch(/aira_sync_latency_seconds_count [1-9]/);
     expect(text).toMatch(/aira_hubspot_requests_total\{status="201"\} [1-9]/);
     expect(text).toMatch(/aira_fallback_queue_size \d+/);
+  });
+
+  it("a worker process serves /healthz and /metrics on METRICS_PORT, with the sync jobs it ran; without METRICS_TOKEN its /metrics is off", async () => {
+    const web = await startStack({ role: "web" });
+    const worker = await startStack({ role: "worker", databaseUrl: web.databaseUrl, sharedSim: web.sim, prefix: web.prefix, env: { METRICS_PORT: "0", METRICS_TOKEN: "scrape-token-0123456789" } });
+    const quiet = await startStack({ role: "worker", databaseUrl: web.databaseUrl, sharedSim: web.sim, prefix: `${web.prefix}-idle`, env: { METRICS_PORT: "0" } });
+    try {
+      const portal = await web.install();
+      const connection = await web.connect(portal, "generic");
+      const call = genericCall();
+      expect((await web.deliver(connection, call)).status).toBe(202);
+      await worker.waitFor(async () => (await worker.app.runtime.db.call.findFirst({ where: { vendorCallId: call.vendorCallId, status: "synced" } })) ?? null, { what: "call synced by the worker process" });
+      expect(worker.app.metricsUrl).toBeDefined();
+      expect((await fetch(`${worker.app.metricsUrl}/healthz`)).status).toBe(200);
+      const text = await (await fetch(`${worker.app.metricsUrl}/metrics`, { headers: { authorization: "Bearer scrape-token-0123456789" } })).text();
+      expect(text).toMatch(/aira_sync_jobs_total\{outcome="synced"\} [1-9]/);
+      expect(text).toMatch(/aira_hubspot_rate_limit_wait_seconds_total \d/);
+      expect(text).toMatch(/aira_queue_depth\{queue="call-sync",state="waiting"\} \d+/);
+      expect((await fetch(`${quiet.app.metricsUrl}/metrics`)).status).toBe(404);
+      expect(web.app.metricsUrl).toBeUndefined();
+    } finally {
+      await quiet.stop();
+      await worker.stop();
+      await web.stop();
+    }
   });
 });
 

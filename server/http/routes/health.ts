@@ -1,4 +1,5 @@
 import { Router, type Request } from "express";
+import type { Queue } from "bullmq";
 import type { Runtime } from "../../runtime.js";
 import { fallbackSize, queueDepth, registry } from "../../metrics/metrics.js";
 import { safeEqual } from "../../config/crypto.js";
@@ -39,10 +40,12 @@ export function healthRoutes(rt: Runtime): Router {
     const given = bearer(req);
     if (!given || !safeEqual(given, token)) return void res.status(401).set("www-authenticate", "Bearer").json({ error: "metrics need Authorization: Bearer <METRICS_TOKEN>" });
     // Deployment-wide gauges are read at scrape time; a failure leaves the last value.
-    await rt.queue
-      .getJobCounts("waiting", "active", "delayed", "failed")
-      .then((counts) => Object.entries(counts).forEach(([state, n]) => queueDepth.set({ state }, n)))
-      .catch(() => undefined);
+    for (const queue of [rt.queue, rt.meetingQueue] as Queue[]) {
+      await queue
+        .getJobCounts("waiting", "active", "delayed", "failed")
+        .then((counts) => Object.entries(counts).forEach(([state, n]) => queueDepth.set({ queue: queue.name, state }, n)))
+        .catch(() => undefined);
+    }
     await rt.db.fallbackEntry
       .count({ where: { resolvedAt: null } })
       .then((n) => fallbackSize.set(n))
