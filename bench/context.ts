@@ -17,8 +17,9 @@ import { readSqlCount } from "./context/sql-count.js";
 //    (half of them find a contact), under the 1.5 s deadline.
 // "own ms" is the web process's time minus the time it waited for HubSpot (its rate limit included),
 // both from the Server-Timing header; "total ms" is what the vendor waits. Two figures the machine's
-// load hardly moves: the web process's CPU per answer (/proc), and the SQL statements per answer
-// (counted inside the web process, context/preload.ts).
+// load hardly moves: the CPU per answer of the web process and of PostgreSQL's backends (/proc), and
+// the SQL statements per answer (counted inside the web process, context/preload.ts); and the web
+// process's CPU for a request that does nothing, the floor under every answer.
 //   npm run bench:context
 
 const CONCURRENT = 50;
@@ -84,20 +85,40 @@ async function inbound(web: string, portal: Portal, from: string): Promise<{ ms:
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** CPU ms the process has used (user + system), from /proc: clock ticks of 10 ms. */
+/** CPU ms the process has used (user + system), from /proc: clock ticks of 10 ms; 0 once it is gone. */
 async function cpuMs(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => null);
+  const fields = stat?.split(") ")[1]?.split(" ");
+  return fields ? (Number(fields[11]) + Number(fields[12])) * 10 : 0;
+}
+
+interface CpuProbe {
+  webPid: number;
+  db: Db;
+}
+
+/** The web process's CPU, and each PostgreSQL backend's on the benchmark's database (by pid). */
+async function cpuSnapshot(probe: CpuProbe): Promise<{ web: number; postgres: Map<number, number> }> {
+  const backends = await probe.db.$queryRaw<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`;
+  const postgres = new Map(await Promise.all(backends.map(async ({ pid }) => [pid, await cpuMs(pid)] as const)));
+  return { web: await cpuMs(probe.webPid), postgres };
+}
+
+/** CPU ms spent between two snapshots: the web process, and PostgreSQL (a backend new since the first counts whole). */
+function cpuSpent(before: Awaited<ReturnType<typeof cpuSnapshot>>, after: Awaited<ReturnType<typeof cpuSnapshot>>): { web: number; postgres: number } {
+  let postgres = 0;
+  for (const [pid, ms] of after.postgres) postgres += ms - (before.postgres.get(pid) ?? 0);
+  return { web: after.web - before.web, postgres };
 }
 
 /** Each round's requests at one instant (burst), or spread over 2 s as calls starting close together are (paced). */
-async function measure(label: string, sim: HubSpotSim, calls: { portal: Portal; from: string }[][], web: { url: string; pid: number }, paced: boolean): Promise<Record<string, string | number>> {
+async function measure(label: string, sim: HubSpotSim, calls: { portal: Portal; from: string }[][], web: { url: string; probe: CpuProbe }, paced: boolean): Promise<Record<string, string | number>> {
   const totals: number[] = [];
   const own: number[] = [];
   let known = 0;
   let statements = 0;
   const before = sim.countRequests({ pathPrefix: "/crm/" });
-  const cpuBefore = await cpuMs(web.pid);
+  const cpuBefore = await cpuSnapshot(web.probe);
   for (const round of calls) {
     const answers = await Promise.all(round.map(async ({ portal, from }) => {
       if (paced) await sleep(Math.random() * 2_000);
@@ -110,9 +131,9 @@ async function measure(label: string, sim: HubSpotSim, calls: { portal: Portal; 
       if (a.known) known++;
     }
   }
-  const cpu = (await cpuMs(web.pid)) - cpuBefore;
+  const cpu = cpuSpent(cpuBefore, await cpuSnapshot(web.probe));
   const requests = sim.countRequests({ pathPrefix: "/crm/" }) - before;
-  return { callers: label, arrival: paced ? "paced (2 s)" : "burst", answers: totals.length, "answered known": known, "own p50 ms": percentile(own, 50), "own p95 ms": percentile(own, 95), "total p50 ms": percentile(totals, 50), "total p95 ms": percentile(totals, 95), "total max ms": percentile(totals, 100), "web CPU ms / answer": cpu / totals.length, "SQL / answer": statements / totals.length, "HubSpot requests / answer": Number((requests / totals.length).toFixed(2)) };
+  return { callers: label, arrival: paced ? "paced (2 s)" : "burst", answers: totals.length, "answered known": known, "own p50 ms": percentile(own, 50), "own p95 ms": percentile(own, 95), "total p50 ms": percentile(totals, 50), "total p95 ms": percentile(totals, 95), "total max ms": percentile(totals, 100), "web CPU ms / answer": cpu.web / totals.length, "PostgreSQL CPU ms / answer": cpu.postgres / totals.length, "SQL / answer": statements / totals.length, "HubSpot requests / answer": Number((requests / totals.length).toFixed(2)) };
 }
 
 async function main(): Promise<void> {
@@ -150,12 +171,18 @@ async function main(): Promise<void> {
     const perRound = CONCURRENT / PORTALS;
     const strangerRounds = Array.from({ length: ROUNDS }, (_, r) => portals.flatMap((portal) => strangers.filter((s) => s.portal === portal).slice(r * perRound, (r + 1) * perRound)));
     const rows = [];
-    const target = { url, pid: web.child.pid! };
+    const target = { url, probe: { webPid: web.child.pid!, db } };
     for (const paced of [true, false]) rows.push(await measure("known (stored call, index, booking)", sim, knownRounds, target, paced));
     // Each stranger calls once: the paced rounds take the first half of them, the bursts the second.
     const half = ROUNDS / 2;
     for (const [paced, rounds] of [[true, strangerRounds.slice(0, half)], [false, strangerRounds.slice(half)]] as const) rows.push(await measure(`unknown (${PORTALS} portals x ${perRound})`, sim, [...rounds], target, paced));
     printTable(`Caller context, ${CONCURRENT} concurrent Retell call_inbound webhooks x ${ROUNDS} rounds`, rows);
+
+    // The floor under every answer on this machine: an HTTP request that does nothing (GET /healthz), in the same bursts.
+    const floorBefore = await cpuSnapshot(target.probe);
+    for (let r = 0; r < ROUNDS; r++) await Promise.all(Array.from({ length: CONCURRENT }, () => fetch(`${url}/healthz`).then((response) => response.arrayBuffer())));
+    const floor = cpuSpent(floorBefore, await cpuSnapshot(target.probe));
+    console.log(`\nHTTP floor (GET /healthz, ${CONCURRENT} x ${ROUNDS} in bursts): web CPU ${(floor.web / (CONCURRENT * ROUNDS)).toFixed(2)} ms / request`);
   } finally {
     web.child.kill();
     worker.child.kill();
