@@ -38,9 +38,13 @@ const types = {
  * path (booking tools), where Prisma's per-query CPU (about 2-3 ms here, against 0.3 ms for the same
  * query through pg; bench/booking.ts) is most of the answer time under load. Tables and migrations
  * stay Prisma's. Pass instants as ISO strings (`toISOString()`): a timestamp column ignores offsets.
+ * `name` makes it a prepared statement, parsed and planned once per pooled connection (PostgreSQL keeps
+ * a generic plan after five runs) rather than on every run: for a statement with many subqueries on the
+ * hot path, planning costs more than running it (the caller-context lookup: 3-4 ms against under 1 ms,
+ * docs/benchmarks.md). One name per text, never reused for another.
  */
-export async function sql<T extends pg.QueryResultRow>(db: Db, text: string, values: unknown[] = []): Promise<T[]> {
+export async function sql<T extends pg.QueryResultRow>(db: Db, text: string, values: unknown[] = [], options: { name?: string } = {}): Promise<T[]> {
   const pool = pools.get(db);
   if (!pool) throw new Error("sql() needs a client made by createDb");
-  return (await pool.query<T>({ text, values, types })).rows;
+  return (await pool.query<T>({ text, values, types, name: options.name })).rows;
 }
