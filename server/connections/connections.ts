@@ -51,7 +51,7 @@ export interface TokenConnection {
 
 /**
  * The connection a vendor's webhook or tool request names by its URL token, with its portal's phone
- * region (the first query of every delivery, so one statement: plain SQL, see sql()). The secret
+ * region (the first query of every delivery, so one prepared statement: plain SQL, see sql()). The secret
  * stays encrypted here.
  */
 export async function connectionByToken(db: Db, token: string): Promise<TokenConnection | undefined> {
@@ -59,6 +59,7 @@ export async function connectionByToken(db: Db, token: string): Promise<TokenCon
     db,
     `SELECT c."id", c."portalId", c."vendor", c."secretEnc", p."defaultRegion" FROM "Connection" c JOIN "Portal" p ON p."id" = c."portalId" WHERE c."webhookToken" = $1`,
     [token],
+    { name: "connection-by-token" },
   );
   return connection;
 }

@@ -53,11 +53,19 @@ interface Row {
 }
 
 // $1 portal, $2 caller key, $3 the caller's E.164 number, $4 now (ISO, UTC like every timestamp column).
+// A stored record carries the call's transcript twice (text and turns), tens of kB kept compressed out
+// of line: each `record->'x'` would decompress all of it again, so each of the 5 latest rows is read
+// once, by jsonb_to_record, after the LIMIT. Every lookup is by an index: Call (portalId, callerKey),
+// the ContactIndex and ContactSnapshot keys, Booking (portalId, callerPhone), the settings' key. It
+// runs as a prepared statement (sql()'s `name`): planning it anew cost more than running it.
 const CALLER_SQL = `
-WITH calls AS (
+WITH latest AS (
   SELECT "record", "hubspotContactId", COALESCE("startedAt", "createdAt") AS "at" FROM "Call"
   WHERE "portalId" = $1 AND "callerKey" = $2 AND "status" <> 'forgotten'
   ORDER BY COALESCE("startedAt", "createdAt") DESC LIMIT 5
+), calls AS (
+  SELECT r."caller", r."intent", r."summary", l."hubspotContactId", l."at"
+  FROM latest l CROSS JOIN LATERAL jsonb_to_record(l."record") AS r("caller" jsonb, "intent" text, "summary" text)
 ), contact AS (
   SELECT COALESCE(
     (SELECT "contactId" FROM "ContactIndex" WHERE "portalId" = $1 AND "keyType" = 'phone' AND "keyValue" = $3),
@@ -68,7 +76,7 @@ WITH calls AS (
 )
 SELECT
   (SELECT row_to_json(x) FROM (SELECT "shareFirstName", "shareUpcomingBooking", "shareLastCall", "shareOwnerName", "vapiAssistants" FROM "CallerContextSettings" WHERE "portalId" = $1) x) AS "settings",
-  (SELECT json_agg(json_build_object('caller', "record"->'caller', 'intent', "record"->>'intent', 'summary', "record"->>'summary') ORDER BY "at" DESC) FROM calls) AS "calls",
+  (SELECT json_agg(json_build_object('caller', "caller", 'intent', "intent", 'summary', "summary") ORDER BY "at" DESC) FROM calls) AS "calls",
   (SELECT "contactId" FROM contact) AS "contactId",
   (SELECT "ownerId" FROM owner) AS "ownerId",
   (SELECT "staffName" FROM owner) AS "ownerStaffName",
@@ -94,7 +102,7 @@ export function oneLine(text: string | null | undefined): string | null {
 export async function lookupCaller(deps: LookupDeps, request: { portalId: string; phone: string | null; region: string; now: Date }): Promise<CallerLookup> {
   const phone = normalisePhone(request.phone, request.region);
   const key = phone ? callerKey(deps.encryptionKey, request.portalId, { phone, email: null }) : null;
-  const [row] = await sql<Row>(deps.db, CALLER_SQL, [request.portalId, key, phone?.e164 ?? null, request.now.toISOString()]);
+  const [row] = await sql<Row>(deps.db, CALLER_SQL, [request.portalId, key, phone?.e164 ?? null, request.now.toISOString()], { name: "caller-context" });
   const settings = settingsOf(row?.settings);
   const calls = row?.calls ?? [];
   const last = calls[0];

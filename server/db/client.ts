@@ -7,8 +7,15 @@ export type Db = PrismaClient;
 
 const pools = new WeakMap<PrismaClient, pg.Pool>();
 
+// pg closes a connection idle for 10 s by default; the next query then pays a new PostgreSQL backend
+// (connect, authenticate, empty catalog caches, every statement planned and prepared again): 90-170 ms
+// for the first inbound call after a quiet spell against 6-9 ms warm (bench:context's machine, loaded).
+// A live call arrives after quiet spells, so connections stay 10 minutes; TCP keepalive finds one the
+// network dropped meanwhile, and idle connections never keep a process alive.
+const IDLE_CONNECTION_MS = 10 * 60_000;
+
 export function createDb(databaseUrl: string, poolSize = 10): PrismaClient {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, idleTimeoutMillis: IDLE_CONNECTION_MS, keepAlive: true, allowExitOnIdle: true });
   pool.on("error", () => undefined); // a dropped idle connection is replaced; queries report their own errors
   const db = new PrismaClient({ adapter: new PrismaPg(pool) });
   pools.set(db, pool);
@@ -38,9 +45,13 @@ const types = {
  * path (booking tools), where Prisma's per-query CPU (about 2-3 ms here, against 0.3 ms for the same
  * query through pg; bench/booking.ts) is most of the answer time under load. Tables and migrations
  * stay Prisma's. Pass instants as ISO strings (`toISOString()`): a timestamp column ignores offsets.
+ * `name` makes it a prepared statement, parsed and planned once per pooled connection (PostgreSQL keeps
+ * a generic plan after five runs) rather than on every run: for a statement with many subqueries on the
+ * hot path, planning costs more than running it (the caller-context lookup: 3-4 ms against under 1 ms,
+ * docs/benchmarks.md). One name per text, never reused for another.
  */
-export async function sql<T extends pg.QueryResultRow>(db: Db, text: string, values: unknown[] = []): Promise<T[]> {
+export async function sql<T extends pg.QueryResultRow>(db: Db, text: string, values: unknown[] = [], options: { name?: string } = {}): Promise<T[]> {
   const pool = pools.get(db);
   if (!pool) throw new Error("sql() needs a client made by createDb");
-  return (await pool.query<T>({ text, values, types })).rows;
+  return (await pool.query<T>({ text, values, types, name: options.name })).rows;
 }
