@@ -21,7 +21,9 @@ import { PROVIDERS, TZ, type BenchProviderId } from "./booking/providers.js";
 // 3. Calendly's limit of 10 bookings a minute per user, hit by 15 callers: what they hear, and our
 //    bookings against Calendly's events (booking/calendly-limit.ts).
 // 4. 200 concurrent booking attempts over 50 slots: successes, double bookings, latency.
-//   npm run bench:booking [-- builtin | providers | <provider>]   (builtin: the built-in rows of 1; providers: 2 and 3; a provider id: its row of 2)
+//   npm run bench:booking [-- builtin | burst | providers | <provider>]
+//   (builtin: the built-in rows of 1; burst: the burst rows of 1, built-in and Google, and 4;
+//   providers: 2 and 3; a provider id: its row of 2)
 
 const ROUNDS = 5;
 const CONCURRENT = 20;
@@ -187,7 +189,7 @@ async function main() {
   const hubspot = await startHubSpotSim();
   const only = process.argv[2];
   const single = only && only in PROVIDERS && only !== "builtin" ? (only as BenchProviderId) : null;
-  if (only && only !== "builtin" && only !== "providers" && !single) throw new Error(`npm run bench:booking [-- builtin | providers | <provider>], not ${only}`);
+  if (only && !["builtin", "burst", "providers"].includes(only) && !single) throw new Error(`npm run bench:booking [-- builtin | burst | providers | <provider>], not ${only}`);
   if (single) {
     // One provider's row against the built-in baseline: npm run bench:booking -- hubspot
     const baseline = await latency(hubspot, "builtin", 0, true, false);
@@ -204,13 +206,17 @@ async function main() {
 
   if (only !== "providers") {
     const rows: Row[] = [];
-    for (const paced of [true, false]) {
+    for (const paced of only === "burst" ? [false] : [true, false]) {
       rows.push(...latencyRows(await run("builtin", 0, paced, true)));
       if (only !== "builtin") for (const latencyMs of [0, 50]) rows.push(...latencyRows(await run("google", latencyMs, paced, true)));
     }
     printTable(`Tool latency, ${CONCURRENT} concurrent calls x ${ROUNDS} rounds (check availability, then book the first slot offered)`, rows);
   }
   if (only === "builtin") return void (await hubspot.close());
+  if (only === "burst") {
+    printTable("200 concurrent booking attempts over 50 slots (one staff member, built-in calendar)", await race(hubspot));
+    return void (await hubspot.close());
+  }
 
   const rows: Row[] = [];
   const baseline = await run("builtin", 0, true, false);

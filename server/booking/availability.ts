@@ -30,6 +30,8 @@ export interface SlotSearch {
   timeZone: string;
   /** A booking that does not count as taken (the one being moved). */
   exclude?: string;
+  /** Each free staff member at a start, not one per start (slots.ts SlotQuery). */
+  everyStaff?: boolean;
 }
 
 /** Free slots for a service, earliest first, across the portal's staff, from a date and within a time window. */
@@ -56,7 +58,7 @@ export async function findFreeSlots(deps: AvailabilityDeps, portalId: string, ev
     ? await sql<{ staffId: string; startAt: Date; endAt: Date }>(deps.db, `SELECT "staffId", "startAt", "endAt" FROM "ExternalBusy" WHERE "staffId" = ANY($1) AND "startAt" < $2 AND "endAt" > $3`, [externalStaff, horizonEnd.toISOString(), earliest.toISOString()])
     : [];
   for (const event of external) taken.push({ staffId: event.staffId, startAt: event.startAt, blockEndAt: event.endAt });
-  const query: SlotQuery = { staff, taken, service, stepMinutes: settings.slotStepMinutes, firstDay, days: SEARCH_DAYS, earliest, window: search.window, timeZone: search.timeZone, limit };
+  const query: SlotQuery = { staff, taken, service, stepMinutes: settings.slotStepMinutes, firstDay, days: SEARCH_DAYS, earliest, window: search.window, timeZone: search.timeZone, limit, everyStaff: search.everyStaff };
   if (!types.size) return freeSlots(query);
   return scheduledSlots(deps, staff.filter((s) => types.has(s.id)), types, query);
 }

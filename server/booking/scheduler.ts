@@ -129,8 +129,11 @@ export class Scheduler {
     if (!window.ok) return { kind: "bad_time_window", heard: args.time_window! };
 
     await this.holds.release(caller);
-    const search: SlotSearch = { date: day.date, window: window.window, timeZone };
-    const slots = await this.holds.holdSlots(caller, settings, service, (limit) => this.freeSlots(caller.portalId, settings, service, search, limit));
+    // Callers asking the same question at once are served together (holds.ts): every free staff
+    // member at each start is read, so they can be given the same times with different staff.
+    const search: SlotSearch = { date: day.date, window: window.window, timeZone, everyStaff: true };
+    const question = JSON.stringify([service.id, search.date, search.window ?? null, timeZone]);
+    const slots = await this.holds.holdSlots({ caller, settings, service, question, search: (limit) => this.freeSlots(caller.portalId, settings, service, search, limit) });
     return slots.length ? { kind: "offered", service, timeZone, slots } : { kind: "no_openings", service };
   }
 

@@ -63,6 +63,8 @@ export interface SlotQuery {
   limit: number;
   /** Staff on a scheduling system: the starts it says are open, which replace their working hours. */
   openings?: Map<string, Date[]>;
+  /** Every free staff member at each start, not only the first: what holds for several callers choose from. */
+  everyStaff?: boolean;
 }
 
 /** A staff member's candidate starts on a day: the scheduling system's openings, else every step of their hours. */
@@ -75,7 +77,8 @@ function startsOf(member: Staff, day: string, hours: { open: Date; close: Date }
 }
 
 /**
- * Free slots, earliest first, one per start time (whichever staff member is free first in name order):
+ * Free slots, earliest first, one per start time (whichever staff member is free first in name order;
+ * with `everyStaff`, each free staff member at that start, in name order):
  * every step from opening until the appointment no longer ends by closing time, skipping anything
  * whose block (appointment plus buffer) overlaps what is taken.
  */
@@ -106,8 +109,8 @@ export function freeSlots(query: SlotQuery): Slot[] {
       }
     }
     daySlots.sort((a, b) => a.start.getTime() - b.start.getTime());
-    // One staff member per start time is enough to offer it.
-    for (const slot of daySlots) if (!slots.some((s) => s.start.getTime() === slot.start.getTime())) slots.push(slot);
+    // One staff member per start time is enough to offer it to one caller.
+    for (const slot of daySlots) if (query.everyStaff || !slots.some((s) => s.start.getTime() === slot.start.getTime())) slots.push(slot);
   }
   return slots.slice(0, query.limit);
 }

@@ -55,3 +55,31 @@ export async function sql<T extends pg.QueryResultRow>(db: Db, text: string, val
   if (!pool) throw new Error("sql() needs a client made by createDb");
   return (await pool.query<T>({ text, values, types, name: options.name })).rows;
 }
+
+/** A query on one connection, as `sql` runs them. */
+export type SqlQuery = <T extends pg.QueryResultRow>(text: string, values?: unknown[]) => Promise<T[]>;
+
+/**
+ * Plain SQL in one transaction on one pooled connection (BEGIN, `work`, COMMIT; ROLLBACK when it
+ * throws), for short critical sections on the live call's path that take a transaction-scoped lock
+ * (`pg_advisory_xact_lock`): the lock goes with the transaction, also when the process dies.
+ */
+export async function sqlTransaction<R>(db: Db, work: (query: SqlQuery) => Promise<R>): Promise<R> {
+  const pool = pools.get(db);
+  if (!pool) throw new Error("sqlTransaction() needs a client made by createDb");
+  const client = await pool.connect();
+  const query: SqlQuery = async <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await client.query<T>({ text, values, types })).rows;
+  let broken: Error | undefined;
+  try {
+    await client.query("BEGIN");
+    const result = await work(query);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    // A connection that cannot even roll back is not handed to the next caller.
+    await client.query("ROLLBACK").catch((rollback: Error) => (broken = rollback));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}

@@ -68,3 +68,9 @@ export const fallbackSize = new Gauge({
   help: "Unresolved fallback queue entries",
   registers: [registry],
 });
+
+export const holdRetries = new Counter({
+  name: "aira_booking_hold_retries_total",
+  help: "Callers a hold placement could not serve in one round (a slot chosen for them was taken first, or another process took more than was read ahead): each waits for one more placement",
+  registers: [registry],
+});

@@ -8,6 +8,7 @@ import { addDays, localDate, speakable, zonedInstant } from "../../server/bookin
 import { getVendor } from "../../server/vendors/registry.js";
 import { bookingList } from "../../server/cli/booking.js";
 import { sweepMeetings } from "../../server/booking/meetings.js";
+import { holdRetries } from "../../server/metrics/metrics.js";
 
 // Booking on the call through the live tool endpoints, on the built-in calendar, with the meeting
 // on the HubSpot contact (simulator). The seed's calls 05-07 plus races, retries, time zones and bad input.
@@ -172,6 +173,36 @@ describe("races, retries and bad input", () => {
     // The first caller's slots are held for that call while the second is offered others.
     const held = await stack.app.runtime.db.booking.findMany({ where: { portalId, status: "held", startAt: { in: first.body.slots.map((s: { start: string }) => new Date(s.start)) } } });
     expect(held).toHaveLength(first.body.slots.length);
+  });
+
+  it("twenty availability checks for one day at the same instant, half of them in another process: each caller is offered three slots in one round, and no slot is offered twice", async () => {
+    const date = addDays(dayAfterTomorrow(), 20);
+    const db = stack.app.runtime.db;
+    // A second Scheduler is another web process: its own in-process state, the same database.
+    const otherProcess = new Scheduler(db);
+    const retriesBefore = (await holdRetries.get()).values[0]?.value ?? 0;
+    const calls = Array.from({ length: 20 }, (_, i) => ({ callId: newCallId(), from: `+1415555${String(700 + i).padStart(4, "0")}`, here: i % 2 === 0 }));
+    const offers = await Promise.all(
+      calls.map(async ({ callId, from, here }) => {
+        const args = { service_type: "Consultation", date };
+        if (here) return (await retellTool("check_availability", args, callId, from)).body.slots as { start: string }[];
+        const answer = await otherProcess.checkAvailability({ portalId, connectionId: retell.id, vendorCallId: callId, phone: from }, args);
+        return answer.data!.slots as { start: string }[];
+      }),
+    );
+    // Every caller is offered three (an empty offer would make "disjoint" true by itself) ...
+    expect(offers.map((slots) => slots.length)).toEqual(calls.map(() => 3));
+    // ... and, with one staff member, nobody's slots are anybody else's.
+    const starts = offers.flatMap((slots) => slots.map((s) => s.start));
+    expect(new Set(starts).size).toBe(starts.length);
+    // What each caller was offered is what is held for that call.
+    for (const [i, { callId }] of calls.entries()) {
+      const held = await db.booking.findMany({ where: { portalId, status: "held", vendorCallId: callId }, orderBy: { startAt: "asc" } });
+      expect(held.map((h) => h.startAt.toISOString())).toEqual(offers[i]!.map((s) => s.start));
+    }
+    // In one round: no caller waited for a second placement (the processes' placements took turns under
+    // the portal's advisory lock, each reading what the other had just held).
+    expect(((await holdRetries.get()).values[0]?.value ?? 0) - retriesBefore).toBe(0);
   });
 
   it("a retried tool call books once (Retell retries the same function; Vapi repeats the toolCallId)", async () => {

@@ -84,6 +84,17 @@ describe("free slots", () => {
     ]);
   });
 
+  it("with everyStaff, each free staff member at each start, earliest first, in name order (what holds share out between callers)", () => {
+    const bea = staff({ id: "s2", name: "Bea" });
+    const taken = [{ staffId: "s1", startAt: new Date("2027-03-15T13:00:00Z"), blockEndAt: new Date("2027-03-15T14:00:00Z") }];
+    const slots = freeSlots(query({ staff: [staff(), bea], taken, firstDay: "2027-03-15", limit: 3, everyStaff: true }));
+    expect(slots.map((s) => [s.start.toISOString(), s.staff.name])).toEqual([
+      ["2027-03-15T13:00:00.000Z", "Bea"],
+      ["2027-03-15T14:00:00.000Z", "Ana"],
+      ["2027-03-15T14:00:00.000Z", "Bea"],
+    ]);
+  });
+
   it("withinHours, blockOf and overlaps", () => {
     expect(withinHours(staff(), new Date("2027-03-15T20:00:00Z"), new Date("2027-03-15T21:00:00Z"))).toBe(true);
     expect(withinHours(staff(), new Date("2027-03-15T20:30:00Z"), new Date("2027-03-15T21:30:00Z"))).toBe(false);
