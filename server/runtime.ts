@@ -61,7 +61,7 @@ export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?:
   const limiter = new SharedRateLimiter(redis, prefix);
   const clients = new HubSpotClientFactory({ basePath: env.HUBSPOT_API_BASE_URL, limiter, perTenSeconds: env.HUBSPOT_RATE_LIMIT_PER_10S, timeoutMs: env.HUBSPOT_TIMEOUT_MS });
   const tokens = new PortalTokens(db, clients, { clientId: env.HUBSPOT_CLIENT_ID, clientSecret: env.HUBSPOT_CLIENT_SECRET, encryptionKey: env.ENCRYPTION_KEY });
-  const locks = new CallerLocks(redis, prefix, env.WORKER_LOCK_MS);
+  const locks = new CallerLocks(redis, prefix, env.CALLER_LOCK_MS);
   const outbound = createOutboundFetch({ allowPrivateNetwork: env.ALLOW_PRIVATE_NETWORK_FETCH });
   const notifier = new Notifier({ smtpUrl: env.SMTP_URL, from: env.SMTP_FROM, outbound });
   const sync: SyncDeps = {

@@ -181,8 +181,8 @@ async function logMeeting(rt: MeetingDeps, bookingId: string, action: keyof type
     const mapping = await loadMapping(rt.db, booking.portalId);
     // The sync's caller key: a Meeting and a call of one new caller never both create the contact.
     const key = callerKey(rt.env.ENCRYPTION_KEY, booking.portalId, { phone, email }) ?? `booking:${booking.id}`;
-    const resolved = await rt.locks.withLock(`${booking.portalId}:${key}`, () =>
-      upsertCaller({ portalId: booking.portalId, client, token, batches: rt.batches, index: new ContactIndexStore(rt.db), defaultRegion: portal.defaultRegion }, { phone, email, firstName, lastName: rest.join(" ") || null }, values, mapping),
+    const resolved = await rt.locks.withLock(`${booking.portalId}:${key}`, (hold) =>
+      upsertCaller({ portalId: booking.portalId, client, token, batches: rt.batches, index: new ContactIndexStore(rt.db), defaultRegion: portal.defaultRegion, hold }, { phone, email, firstName, lastName: rest.join(" ") || null }, values, mapping),
     );
     contactId = resolved.contactId;
     await rt.db.booking.update({ where: { id: booking.id }, data: { contactId } });

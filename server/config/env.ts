@@ -69,6 +69,8 @@ const envSchema = z.object({
     .default("aira"),
   /** How long a worker's claim on a job lasts without renewal: a killed worker's job is retried after it. */
   WORKER_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
+  /** How long a caller's lock (one sync per caller at a time, server/contacts/caller-lock.ts) lasts without renewal. */
+  CALLER_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
   /** Sync jobs one worker process runs at once: enough for full micro-batches (server/hubspot/batch.ts). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(150),
   /** Of those, the most one portal may hold: a portal's burst leaves the rest to the other portals. */

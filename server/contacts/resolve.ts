@@ -7,6 +7,7 @@ import type { fieldValues } from "../mapping/fields.js";
 import { normaliseEmail, normalisePhone } from "./phone.js";
 import type { ContactIndexStore, IndexKey } from "./index-store.js";
 import type { CallerIdentity } from "./identity.js";
+import type { LockHold } from "./caller-lock.js";
 
 export interface ContactContext {
   portalId: string;
@@ -17,6 +18,8 @@ export interface ContactContext {
   batches: HubSpotBatches;
   index: ContactIndexStore;
   defaultRegion: string;
+  /** The caller lock this runs under: confirmed still held just before a contact is created. */
+  hold: LockHold;
 }
 
 export interface ResolvedContact {
@@ -51,6 +54,9 @@ const same = (a: string | null | undefined, b: string | null | undefined) => !!a
  *      name + zip, shared with the other callers of its micro-batch (server/hubspot/batch.ts), the
  *      best match for this caller picked in that priority order.
  *   3. Create (batched); a 409 "Existing ID" (the email is taken) turns into an update of that contact.
+ *      Just before, the caller lock is confirmed still ours and the index read again: a sync that took
+ *      a lapsed lock (this process stalled) may have created the contact meanwhile, and HubSpot's
+ *      search, lagging its writes, would not have shown it.
  * A contact deleted or merged in HubSpot since it was indexed is forgotten and looked up again.
  */
 export async function upsertCaller(ctx: ContactContext, caller: CallerIdentity, values: Values, mapping: Mapping, knownContactId: string | null = null): Promise<ResolvedContact> {
@@ -75,6 +81,14 @@ export async function upsertCaller(ctx: ContactContext, caller: CallerIdentity, 
     throw new TransientSyncError("contact disappeared between search and update");
   }
 
+  await ctx.hold.confirm();
+  const lateId = await ctx.index.lookup(ctx.portalId, keys);
+  if (lateId) {
+    const updated = await updateContact(ctx, lateId, await ctx.index.snapshot(ctx.portalId, lateId), values, mapping, keys);
+    if (updated) return { ...updated, created: false, via: "index" };
+    await ctx.index.forgetContact(ctx.portalId, lateId);
+    throw new TransientSyncError("an indexed contact disappeared before it could be updated");
+  }
   const { properties } = contactPatch(values, mapping, null);
   try {
     const createdId = await ctx.batches.create("contacts", ctx.portalId, ctx.token, ctx.client, { properties });

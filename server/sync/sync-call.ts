@@ -71,7 +71,7 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
   const recordingUrl = (first.record as unknown as CallRecord).recordingUrl;
   if (recordingUrl) await archiveRecording(deps, first, recordingUrl);
 
-  return deps.locks.withLock(`${first.portalId}:${first.callerKey ?? callId}`, async () => {
+  return deps.locks.withLock(`${first.portalId}:${first.callerKey ?? callId}`, async (hold) => {
     const call = await deps.db.call.findUniqueOrThrow({ where: { id: callId } });
     if (call.syncedVersion >= call.version) return "already_synced";
     const stored = await withBookingOutcome(deps.db, call.portalId, call.vendorCallId, call.record as unknown as CallRecord);
@@ -95,7 +95,7 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
       const knownContactId = outbound?.contactId ?? (await index.lookup(call.portalId, indexKeys(caller)));
       const rollups = await contactRollups(deps.db, { portalId: call.portalId, callId, callerKey: call.callerKey, contactId: knownContactId, phones: caller.phone ? [caller.phone.e164] : [], startedAt: record.startedAt ?? record.endedAt ?? null });
       const values = withRollups(fieldValues(record, caller.phone, caller.email), rollups);
-      const contact = await upsertCaller({ portalId: call.portalId, client, token: accessToken, batches: deps.batches, index, defaultRegion: region }, caller, values, mapping, outbound?.contactId);
+      const contact = await upsertCaller({ portalId: call.portalId, client, token: accessToken, batches: deps.batches, index, defaultRegion: region, hold }, caller, values, mapping, outbound?.contactId);
       await deps.db.call.update({ where: { id: callId }, data: { hubspotContactId: contact.contactId } });
       // 3.
       const dispositionId = await deps.dispositions.outcomeId(call.portalId, accessToken, outcomeLabel(record));

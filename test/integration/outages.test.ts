@@ -138,14 +138,14 @@ describe("outages", () => {
   });
 
   it("a worker killed mid-job: another worker finishes the call, with one contact and one HubSpot call", async () => {
-    const web = await startStack({ role: "web", env: { WORKER_LOCK_MS: "1000" } });
+    const web = await startStack({ role: "web", env: { WORKER_LOCK_MS: "1000", CALLER_LOCK_MS: "5000" } });
     stacks.push(web);
     const portalId = await web.install();
     const generic = await web.connect(portalId, "generic");
     // HubSpot hangs on the Call creation: the first worker is inside the job when it dies.
     web.sim.failMatching((req) => req.method === "POST" && req.path === "/crm/v3/objects/calls/batch/create", { mode: "hang" });
     const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", "worker"], {
-      env: { ...process.env, ...Object.fromEntries(Object.entries(web.env).map(([k, v]) => [k, String(v)])), REDIS_PREFIX: web.prefix, WORKER_LOCK_MS: "1000", LOG_LEVEL: "silent" },
+      env: { ...process.env, ...Object.fromEntries(Object.entries(web.env).map(([k, v]) => [k, String(v)])), REDIS_PREFIX: web.prefix, WORKER_LOCK_MS: "1000", CALLER_LOCK_MS: "5000", LOG_LEVEL: "silent" },
       stdio: "ignore",
     });
     const call = genericCall({ fromNumber: "+14155550330" });
@@ -155,8 +155,10 @@ describe("outages", () => {
     await new Promise((resolve) => child.once("exit", resolve));
     web.sim.failMatching(null);
 
-    // A second worker on the same queue notices the stalled job once the dead worker's lock lapses.
-    const worker = await startStack({ role: "worker", databaseUrl: web.databaseUrl, sharedSim: web.sim, prefix: web.prefix, env: { WORKER_LOCK_MS: "1000" } });
+    // A second worker on the same queue notices the stalled job once the dead worker's job lock lapses,
+    // and takes the caller's lock once that lapses too (CALLER_LOCK_MS, longer: on a busy machine a
+    // 1 s caller lock would lapse under a live sync and let a second attempt create a second contact).
+    const worker = await startStack({ role: "worker", databaseUrl: web.databaseUrl, sharedSim: web.sim, prefix: web.prefix, env: { WORKER_LOCK_MS: "1000", CALLER_LOCK_MS: "5000" } });
     stacks.push(worker);
     await synced(worker, [call.vendorCallId as string]);
     const contacts = web.sim.portal(portalId).contacts().filter((c) => c.properties.phone === "+14155550330");

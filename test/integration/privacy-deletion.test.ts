@@ -164,7 +164,7 @@ describe("contact.privacyDeletion", () => {
     stack.sim.failMatching((r) => r.portalId === portalId && r.path.startsWith("/crm/v3/objects/contacts"), { mode: "hang" });
     const inFlight = genericCall({ fromNumber: zelda.phone, caller: { firstName: zelda.first } });
     await stack.deliver(generic, inFlight);
-    await stack.waitFor(async () => stack.sim.requests.some((r) => r.portalId === portalId && r.path.startsWith("/crm/v3/objects/contacts") && r.status === 0) && (await dumpRedis(stack.prefix)).includes(":caller-lock:"), { what: "her caller lock held by a sync HubSpot does not answer" });
+    await stack.waitFor(async () => stack.sim.requests.some((r) => r.portalId === portalId && r.path.startsWith("/crm/v3/objects/contacts") && r.status === 0) && (await dumpRedis(stack.prefix)).includes(":caller-lock:"), { what: "her caller lock held by a sync HubSpot does not answer", timeoutMs: 60_000 });
 
     // HubSpot refuses the app's token: her next calls wait for re-authorisation, linked to no contact,
     // one of them without a number (only her email), and her booking's Meeting cannot be written.
