@@ -61,14 +61,13 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
       maxAttempts: runtime.env.SYNC_MAX_ATTEMPTS,
       backoffMs: runtime.env.SYNC_BACKOFF_MS,
       lockMs: runtime.env.WORKER_LOCK_MS,
-      notifier: runtime.notifier,
-      fallbackTargets: { slackWebhookUrl: runtime.env.FALLBACK_SLACK_WEBHOOK_URL, emailTo: runtime.env.FALLBACK_EMAIL_TO },
+      notifications: runtime.notifications,
     });
     const meetingConnection = runtime.workerRedis.duplicate();
     const meetings = startMeetingWorker(runtime, meetingConnection);
     const scheduler = new Scheduler(runtime.db);
     const purgeExpired = retentionSweeper(runtime.db, runtime.env);
-    const overlapDeps = { db: runtime.db, notifier: runtime.notifier, defaults: { slackWebhookUrl: runtime.env.FALLBACK_SLACK_WEBHOOK_URL, emailTo: runtime.env.FALLBACK_EMAIL_TO } };
+    const overlapDeps = { db: runtime.db, notifications: runtime.notifications };
     let sweeping = true;
     const sweeper = (async () => {
       while (sweeping) {

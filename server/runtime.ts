@@ -9,6 +9,7 @@ import { PortalTokens } from "./hubspot/tokens.js";
 import { CallerLocks } from "./contacts/caller-lock.js";
 import { DispositionCache } from "./sync/dispositions.js";
 import { Notifier } from "./notify/notifier.js";
+import { PortalNotifications } from "./notify/settings.js";
 import type { SyncDeps } from "./sync/sync-call.js";
 import { HubSpotBatches, MAX_BATCH_INPUTS } from "./hubspot/batch.js";
 import { Calendars } from "./booking/calendars.js";
@@ -38,6 +39,8 @@ export interface Runtime {
   tokens: PortalTokens;
   locks: CallerLocks;
   notifier: Notifier;
+  /** Each portal's notification channels and every send to them (escalations, fallback, double bookings). */
+  notifications: PortalNotifications;
   /** The one fetch for URLs from outside (vendors' recording links, admins' webhook URLs). */
   outbound: OutboundFetch;
   sync: SyncDeps;
@@ -64,6 +67,13 @@ export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?:
   const locks = new CallerLocks(redis, prefix, env.CALLER_LOCK_MS);
   const outbound = createOutboundFetch({ allowPrivateNetwork: env.ALLOW_PRIVATE_NETWORK_FETCH });
   const notifier = new Notifier({ smtpUrl: env.SMTP_URL, from: env.SMTP_FROM, outbound });
+  const notifications = new PortalNotifications({
+    db,
+    encryptionKey: env.ENCRYPTION_KEY,
+    notifier,
+    operator: { slackWebhookUrl: env.FALLBACK_SLACK_WEBHOOK_URL, emailTo: env.FALLBACK_EMAIL_TO },
+    allowPlainHttp: env.ALLOW_PRIVATE_NETWORK_FETCH,
+  });
   const sync: SyncDeps = {
     db,
     outbound,
@@ -74,9 +84,10 @@ export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?:
     appId: env.HUBSPOT_APP_ID,
     request: (portalId, token, method, path, body) => clients.requestJson(portalId, token, method, path, body),
     batches: new HubSpotBatches({ windowMs: env.SYNC_BATCH_WINDOW_MS, maxSize: MAX_BATCH_INPUTS }),
+    notifications,
   };
   return {
-    env, db, prefix, redis, workerRedis, queue, meetingQueue, calendars: new Calendars(db, env, { accessToken: (portalId) => tokens.accessToken(portalId), refresh: (portalId) => tokens.refresh(portalId), request: (portalId, token, method, path, body) => clients.requestJson(portalId, token, method, path, body) }), clients, limiter, tokens, locks, notifier, outbound, sync, batches: sync.batches,
+    env, db, prefix, redis, workerRedis, queue, meetingQueue, calendars: new Calendars(db, env, { accessToken: (portalId) => tokens.accessToken(portalId), refresh: (portalId) => tokens.refresh(portalId), request: (portalId, token, method, path, body) => clients.requestJson(portalId, token, method, path, body) }), clients, limiter, tokens, locks, notifier, notifications, outbound, sync, batches: sync.batches,
     async close() {
       // With Redis unreachable BullMQ's close waits for a connection: do not let that block shutdown.
       await Promise.race([Promise.all([queue.close().catch(() => undefined), meetingQueue.close().catch(() => undefined)]), new Promise((resolve) => setTimeout(resolve, 1_000))]);

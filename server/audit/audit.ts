@@ -27,7 +27,9 @@ export type AuditChange =
   | { action: "booking.webhook_key_set"; target: string; details: { staff: string; provider: string } }
   | { action: "booking.calendar_connected"; target: string; details: { staff: string; provider: string } }
   | { action: "booking.types_saved"; target: string; details: { staff: string; provider: string; types: Record<string, string>; calendarId: string | null } }
-  | { action: "context.settings_saved"; details: { shared: string[]; vapiAssistants: number } };
+  | { action: "context.settings_saved"; details: { shared: string[]; vapiAssistants: number } }
+  | { action: "notifications.saved"; details: { changed: string[]; events: string[] } }
+  | { action: "notifications.tested"; details: Record<string, "sent" | "failed"> };
 
 export type AuditActor = { source: "settings_page"; userId: string; email: string } | { source: "cli" };
 
@@ -98,6 +100,12 @@ export function describeChange(change: AuditChange): string {
       const told = shared.length ? `the AI is told a known caller's ${shared.map((field) => CONTEXT_LABELS[field] ?? field).join(", ")}` : "the AI is told nothing about known callers";
       return `Caller context saved: ${told}${vapiAssistants ? ` (${plural(vapiAssistants, "Vapi assistant")} set)` : ""}`;
     }
+    case "notifications.saved": {
+      const { changed, events } = change.details;
+      return `Notifications saved${changed.length ? ` (${changed.join(", ")})` : ""}: ${events.length ? `sent for ${events.join(", ")}` : "nothing is sent"}`;
+    }
+    case "notifications.tested":
+      return `Test notification: ${Object.entries(change.details).map(([channel, result]) => `${channel} ${result}`).join(", ")}`;
     default: {
       // A row written by a newer version of the app: show what it is called rather than fail the page.
       const unknown: never = change;

@@ -1,6 +1,6 @@
 import { sql, type Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
-import type { Notifier, NotifierTargets } from "../notify/notifier.js";
+import type { PortalNotifications } from "../notify/settings.js";
 
 // Double bookings made by hand. Our own bookings never overlap each other (the exclusion constraint),
 // and every booking is checked live against the staff calendar before it is written; but a person can
@@ -12,9 +12,8 @@ const log = logger("booking.overlaps");
 
 export interface OverlapDeps {
   db: Db;
-  notifier: Pick<Notifier, "overlap">;
-  /** Where ops hear about it when the portal names no target of its own. */
-  defaults: NotifierTargets;
+  /** The portal's channels (or the operator's, where it set none): server/notify/settings.ts. */
+  notifications: Pick<PortalNotifications, "overlap">;
   now?: () => Date;
 }
 
@@ -67,12 +66,9 @@ export async function flagOverlaps(deps: OverlapDeps): Promise<{ found: number; 
   let notified = 0;
   for (const overlap of pending) {
     const { booking } = overlap;
-    const [portal, settings] = await Promise.all([deps.db.portal.findUnique({ where: { id: overlap.portalId } }), deps.db.bookingSettings.findUnique({ where: { portalId: overlap.portalId } })]);
+    const settings = await deps.db.bookingSettings.findUnique({ where: { portalId: overlap.portalId } });
     const zone = settings?.timezone ?? booking.staff.timezone;
-    const delivered = await deps.notifier.overlap(
-      { portalId: overlap.portalId, staff: booking.staff.name, service: booking.serviceType.name, reference: booking.reference ?? booking.id, booking: when(booking.startAt, zone), event: when(overlap.eventStartAt, zone) },
-      { slackWebhookUrl: portal?.notifySlackUrl ?? deps.defaults.slackWebhookUrl, emailTo: portal?.notifyEmail ?? deps.defaults.emailTo },
-    );
+    const delivered = await deps.notifications.overlap({ portalId: overlap.portalId, staff: booking.staff.name, service: booking.serviceType.name, reference: booking.reference ?? booking.id, booking: when(booking.startAt, zone), event: when(overlap.eventStartAt, zone) });
     if (delivered) {
       await deps.db.bookingOverlap.update({ where: { bookingId_eventId: { bookingId: overlap.bookingId, eventId: overlap.eventId } }, data: { notifiedAt: now } });
       notified++;

@@ -1,7 +1,7 @@
 import type { Queue } from "bullmq";
 import type { Db } from "../db/client.js";
 import { maskPhone, logger } from "../config/logger.js";
-import type { Notifier } from "../notify/notifier.js";
+import type { PortalNotifications } from "../notify/settings.js";
 import { addJob, replaySyncJob, type SyncJobData } from "../queue/queues.js";
 import type { CallRecord } from "../calls/record.js";
 import { callerNumber } from "../contacts/identity.js";
@@ -9,14 +9,9 @@ import type { FallbackView } from "../../hubspot-app/app/shared/api.js";
 
 const log = logger("fallback");
 
-export interface FallbackTargets {
-  slackWebhookUrl?: string | null;
-  emailTo?: string | null;
-}
-
 /** Put a call in the fallback queue (once per call; a second failure updates the reason). */
-export async function recordFallback(db: Db, notifier: Notifier, defaults: FallbackTargets, callId: string, reason: string, permanent: boolean): Promise<void> {
-  const call = await db.call.update({ where: { id: callId }, data: { status: "fallback", lastError: reason }, include: { connection: { include: { portal: true } } } });
+export async function recordFallback(db: Db, notifications: Pick<PortalNotifications, "fallback">, callId: string, reason: string, permanent: boolean): Promise<void> {
+  const call = await db.call.update({ where: { id: callId }, data: { status: "fallback", lastError: reason } });
   const entry = await db.fallbackEntry.upsert({
     where: { callId },
     create: { callId, portalId: call.portalId, reason, permanent },
@@ -25,11 +20,7 @@ export async function recordFallback(db: Db, notifier: Notifier, defaults: Fallb
   log.warn({ portalId: call.portalId, callId, vendor: call.vendor, permanent }, "call moved to the fallback queue");
   if (entry.notifiedAt) return;
   const record = call.record as unknown as CallRecord;
-  const portal = call.connection.portal;
-  const delivered = await notifier.fallback(
-    { portalId: call.portalId, fallbackId: entry.id, vendor: call.vendor, reason, caller: maskPhone(callerNumber(record)) ?? "unknown number", summary: record.summary },
-    { slackWebhookUrl: portal.notifySlackUrl ?? defaults.slackWebhookUrl, emailTo: portal.notifyEmail ?? defaults.emailTo },
-  );
+  const delivered = await notifications.fallback({ portalId: call.portalId, fallbackId: entry.id, vendor: call.vendor, reason, caller: maskPhone(callerNumber(record)) ?? "unknown number", summary: record.summary });
   if (delivered) await db.fallbackEntry.update({ where: { id: entry.id }, data: { notifiedAt: new Date() } });
 }
 

@@ -58,7 +58,8 @@ export async function uninstallPortal(deps: UninstallDeps, portalId: string): Pr
     deps.db.connection.deleteMany({ where: { portalId } }),
     deps.db.auditEntry.deleteMany({ where: { portalId } }),
     deps.db.callerContextSettings.deleteMany({ where: { portalId } }),
-    deps.db.portal.update({ where: { id: portalId }, data: { accessTokenEnc: null, refreshTokenEnc: null, accessExpiresAt: null, notifySlackUrl: null, notifyEmail: null } }),
+    deps.db.notificationSettings.deleteMany({ where: { portalId } }),
+    deps.db.portal.update({ where: { id: portalId }, data: { accessTokenEnc: null, refreshTokenEnc: null, accessExpiresAt: null } }),
   ]);
   await Promise.all([
     forgetJobs(deps.queue, deps.redis, calls.flatMap((call) => syncJobIdsOf(call, call.fallback?.replayCount ?? 0))),

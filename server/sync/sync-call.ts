@@ -1,5 +1,5 @@
 import type { Db } from "../db/client.js";
-import { logger } from "../config/logger.js";
+import { logger, maskPhone } from "../config/logger.js";
 import type { CallRecord } from "../calls/record.js";
 import type { PortalTokens } from "../hubspot/tokens.js";
 import type { HubSpotClient } from "../hubspot/client.js";
@@ -22,6 +22,8 @@ import { outboundCallOf } from "../workflows/outbound-calls.js";
 import type { PortalRequest } from "../hubspot/calling.js";
 import type { HubSpotBatches } from "../hubspot/batch.js";
 import { announceRecording, syncTranscript, type CallExtensionTarget } from "./call-extensions.js";
+import type { PortalNotifications } from "../notify/settings.js";
+import type { EscalationNotice } from "../notify/notifier.js";
 
 const log = logger("sync");
 
@@ -39,6 +41,8 @@ export interface SyncDeps {
   request: PortalRequest;
   /** The process's micro-batches of HubSpot requests (server/hubspot/batch.ts). */
   batches: HubSpotBatches;
+  /** The portal's channels: an escalated call is announced there once its task exists. */
+  notifications: Pick<PortalNotifications, "escalation">;
 }
 
 export type SyncOutcome = "synced" | "already_synced" | "waiting_auth";
@@ -71,7 +75,9 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
   const recordingUrl = (first.record as unknown as CallRecord).recordingUrl;
   if (recordingUrl) await archiveRecording(deps, first, recordingUrl);
 
-  return deps.locks.withLock(`${first.portalId}:${first.callerKey ?? callId}`, async (hold) => {
+  // Set when this run created the escalation task: announced on the portal's channels once the lock is released.
+  let escalated: EscalationNotice | null = null;
+  const outcome = await deps.locks.withLock(`${first.portalId}:${first.callerKey ?? callId}`, async (hold): Promise<SyncOutcome> => {
     const call = await deps.db.call.findUniqueOrThrow({ where: { id: callId } });
     if (call.syncedVersion >= call.version) return "already_synced";
     const stored = await withBookingOutcome(deps.db, call.portalId, call.vendorCallId, call.record as unknown as CallRecord);
@@ -114,6 +120,7 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
           associations: [{ to: { id: contact.contactId }, types: [{ associationCategory: "HUBSPOT_DEFINED", associationTypeId: TASK_TO_CONTACT }] }],
         });
         await deps.db.call.update({ where: { id: callId }, data: { hubspotFollowUpId: taskId } });
+        escalated = { portalId: call.portalId, caller: maskPhone(caller.phone?.e164 ?? null) ?? "an unknown number", reason: record.escalation.reason, urgency: record.urgency ?? null, contactUrl: contactRecordUrl(call.portalId, contact.contactId) };
       }
     });
     // 5.
@@ -128,7 +135,14 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
     log.info({ portalId: call.portalId, callId, vendor: call.vendor, version: call.version }, "call synced to HubSpot");
     return "synced";
   });
+  // Best effort: the task in HubSpot is the lasting follow-up, a lost notice never fails the call.
+  const notice: EscalationNotice | null = escalated;
+  if (notice) await deps.notifications.escalation(notice).catch((error: Error) => log.warn({ portalId: first.portalId, callId, err: error.message }, "escalation notification failed"));
+  return outcome;
 }
+
+/** The contact's record in HubSpot's app (HubSpot sends each user on to their own data centre). */
+export const contactRecordUrl = (portalId: string, contactId: string) => `https://app.hubspot.com/contacts/${encodeURIComponent(portalId)}/record/0-1/${encodeURIComponent(contactId)}`;
 
 /**
  * What the live tools booked, moved or cancelled during this conversation becomes the call's

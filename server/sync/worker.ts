@@ -5,8 +5,8 @@ import { logger } from "../config/logger.js";
 import { backoffSettings, syncJob, SYNC_QUEUE, type SyncJobData } from "../queue/queues.js";
 import { assertNever, classifyFailure, type JobFailure } from "../queue/failures.js";
 import { requeueDue, requeueUnlessLive, type OutboxAges } from "../queue/outbox.js";
-import { recordFallback, type FallbackTargets } from "../fallback/fallback.js";
-import type { Notifier } from "../notify/notifier.js";
+import { recordFallback } from "../fallback/fallback.js";
+import type { PortalNotifications } from "../notify/settings.js";
 import { syncOutcomes } from "../metrics/metrics.js";
 import { markWaitingForAuth, syncCall, type SyncDeps } from "./sync-call.js";
 import { PortalSlots } from "./portal-slots.js";
@@ -22,8 +22,7 @@ export interface WorkerOptions {
   maxAttempts: number;
   backoffMs: number;
   lockMs: number;
-  notifier: Notifier;
-  fallbackTargets: FallbackTargets;
+  notifications: PortalNotifications;
 }
 
 /**
@@ -98,12 +97,12 @@ async function settleFailure(db: Db, options: WorkerOptions, job: Job<SyncJobDat
     case "permanent":
       if (failure.kind === "bug") log.error({ callId, err: failure.reason }, "sync failed on a bug; the call is in the fallback queue");
       syncOutcomes.inc({ outcome: "permanent_failure" });
-      await recordFallback(db, options.notifier, options.fallbackTargets, callId, failure.reason, true);
+      await recordFallback(db, options.notifications, callId, failure.reason, true);
       return "fallback";
     case "retry":
       if (attempt >= (job.opts.attempts ?? 1)) {
         syncOutcomes.inc({ outcome: "retries_exhausted" });
-        await recordFallback(db, options.notifier, options.fallbackTargets, callId, `retries exhausted after ${attempt} attempts: ${failure.reason}`, false);
+        await recordFallback(db, options.notifications, callId, `retries exhausted after ${attempt} attempts: ${failure.reason}`, false);
         return "fallback";
       }
       syncOutcomes.inc({ outcome: "retry" });

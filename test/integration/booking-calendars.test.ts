@@ -231,7 +231,7 @@ describe.each([
     // The worker's upkeep runs the same pass in the background (with no ops target configured, so it
     // notifies nobody): the test looks at what the passes leave, not at which pass found it.
     const notices: OverlapNotice[] = [];
-    const deps: OverlapDeps = { db, notifier: { overlap: async (notice) => (notices.push(notice), true) }, defaults: {} };
+    const deps: OverlapDeps = { db, notifications: { overlap: async (notice) => (notices.push(notice), true) } };
     await flagOverlaps(deps);
     expect(await db.bookingOverlap.count({ where: { bookingId: booked.bookingId } })).toBe(0);
     // Someone puts a meeting in the staff member's own calendar over it, after the booking was made.

@@ -253,8 +253,10 @@ describe("uninstall", () => {
     await rt.db.externalBusy.create({ data: { staffId: casey.id, eventId: "evt-1", startAt: new Date(), endAt: new Date(Date.now() + 3_600_000) } });
     const ids = [portalId, ...(await rt.db.call.findMany({ where: { portalId } })).map((c) => c.id), ...(await rt.db.booking.findMany({ where: { portalId } })).map((b) => b.id)];
 
+    // Where its admins are told of escalations: the webhook URL is a credential of theirs.
+    expect(await rt.notifications.save(portalId, { slackUrl: "https://hooks.slack.example/services/T000/B000/uninstall", email: "ops@example.com", events: ["escalation"] })).toEqual({ kind: "saved" });
     const before = rowCounts(await dumpDatabase(stack.databaseUrl));
-    for (const table of ["Call", "CallEvent", "Recording", "FallbackEntry", "QuarantinedPayload", "ContactIndex", "ContactSnapshot", "Booking", "ToolInvocation", "ExternalBusy", "CalendarOAuthState", "FieldMapping", "ProvisionedProperty", "StaffMember", "ServiceType", "BookingSettings", "Connection"]) {
+    for (const table of ["NotificationSettings", "Call", "CallEvent", "Recording", "FallbackEntry", "QuarantinedPayload", "ContactIndex", "ContactSnapshot", "Booking", "ToolInvocation", "ExternalBusy", "CalendarOAuthState", "FieldMapping", "ProvisionedProperty", "StaffMember", "ServiceType", "BookingSettings", "Connection"]) {
       expect(before[table], table).toBeGreaterThan(0);
     }
 
@@ -264,7 +266,8 @@ describe("uninstall", () => {
       const dump = await dumpDatabase(stack.databaseUrl);
       const left = Object.entries(rowCounts(dump)).filter(([table, rows]) => rows > 0 && !["_prisma_migrations", "OAuthState"].includes(table));
       expect(left).toEqual([["Portal", 1]]);
-      expect(await rt.db.portal.findUniqueOrThrow({ where: { id: portalId } })).toMatchObject({ status: "uninstalled", accessTokenEnc: null, refreshTokenEnc: null, notifyEmail: null, notifySlackUrl: null });
+      expect(await rt.db.portal.findUniqueOrThrow({ where: { id: portalId } })).toMatchObject({ status: "uninstalled", accessTokenEnc: null, refreshTokenEnc: null });
+      expect(await rt.db.notificationSettings.count({ where: { portalId } })).toBe(0);
       expect(linesWith(dump, otto.traces)).toEqual([]);
       const redis = await dumpRedis(stack.prefix);
       expect(linesWith(redis, otto.traces)).toEqual([]);

@@ -440,6 +440,8 @@ describe("who may change settings: super admins of the portal only", () => {
     ["POST", "/ui/v1/booking/staff/any-staff-id/connect-link"],
     ["PUT", "/ui/v1/booking/staff/any-staff-id/types", { types: {} }],
     ["PUT", "/ui/v1/booking/staff/any-staff-id/webhook-key", { key: "acuity-api-key-0123456789" }],
+    ["PUT", "/ui/v1/notifications", { slackUrl: "https://hooks.slack.example/services/T1/B1/x", events: ["fallback"] }],
+    ["POST", "/ui/v1/notifications/test", {}],
     ["DELETE", "/ui/v1/install"],
   ];
   const snapshot = async () => ({
@@ -449,6 +451,7 @@ describe("who may change settings: super admins of the portal only", () => {
     services: await db().serviceType.count({ where: { portalId } }),
     provisioned: await db().provisionedProperty.count({ where: { portalId } }),
     audit: await db().auditEntry.count({ where: { portalId } }),
+    notifications: await db().notificationSettings.count({ where: { portalId } }),
   });
 
   it("a user who is not a super admin, or not a user of this portal, gets 403 on every write and nothing changes", async () => {
@@ -463,7 +466,7 @@ describe("who may change settings: super admins of the portal only", () => {
   });
 
   it("every user of the portal may read: the card's calls and every settings tab", async () => {
-    for (const path of ["/ui/v1/status", `/ui/v1/contacts/${contactId}/calls`, "/ui/v1/mapping", "/ui/v1/properties", "/ui/v1/connections", "/ui/v1/fallback", "/ui/v1/booking", "/ui/v1/audit"]) {
+    for (const path of ["/ui/v1/status", `/ui/v1/contacts/${contactId}/calls`, "/ui/v1/mapping", "/ui/v1/properties", "/ui/v1/connections", "/ui/v1/fallback", "/ui/v1/booking", "/ui/v1/audit", "/ui/v1/notifications"]) {
       expect({ path, status: (await hubspotFetch(path, { user: REP })).status }).toEqual({ path, status: 200 });
     }
   });

@@ -470,3 +470,42 @@ export interface AuditPage {
 export interface UninstallResponse {
   uninstalled: boolean;
 }
+
+// Notifications tab (/ui/v1/notifications).
+export type NotifyEvent = "escalation" | "fallback" | "overlap";
+export type NotifyChannel = "slack" | "teams" | "email";
+
+export interface NotifyChannelResultView {
+  ok: boolean;
+  reason?: string;
+  /** ISO time of the send. */
+  at: string;
+}
+
+export interface NotificationSettingsResponse {
+  /** A configured webhook URL is never sent back: only where it points ("hooks.slack.com, …a1b2"). */
+  slack: string | null;
+  teams: string | null;
+  email: string | null;
+  events: NotifyEvent[];
+  /** Whether this server can send e-mail at all (its operator set an SMTP relay). */
+  canEmail: boolean;
+  /** The last send on each channel, real or test. */
+  lastResults: Partial<Record<NotifyChannel, NotifyChannelResultView>>;
+}
+
+export interface NotificationSettingsUpdateRequest {
+  /** Omitted: keep the saved URL; null or "": remove it. */
+  slackUrl?: string | null;
+  teamsUrl?: string | null;
+  email?: string | null;
+  events: NotifyEvent[];
+}
+
+export interface NotificationSettingsSaved {
+  saved: true;
+}
+
+export interface NotificationTestResponse {
+  results: Partial<Record<NotifyChannel, { ok: boolean; reason?: string }>>;
+}

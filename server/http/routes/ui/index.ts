@@ -20,6 +20,8 @@ import { fallbackRoutes } from "./fallback.js";
 import { bookingRoutes, type BookingRouteDeps } from "./booking.js";
 import { auditRoutes } from "./audit.js";
 import { contextRoutes } from "./context.js";
+import { notificationRoutes } from "./notifications.js";
+import type { PortalNotifications } from "../../../notify/settings.js";
 
 export const UI_PREFIX = "/ui/v1";
 
@@ -31,6 +33,7 @@ export interface UiDeps {
   hubspot(portalId: string): Promise<HubSpotClient>;
   calendars: BookingRouteDeps["calendars"];
   uninstall: InstallRouteDeps["uninstall"];
+  notifications: PortalNotifications;
 }
 
 /**
@@ -57,6 +60,7 @@ export function uiRoutes(deps: UiDeps): Router {
     bookingRoutes({ db, calendars: deps.calendars, reconnectUrl }),
     auditRoutes({ db }),
     contextRoutes({ db }),
+    notificationRoutes({ notifications: deps.notifications }),
   );
   router.use(UI_PREFIX, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (error instanceof ConnectionError) return void res.status(400).json({ error: error.message } satisfies ApiError);
