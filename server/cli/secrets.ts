@@ -23,26 +23,32 @@ export async function secretFrom(o: { secret?: unknown; "secret-file"?: unknown;
   return undefined;
 }
 
-/** Every sealed column, with the row id it is bound to. */
-const SEALED = [
+/**
+ * Every sealed column, with the row id it is bound to. `plain`: the column may also hold a value
+ * from before it was sealed (a notification webhook URL copied from the old Portal column).
+ */
+const SEALED: readonly { table: string; id: string; columns: readonly string[]; plain?: true }[] = [
   { table: "Portal", id: "id", columns: ["accessTokenEnc", "refreshTokenEnc"] },
   { table: "Connection", id: "id", columns: ["secretEnc"] },
   { table: "CalendarConnection", id: "staffId", columns: ["accessTokenEnc", "refreshTokenEnc", "channelSecretEnc"] },
-] as const;
+  { table: "NotificationSettings", id: "portalId", columns: ["slackUrlEnc", "teamsUrlEnc"], plain: true },
+];
 
 /**
- * `secrets reseal`: rewrites ciphertexts of the first, unbound format (v1) as v2, bound to their row
- * and column. Idempotent; run once after upgrading. Returns how many values were rewritten per table.
+ * `secrets reseal`: rewrites ciphertexts of the first, unbound format (v1), and values never sealed,
+ * as v2, bound to their row and column. Idempotent; run once after upgrading. Returns how many values
+ * were rewritten per table.
  */
 export async function resealLegacySecrets(db: Db, encryptionKey: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const { table, id, columns } of SEALED) {
+  for (const { table, id, columns, plain } of SEALED) {
     counts[table] = 0;
     for (const column of columns) {
-      const rows = await db.$queryRawUnsafe<{ rowId: string; sealed: string }[]>(`SELECT "${id}" AS "rowId", "${column}" AS "sealed" FROM "${table}" WHERE "${column}" LIKE 'v1.%'`);
+      const rows = await db.$queryRawUnsafe<{ rowId: string; sealed: string }[]>(`SELECT "${id}" AS "rowId", "${column}" AS "sealed" FROM "${table}" WHERE "${column}" LIKE 'v1.%'${plain ? ` OR "${column}" LIKE 'http%'` : ""}`);
       for (const row of rows) {
-        if (!isLegacyCiphertext(row.sealed)) continue;
-        const resealed = encrypt(decryptLegacyV1(row.sealed, encryptionKey), encryptionKey, sealedFor(table, column, row.rowId));
+        const value = isLegacyCiphertext(row.sealed) ? decryptLegacyV1(row.sealed, encryptionKey) : plain && /^https?:\/\//.test(row.sealed) ? row.sealed : null;
+        if (value === null) continue;
+        const resealed = encrypt(value, encryptionKey, sealedFor(table, column, row.rowId));
         // Only if nobody rewrote it meanwhile.
         counts[table] += await db.$executeRawUnsafe(`UPDATE "${table}" SET "${column}" = $1 WHERE "${id}" = $2 AND "${column}" = $3`, resealed, row.rowId, row.sealed);
       }

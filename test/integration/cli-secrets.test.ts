@@ -44,6 +44,8 @@ describe("operator CLI and secrets", () => {
     const portalId = newPortalId();
     await db.portal.create({ data: { id: portalId, accessTokenEnc: legacyV1("old-access", key), refreshTokenEnc: legacyV1("old-refresh", key), accessExpiresAt: new Date(Date.now() + 60_000) } });
     const connection = await db.connection.create({ data: { portalId, vendor: "vapi", secretEnc: legacyV1("old-vendor-secret", key), webhookToken: randomBytes(12).toString("hex") } });
+    // A webhook URL the notification migration copied from the old plain Portal column.
+    await db.notificationSettings.create({ data: { portalId, slackUrlEnc: "https://hooks.slack.example/services/T9/B9/plain" } });
 
     const first = (await runCli(["secrets", "reseal"], stack.app.runtime)) as { resealed: Record<string, number> };
     expect(first.resealed.Portal).toBeGreaterThanOrEqual(2);
@@ -53,8 +55,11 @@ describe("operator CLI and secrets", () => {
     expect(decrypt(portal.accessTokenEnc!, key, sealedFor("Portal", "accessTokenEnc", portalId))).toBe("old-access");
     expect(decrypt(portal.refreshTokenEnc!, key, sealedFor("Portal", "refreshTokenEnc", portalId))).toBe("old-refresh");
     expect(connectionSecret(await db.connection.findUniqueOrThrow({ where: { id: connection.id } }), key)).toBe("old-vendor-secret");
+    expect(first.resealed.NotificationSettings).toBeGreaterThanOrEqual(1);
+    const sealedUrl = (await db.notificationSettings.findUniqueOrThrow({ where: { portalId } })).slackUrlEnc!;
+    expect(decrypt(sealedUrl, key, sealedFor("NotificationSettings", "slackUrlEnc", portalId))).toBe("https://hooks.slack.example/services/T9/B9/plain");
 
     const again = (await runCli(["secrets", "reseal"], stack.app.runtime)) as { resealed: Record<string, number> };
-    expect(again.resealed).toEqual({ Portal: 0, Connection: 0, CalendarConnection: 0 });
+    expect(again.resealed).toEqual({ Portal: 0, Connection: 0, CalendarConnection: 0, NotificationSettings: 0 });
   });
 });
