@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { randomBytes, randomInt } from "node:crypto";
 import pg from "pg";
 
@@ -55,13 +56,36 @@ export function benchEnv(databaseUrl: string, extra: Record<string, string> = {}
 }
 
 /**
- * Starts `server/main.ts <role>` in its own process (the benchmark's load must not share its CPU).
+ * The node flags of the role's own start command in package.json (`start:web`, `start:worker`), so a
+ * benchmark measures the process production runs, memory settings included.
+ */
+function productionNodeFlags(role: "web" | "worker"): string[] {
+  const scripts = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { scripts: Record<string, string> }).scripts;
+  const command = scripts[`start:${role}`] ?? "";
+  const flags = /\bnode\s+(.*?)\s*dist\/server\/main\.js/.exec(command)?.[1];
+  if (flags === undefined) throw new Error(`package.json's start:${role} does not run node dist/server/main.js`);
+  return flags.split(/\s+/).filter(Boolean);
+}
+
+let built = false;
+function ensureBuilt(): void {
+  if (built) return;
+  execFileSync(process.execPath, ["scripts/ensure-build.mjs"], { stdio: "inherit" });
+  built = true;
+}
+
+/**
+ * Starts the compiled `dist/server/main.js <role>` in its own process (the benchmark's load must not share its CPU).
  * `imports` are modules of the benchmark's own loaded first (`node --import`), such as a probe.
  */
 export async function startProcess(role: "web" | "worker", env: Record<string, string>, imports: string[] = []): Promise<{ child: ChildProcess; url?: string; peakRssMb(): Promise<number> }> {
   // BENCH_CPU_PROF=dir writes a V8 CPU profile of each process there on exit (for finding hot spots).
   const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, "--import", "tsx", ...imports.flatMap((path) => ["--import", path]), "server/main.ts", role], { env: { ...process.env, ...env, LOG_LEVEL: process.env.BENCH_CHILD_LOG_LEVEL ?? "silent" }, stdio: ["ignore", process.env.BENCH_CHILD_LOG_LEVEL ? "inherit" : "ignore", "inherit"] });
+  // What production runs: the compiled server (built first if the sources changed). A benchmark's own
+  // TypeScript probe needs tsx's loader in the process, and only then is it loaded.
+  ensureBuilt();
+  const loader = imports.length ? ["--import", "tsx", ...imports.flatMap((path) => ["--import", path])] : [];
+  const child = spawn(process.execPath, [...profile, ...productionNodeFlags(role), ...loader, "dist/server/main.js", role], { env: { ...process.env, ...env, LOG_LEVEL: process.env.BENCH_CHILD_LOG_LEVEL ?? "silent" }, stdio: ["ignore", process.env.BENCH_CHILD_LOG_LEVEL ? "inherit" : "ignore", "inherit"] });
   if (role === "web") {
     await waitForHttp(`http://127.0.0.1:${env.PORT}/healthz`);
   } else {

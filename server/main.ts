@@ -2,12 +2,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { loadDotEnv, parseEnv, EnvError } from "./config/env.js";
 import { logger } from "./config/logger.js";
 import { createRuntime, type Runtime } from "./runtime.js";
-import { createApp, createMetricsApp } from "./http/app.js";
-import { startSyncWorker, sweepOutbox } from "./sync/worker.js";
-import { startMeetingWorker, sweepMeetings } from "./booking/meetings.js";
-import { flagOverlaps } from "./booking/overlaps.js";
-import { Scheduler } from "./booking/scheduler.js";
-import { retentionSweeper } from "./retention/retention.js";
 
 const log = logger("main");
 
@@ -35,22 +29,33 @@ async function listen(app: import("express").Express, port: number): Promise<{ u
  * against one PostgreSQL and one Redis: nothing here is process-local state that matters.
  */
 export async function start(role: "web" | "worker" | "all", runtime: Runtime): Promise<Started> {
+  // Each role loads only its own modules (a worker never loads the routes, a web process never the
+  // workers): each process's memory is what its role needs.
   const stops: (() => Promise<void>)[] = [];
   let url: string | undefined;
   let metricsUrl: string | undefined;
   if (role === "web" || role === "all") {
+    const { createApp } = await import("./http/app.js");
     const web = await listen(createApp(runtime), runtime.env.PORT);
     url = web.url;
     log.info({ url }, "web listening");
     stops.push(web.close);
   }
   if (role === "worker" && runtime.env.METRICS_PORT !== undefined) {
+    const { createMetricsApp } = await import("./http/metrics-app.js");
     const metrics = await listen(createMetricsApp(runtime), runtime.env.METRICS_PORT);
     metricsUrl = metrics.url;
     log.info({ url: metricsUrl }, "worker metrics listening");
     stops.push(metrics.close);
   }
   if (role === "worker" || role === "all") {
+    const [{ startSyncWorker, sweepOutbox }, { startMeetingWorker, sweepMeetings }, { flagOverlaps }, { Scheduler }, { retentionSweeper }] = await Promise.all([
+      import("./sync/worker.js"),
+      import("./booking/meetings.js"),
+      import("./booking/overlaps.js"),
+      import("./booking/scheduler.js"),
+      import("./retention/retention.js"),
+    ]);
     // Workers get connections of their own; they are closed here (BullMQ leaves a passed one open).
     const workerConnection = runtime.workerRedis.duplicate();
     const worker = startSyncWorker(runtime.sync, {

@@ -3,7 +3,6 @@ import helmet from "helmet";
 import type { Runtime } from "../runtime.js";
 import { logger } from "../config/logger.js";
 import { routers } from "./routers.js";
-import { healthRoutes } from "./routes/health.js";
 
 const log = logger("http");
 
@@ -33,18 +32,5 @@ export function createApp(rt: Runtime) {
     res.status(503).json({ error: "temporarily unavailable, retry later" });
   };
   app.use(errors);
-  return app;
-}
-
-/**
- * A worker process's own listener (METRICS_PORT): health and Prometheus metrics, nothing else. Its
- * counters (sync jobs, sync latency, HubSpot requests made by the worker) exist only in its memory,
- * so they are scraped from each worker as a web process's are from it.
- */
-export function createMetricsApp(rt: Runtime) {
-  const app = express();
-  app.disable("x-powered-by");
-  app.use(helmet());
-  app.use(healthRoutes(rt));
   return app;
 }

@@ -39,6 +39,8 @@ function timeoutAgent<T extends http.Agent>(AgentClass: new (o: http.AgentOption
   return agent;
 }
 
+const MAX_CACHED_CLIENTS = 1_000;
+
 export interface ClientFactoryOptions {
   basePath: string;
   limiter: SharedRateLimiter;
@@ -56,13 +58,33 @@ export interface ClientFactoryOptions {
  */
 export class HubSpotClientFactory {
   private readonly agent: http.Agent;
+  private readonly clients = new Map<string, { accessToken: string; client: Client }>();
 
   constructor(private readonly options: ClientFactoryOptions) {
     const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
     this.agent = options.basePath.startsWith("https:") ? timeoutAgent(https.Agent, timeoutMs) : timeoutAgent(http.Agent, timeoutMs);
   }
 
+  /**
+   * One client per portal and token, kept while the token lasts: a worker with 150 jobs in flight
+   * for one portal would otherwise hold 150 copies of the generated API objects (tens of MB). Bounded
+   * (least recently used portals go first); a refreshed token gets a new client.
+   */
   forToken(portalId: string, accessToken: string): Client {
+    const cached = this.clients.get(portalId);
+    if (cached?.accessToken === accessToken) {
+      this.clients.delete(portalId);
+      this.clients.set(portalId, cached);
+      return cached.client;
+    }
+    const client = this.build(portalId, accessToken);
+    this.clients.delete(portalId);
+    this.clients.set(portalId, { accessToken, client });
+    if (this.clients.size > MAX_CACHED_CLIENTS) this.clients.delete(this.clients.keys().next().value!);
+    return client;
+  }
+
+  private build(portalId: string, accessToken: string): Client {
     const client = new Client({ accessToken, basePath: this.options.basePath, numberOfApiCallRetries: 0 });
     const apis = [
       client.crm.contacts.basicApi,

@@ -32,3 +32,16 @@ describe("shared rate limiter", () => {
     expect(counted).toBeLessThanOrEqual(elapsed + 0.05);
   });
 });
+
+describe("HubSpot clients", () => {
+  it("one client per portal and token, a new one for a refreshed token, each portal its own", async () => {
+    const { HubSpotClientFactory } = await import("../../server/hubspot/client.js");
+    const factory = new HubSpotClientFactory({ basePath: "http://127.0.0.1:9", limiter: new SharedRateLimiter(redis, prefix), perTenSeconds: 100 });
+    const first = factory.forToken("555002", "token-a");
+    expect(factory.forToken("555002", "token-a")).toBe(first);
+    const refreshed = factory.forToken("555002", "token-b");
+    expect(refreshed).not.toBe(first);
+    expect(factory.forToken("555002", "token-b")).toBe(refreshed);
+    expect(factory.forToken("555003", "token-b")).not.toBe(refreshed);
+  });
+});
