@@ -58,6 +58,7 @@ export async function uninstallPortal(deps: UninstallDeps, portalId: string): Pr
     deps.db.connection.deleteMany({ where: { portalId } }),
     deps.db.auditEntry.deleteMany({ where: { portalId } }),
     deps.db.callerContextSettings.deleteMany({ where: { portalId } }),
+    deps.db.routingSettings.deleteMany({ where: { portalId } }),
     deps.db.portal.update({ where: { id: portalId }, data: { accessTokenEnc: null, refreshTokenEnc: null, accessExpiresAt: null, notifySlackUrl: null, notifyEmail: null } }),
   ]);
   await Promise.all([
