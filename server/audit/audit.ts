@@ -27,7 +27,8 @@ export type AuditChange =
   | { action: "booking.webhook_key_set"; target: string; details: { staff: string; provider: string } }
   | { action: "booking.calendar_connected"; target: string; details: { staff: string; provider: string } }
   | { action: "booking.types_saved"; target: string; details: { staff: string; provider: string; types: Record<string, string>; calendarId: string | null } }
-  | { action: "context.settings_saved"; details: { shared: string[]; vapiAssistants: number } };
+  | { action: "context.settings_saved"; details: { shared: string[]; vapiAssistants: number } }
+  | { action: "routing.settings_saved"; details: { ambiguityRule: string; ownerRule: string; owners: number; createLeads: boolean } };
 
 export type AuditActor = { source: "settings_page"; userId: string; email: string } | { source: "cli" };
 
@@ -97,6 +98,11 @@ export function describeChange(change: AuditChange): string {
       const { shared, vapiAssistants } = change.details;
       const told = shared.length ? `the AI is told a known caller's ${shared.map((field) => CONTEXT_LABELS[field] ?? field).join(", ")}` : "the AI is told nothing about known callers";
       return `Caller context saved: ${told}${vapiAssistants ? ` (${plural(vapiAssistants, "Vapi assistant")} set)` : ""}`;
+    }
+    case "routing.settings_saved": {
+      const { ambiguityRule, ownerRule, owners, createLeads } = change.details;
+      const routed = ownerRule === "none" ? "no owner for new callers" : `new callers routed by ${ownerRule.replaceAll("_", "-")} over ${plural(owners, "owner")}`;
+      return `Routing saved: shared numbers by ${ambiguityRule.replaceAll("_", " ")}, ${routed}${createLeads ? ", a Lead for each new caller" : ""}`;
     }
     default: {
       // A row written by a newer version of the app: show what it is called rather than fail the page.
