@@ -29,7 +29,8 @@ export type AuditChange =
   | { action: "booking.types_saved"; target: string; details: { staff: string; provider: string; types: Record<string, string>; calendarId: string | null } }
   | { action: "context.settings_saved"; details: { shared: string[]; vapiAssistants: number } }
   | { action: "notifications.saved"; details: { changed: string[]; events: string[] } }
-  | { action: "notifications.tested"; details: Record<string, "sent" | "failed"> };
+  | { action: "notifications.tested"; details: Record<string, "sent" | "failed"> }
+  | { action: "routing.settings_saved"; details: { ambiguityRule: string; ownerRule: string; owners: number; createLeads: boolean } };
 
 export type AuditActor = { source: "settings_page"; userId: string; email: string } | { source: "cli" };
 
@@ -106,6 +107,11 @@ export function describeChange(change: AuditChange): string {
     }
     case "notifications.tested":
       return `Test notification: ${Object.entries(change.details).map(([channel, result]) => `${channel} ${result}`).join(", ")}`;
+    case "routing.settings_saved": {
+      const { ambiguityRule, ownerRule, owners, createLeads } = change.details;
+      const routed = ownerRule === "none" ? "no owner for new callers" : `new callers routed by ${ownerRule.replaceAll("_", "-")} over ${plural(owners, "owner")}`;
+      return `Routing saved: shared numbers by ${ambiguityRule.replaceAll("_", " ")}, ${routed}${createLeads ? ", a Lead for each new caller" : ""}`;
+    }
     default: {
       // A row written by a newer version of the app: show what it is called rather than fail the page.
       const unknown: never = change;

@@ -12,6 +12,8 @@ import { hubspotCall } from "../hubspot/call.js";
 import { ContactIndexStore } from "../contacts/index-store.js";
 import { normaliseEmail, normalisePhone } from "../contacts/phone.js";
 import { upsertCaller } from "../contacts/resolve.js";
+import { routingSettings } from "../routing/settings.js";
+import { ownerForNewCaller } from "../routing/assign.js";
 import { callerKey } from "../contacts/identity.js";
 import { loadMapping } from "../mapping/store.js";
 import { LEAD_SOURCE_VALUE } from "../mapping/fields.js";
@@ -181,8 +183,16 @@ async function logMeeting(rt: MeetingDeps, bookingId: string, action: keyof type
     const mapping = await loadMapping(rt.db, booking.portalId);
     // The sync's caller key: a Meeting and a call of one new caller never both create the contact.
     const key = callerKey(rt.env.ENCRYPTION_KEY, booking.portalId, { phone, email }) ?? `booking:${booking.id}`;
+    // The portal's rules apply as for a call: a shared number, and the owner of a new caller (by the service booked).
+    const routing = await routingSettings(rt.db, booking.portalId);
+    const ownerOfNewCaller = async () => (await ownerForNewCaller(rt.db, booking.portalId, routing, { zip: null, intent: null, service: booking.serviceType.name }))?.ownerId ?? null;
     const resolved = await rt.locks.withLock(`${booking.portalId}:${key}`, (hold) =>
-      upsertCaller({ portalId: booking.portalId, client, token, batches: rt.batches, index: new ContactIndexStore(rt.db), defaultRegion: portal.defaultRegion, hold }, { phone, email, firstName, lastName: rest.join(" ") || null }, values, mapping),
+      upsertCaller(
+        { portalId: booking.portalId, client, token, batches: rt.batches, index: new ContactIndexStore(rt.db), defaultRegion: portal.defaultRegion, hold, ambiguityRule: routing.ambiguityRule, ownerForNewCaller: ownerOfNewCaller },
+        { phone, email, firstName, lastName: rest.join(" ") || null },
+        values,
+        mapping,
+      ),
     );
     contactId = resolved.contactId;
     await rt.db.booking.update({ where: { id: booking.id }, data: { contactId } });

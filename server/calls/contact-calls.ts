@@ -1,7 +1,7 @@
 import type { Db } from "../db/client.js";
 import type { CallRecord } from "./record.js";
 import { transcriptTurns } from "./transcript.js";
-import type { CallSummary } from "../../hubspot-app/app/shared/api.js";
+import type { AmbiguityRule, CallSummary } from "../../hubspot-app/app/shared/api.js";
 
 /**
  * One page of a contact's calls, newest first, as the contact card shows them. `before` is the
@@ -37,6 +37,8 @@ export async function contactCalls(
       escalationReason: r.escalation?.reason ?? null,
       recordingUrl: r.recordingUrl ? query.recordingLink(row.id) : null,
       syncStatus: row.status,
+      match: row.matchCandidates ? { candidates: row.matchCandidates, rule: row.matchRule as AmbiguityRule, needsReview: row.needsReview } : null,
+      movedAt: row.movedAt?.toISOString() ?? null,
     };
   });
   return { calls, nextBefore: rows.length > limit ? rows[limit - 1]!.createdAt.toISOString() : null };

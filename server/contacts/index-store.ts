@@ -27,6 +27,22 @@ export class ContactIndexStore {
     });
   }
 
+  /**
+   * A rep said these keys are another contact's (a call moved from the card): they are bound to it
+   * now, whatever they were bound to before, so the caller's next call lands there.
+   */
+  async rebind(portalId: string, contactId: string, keys: IndexKey[]): Promise<void> {
+    await this.db.$transaction(
+      keys.map((key) =>
+        this.db.contactIndex.upsert({
+          where: { portalId_keyType_keyValue: { portalId, keyType: key.type, keyValue: key.value } },
+          create: { portalId, keyType: key.type, keyValue: key.value, contactId },
+          update: { contactId },
+        }),
+      ),
+    );
+  }
+
   /** A contact deleted or merged away in HubSpot: forget it, so the next lookup searches again. */
   async forgetContact(portalId: string, contactId: string): Promise<void> {
     await this.db.contactIndex.deleteMany({ where: { portalId, contactId } });

@@ -1,13 +1,15 @@
 import type { HubSpotClient } from "../hubspot/client.js";
 import { hubspotCall, HubSpotRequestError } from "../hubspot/call.js";
 import type { CallerCriteria, HubSpotBatches, HubSpotContact } from "../hubspot/batch.js";
-import { TransientSyncError } from "../hubspot/errors.js";
+import { PermanentSyncError, TransientSyncError } from "../hubspot/errors.js";
+import type { AmbiguityRule } from "../../hubspot-app/app/shared/api.js";
 import { contactPatch, type Mapping } from "../mapping/store.js";
 import type { fieldValues } from "../mapping/fields.js";
 import { normaliseEmail, normalisePhone } from "./phone.js";
 import type { ContactIndexStore, IndexKey } from "./index-store.js";
 import type { CallerIdentity } from "./identity.js";
 import type { LockHold } from "./caller-lock.js";
+import { LAST_ACTIVITY_PROPERTY, pickAmong, type AmbiguousMatch } from "./ambiguity.js";
 
 export interface ContactContext {
   portalId: string;
@@ -20,6 +22,10 @@ export interface ContactContext {
   defaultRegion: string;
   /** The caller lock this runs under: confirmed still held just before a contact is created. */
   hold: LockHold;
+  /** Which contact a call lands on when several match it equally (contacts/ambiguity.ts). */
+  ambiguityRule: AmbiguityRule;
+  /** The owner a new caller gets (server/routing/), asked only when a contact is about to be created. */
+  ownerForNewCaller(): Promise<string | null>;
 }
 
 export interface ResolvedContact {
@@ -28,11 +34,13 @@ export interface ResolvedContact {
   created: boolean;
   /** How it was found, for logs and tests: index | search | created | conflict */
   via: "index" | "search" | "created" | "conflict";
+  /** Several contacts matched the caller equally (a shared number): how many, and the rule that picked this one. */
+  match: AmbiguousMatch | null;
 }
 
 type Values = ReturnType<typeof fieldValues>;
 
-const IDENTITY_PROPERTIES = ["firstname", "lastname", "email", "phone", "mobilephone", "zip", "hubspot_owner_id", "createdate", "hs_searchable_calculated_phone_number", "hs_searchable_calculated_mobile_number"];
+const IDENTITY_PROPERTIES = ["firstname", "lastname", "email", "phone", "mobilephone", "zip", "hubspot_owner_id", "createdate", "hs_searchable_calculated_phone_number", "hs_searchable_calculated_mobile_number", LAST_ACTIVITY_PROPERTY];
 
 export function indexKeys(caller: CallerIdentity): IndexKey[] {
   const keys: IndexKey[] = [];
@@ -52,8 +60,11 @@ const same = (a: string | null | undefined, b: string | null | undefined) => !!a
  *      caller we have seen).
  *   2. One HubSpot search over the calculated phone properties, the phone as given, email and
  *      name + zip, shared with the other callers of its micro-batch (server/hubspot/batch.ts), the
- *      best match for this caller picked in that priority order.
- *   3. Create (batched); a 409 "Existing ID" (the email is taken) turns into an update of that contact.
+ *      best match for this caller picked in that priority order; several contacts matching equally
+ *      (a shared number) are decided by the portal's rule (ambiguity.ts), and the index then binds
+ *      the caller to the one picked, so the caller's later calls follow it.
+ *   3. Create (batched), with the owner routing gives a new caller; a 409 "Existing ID" (the email is
+ *      taken) turns into an update of that contact.
  *      Just before, the caller lock is confirmed still ours and the index read again: a sync that took
  *      a lapsed lock (this process stalled) may have created the contact meanwhile, and HubSpot's
  *      search, lagging its writes, would not have shown it.
@@ -67,15 +78,16 @@ export async function upsertCaller(ctx: ContactContext, caller: CallerIdentity, 
   if (indexedId) {
     const known = await ctx.index.snapshot(ctx.portalId, indexedId);
     const updated = await updateContact(ctx, indexedId, known, values, mapping, keys);
-    if (updated) return { ...updated, created: false, via: "index" };
+    if (updated) return { ...updated, created: false, via: "index", match: null };
     await ctx.index.forgetContact(ctx.portalId, indexedId);
   }
 
-  const found = await searchCaller(ctx, caller, mapping);
-  if (found) {
+  const searched = await searchCaller(ctx, caller, mapping);
+  if (searched) {
+    const { contact: found, match } = searched;
     await ctx.index.remember(ctx.portalId, found.id, keys);
     const updated = await updateContact(ctx, found.id, { filled: filledOf(found), ownerId: found.properties.hubspot_owner_id ?? null }, values, mapping, keys);
-    if (updated) return { ...updated, created: false, via: "search" };
+    if (updated) return { ...updated, created: false, via: "search", match };
     // Found by search, gone by the time we wrote: let the retry look again.
     await ctx.index.forgetContact(ctx.portalId, found.id);
     throw new TransientSyncError("contact disappeared between search and update");
@@ -85,24 +97,39 @@ export async function upsertCaller(ctx: ContactContext, caller: CallerIdentity, 
   const lateId = await ctx.index.lookup(ctx.portalId, keys);
   if (lateId) {
     const updated = await updateContact(ctx, lateId, await ctx.index.snapshot(ctx.portalId, lateId), values, mapping, keys);
-    if (updated) return { ...updated, created: false, via: "index" };
+    if (updated) return { ...updated, created: false, via: "index", match: null };
     await ctx.index.forgetContact(ctx.portalId, lateId);
     throw new TransientSyncError("an indexed contact disappeared before it could be updated");
   }
   const { properties } = contactPatch(values, mapping, null);
   try {
-    const createdId = await ctx.batches.create("contacts", ctx.portalId, ctx.token, ctx.client, { properties });
+    const { id: createdId, ownerId } = await createContact(ctx, properties);
     await ctx.index.remember(ctx.portalId, createdId, keys);
-    await ctx.index.saveSnapshot(ctx.portalId, createdId, Object.keys(properties), null);
-    return { contactId: createdId, ownerId: null, created: true, via: "created" };
+    await ctx.index.saveSnapshot(ctx.portalId, createdId, [...Object.keys(properties), ...(ownerId ? ["hubspot_owner_id"] : [])], ownerId);
+    return { contactId: createdId, ownerId, created: true, via: "created", match: null };
   } catch (error) {
     if (error instanceof HubSpotRequestError && error.failure.kind === "conflict" && error.failure.existingId) {
       const existingId = error.failure.existingId;
       await ctx.index.remember(ctx.portalId, existingId, keys);
       const updated = await updateContact(ctx, existingId, null, values, mapping, keys);
-      if (updated) return { ...updated, created: false, via: "conflict" };
+      if (updated) return { ...updated, created: false, via: "conflict", match: null };
     }
     throw error;
+  }
+}
+
+/**
+ * Create the caller (batched) with the owner routing gives it. An owner HubSpot refuses (deactivated
+ * since the rules were saved) must not lose the call: the contact is created without one.
+ */
+async function createContact(ctx: ContactContext, properties: Record<string, string>): Promise<{ id: string; ownerId: string | null }> {
+  const ownerId = properties.hubspot_owner_id ? null : await ctx.ownerForNewCaller();
+  if (!ownerId) return { id: await ctx.batches.create("contacts", ctx.portalId, ctx.token, ctx.client, { properties }), ownerId: properties.hubspot_owner_id ?? null };
+  try {
+    return { id: await ctx.batches.create("contacts", ctx.portalId, ctx.token, ctx.client, { properties: { ...properties, hubspot_owner_id: ownerId } }), ownerId };
+  } catch (error) {
+    if (!(error instanceof PermanentSyncError && error.failure?.kind === "invalid" && error.message.includes("hubspot_owner_id"))) throw error;
+    return { id: await ctx.batches.create("contacts", ctx.portalId, ctx.token, ctx.client, { properties }), ownerId: null };
   }
 }
 
@@ -144,7 +171,7 @@ async function updateContact(
   values: Values,
   mapping: Mapping,
   keys: IndexKey[],
-): Promise<Omit<ResolvedContact, "created" | "via"> | null> {
+): Promise<Omit<ResolvedContact, "created" | "via" | "match"> | null> {
   let state = known;
   let id = contactId;
   if (!state) {
@@ -185,7 +212,7 @@ async function followMerge(ctx: ContactContext, fromId: string, toId: string): P
   return toId;
 }
 
-async function searchCaller(ctx: ContactContext, caller: CallerIdentity, mapping: Mapping): Promise<HubSpotContact | null> {
+async function searchCaller(ctx: ContactContext, caller: CallerIdentity, mapping: Mapping): Promise<{ contact: HubSpotContact; match: AmbiguousMatch | null } | null> {
   const criteria: CallerCriteria = {
     nationals: caller.phone ? [caller.phone.national] : [],
     e164s: caller.phone ? [caller.phone.e164] : [],
@@ -195,7 +222,6 @@ async function searchCaller(ctx: ContactContext, caller: CallerIdentity, mapping
   if (!criteria.nationals.length && !criteria.emails.length && !criteria.nameZip) return null;
   // Every contact of the batch's callers comes back: this caller's matchers keep its own.
   const results = await ctx.batches.searchContacts(ctx.portalId, ctx.token, ctx.client, criteria, mappedProperties(mapping));
-  const byAge = (a: HubSpotContact, b: HubSpotContact) => Number(a.id) - Number(b.id);
   const phoneMatch = (c: HubSpotContact) =>
     !!caller.phone &&
     (c.properties.hs_searchable_calculated_phone_number === caller.phone.national ||
@@ -204,8 +230,8 @@ async function searchCaller(ctx: ContactContext, caller: CallerIdentity, mapping
   const emailMatch = (c: HubSpotContact) => !!caller.email && normaliseEmail(c.properties.email) === caller.email;
   const nameZipMatch = (c: HubSpotContact) => same(c.properties.firstname, caller.firstName) && same(c.properties.lastname, caller.lastName) && same(c.properties.zip, caller.zip);
   for (const matches of [phoneMatch, emailMatch, nameZipMatch]) {
-    const best = results.filter(matches).sort(byAge)[0];
-    if (best) return best;
+    const equal = results.filter(matches);
+    if (equal.length) return pickAmong(equal, ctx.ambiguityRule);
   }
   return null;
 }

@@ -118,7 +118,7 @@ interface ReadInput {
   id: string;
 }
 
-type ObjectKind = "contacts" | "calls" | "tasks" | "meetings";
+type ObjectKind = "contacts" | "calls" | "tasks" | "meetings" | "leads";
 
 /** Whether a whole-batch failure could have come from one input (worth splitting the batch). */
 function causedByAnInput(error: unknown): boolean {

@@ -96,6 +96,7 @@ export class HubSpotClientFactory {
       client.crm.properties.coreApi,
       client.crm.properties.groupsApi,
       client.crm.owners.ownersApi,
+      client.crm.associations.v4.basicApi,
       client.settings.users.usersApi,
     ];
     for (const api of apis) this.instrument(api, portalId);

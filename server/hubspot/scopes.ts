@@ -23,7 +23,9 @@ export const USERS_SCOPE = "settings.users.read" satisfies (typeof REQUIRED_SCOP
 export const SCHEDULER_SCOPE = "scheduler.meetings.meeting-link.read";
 export const TRANSCRIPTS_READ_SCOPE = "crm.extensions_calling_transcripts.read";
 export const TRANSCRIPTS_WRITE_SCOPE = "crm.extensions_calling_transcripts.write";
-export const OPTIONAL_SCOPES = [SCHEDULER_SCOPE, TRANSCRIPTS_READ_SCOPE, TRANSCRIPTS_WRITE_SCOPE] as const;
+/** A HubSpot Lead for each new caller, when the portal turns it on (server/routing/leads.ts). */
+export const LEADS_WRITE_SCOPE = "crm.objects.leads.write";
+export const OPTIONAL_SCOPES = [SCHEDULER_SCOPE, TRANSCRIPTS_READ_SCOPE, TRANSCRIPTS_WRITE_SCOPE, LEADS_WRITE_SCOPE] as const;
 export type OptionalScope = (typeof OPTIONAL_SCOPES)[number];
 
 /** What an admin gains by re-authorising with an optional scope, as the settings page says it. */
@@ -31,6 +33,7 @@ export const OPTIONAL_SCOPE_GAINS: Record<OptionalScope, string> = {
   [SCHEDULER_SCOPE]: "Staff can be booked on the portal's HubSpot meeting links.",
   [TRANSCRIPTS_READ_SCOPE]: "Each call's transcript shows in HubSpot's own transcript viewer on the call, turn by turn, searchable like HubSpot's own calls.",
   [TRANSCRIPTS_WRITE_SCOPE]: "Each call's transcript shows in HubSpot's own transcript viewer on the call, turn by turn, searchable like HubSpot's own calls.",
+  [LEADS_WRITE_SCOPE]: "A HubSpot Lead can be created for each new caller (Routing tab).",
 };
 
 /** The optional scopes an install lacks, grouped by what they add together (both transcript scopes, one gain). */

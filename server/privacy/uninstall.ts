@@ -59,6 +59,7 @@ export async function uninstallPortal(deps: UninstallDeps, portalId: string): Pr
     deps.db.auditEntry.deleteMany({ where: { portalId } }),
     deps.db.callerContextSettings.deleteMany({ where: { portalId } }),
     deps.db.notificationSettings.deleteMany({ where: { portalId } }),
+    deps.db.routingSettings.deleteMany({ where: { portalId } }),
     deps.db.portal.update({ where: { id: portalId }, data: { accessTokenEnc: null, refreshTokenEnc: null, accessExpiresAt: null } }),
   ]);
   await Promise.all([

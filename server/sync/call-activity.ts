@@ -1,5 +1,6 @@
 import type { CallRecord } from "../calls/record.js";
 import { escapeHtml } from "../text/html.js";
+import { taskDueAt } from "./task-due.js";
 
 // How a canonical call becomes a HubSpot Call engagement (hubspot.md: calls, association type 194).
 
@@ -82,10 +83,11 @@ export function callProperties(record: CallRecord, options: { dispositionId: str
   return properties;
 }
 
-export function escalationTask(record: CallRecord, contactName: string | null, ownerId: string | null): Record<string, string> {
+/** The follow-up task of an escalated call, for the contact's owner, due by the call's urgency (task-due.ts). */
+export function escalationTask(record: CallRecord, contactName: string | null, ownerId: string | null, when: { now: Date; timeZone: string | null }): Record<string, string> {
   const reason = record.escalation!.reason;
   const properties: Record<string, string> = {
-    hs_timestamp: new Date(Date.now() + 60 * 60_000).toISOString(),
+    hs_timestamp: taskDueAt(record.urgency, when.now, when.timeZone).toISOString(),
     hs_task_subject: `Follow up: AI receptionist escalated ${contactName ?? "a caller"}`.slice(0, 250),
     hs_task_body: `<p><strong>Escalation reason</strong>: ${paragraphs(reason)}</p>${record.summary ? `<p>${paragraphs(record.summary)}</p>` : ""}`,
     hs_task_status: "NOT_STARTED",

@@ -24,6 +24,9 @@ import type { HubSpotBatches } from "../hubspot/batch.js";
 import { announceRecording, syncTranscript, type CallExtensionTarget } from "./call-extensions.js";
 import type { PortalNotifications } from "../notify/settings.js";
 import type { EscalationNotice } from "../notify/notifier.js";
+import { routingSettings } from "../routing/settings.js";
+import { ownerForNewCaller, type NewCallerFacts } from "../routing/assign.js";
+import { createLead } from "../routing/leads.js";
 
 const log = logger("sync");
 
@@ -52,11 +55,13 @@ export type SyncOutcome = "synced" | "already_synced" | "waiting_auth";
  * returns early when HubSpot already has this version. Steps, under the caller lock:
  *   1. token (refreshed if needed) and the portal's mapping; new qualification questions get a property;
  *   2. find / update / create the contact (server/contacts/resolve.ts), with the roll-ups over the
- *      caller's calls and bookings (server/workflows/rollups.ts);
+ *      caller's calls and bookings (server/workflows/rollups.ts), the portal's rule for a number
+ *      several contacts share, and the owner routing gives a new caller (server/routing/);
  *   3. create the Call associated to the contact, or update the one this call already has; its
  *      transcript goes to HubSpot's viewer and, once our copy of the recording exists (copied before
  *      the lock is taken), HubSpot is told the recording is ready (call-extensions.ts);
- *   4. an escalated call gets a task with the reason for the contact owner;
+ *   4. an escalated call gets a task with the reason for the contact owner, due by its urgency; a new
+ *      caller gets a HubSpot Lead if the portal asked for one (never failing the call);
  *   5. mark the row synced at the version that was read.
  * Throws what server/queue/failures.ts classifies: TransientSyncError (retry with backoff),
  * PermanentSyncError (fallback queue, no retry), PortalNeedsReauthError (waits for a new install).
@@ -101,8 +106,25 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
       const knownContactId = outbound?.contactId ?? (await index.lookup(call.portalId, indexKeys(caller)));
       const rollups = await contactRollups(deps.db, { portalId: call.portalId, callId, callerKey: call.callerKey, contactId: knownContactId, phones: caller.phone ? [caller.phone.e164] : [], startedAt: record.startedAt ?? record.endedAt ?? null });
       const values = withRollups(fieldValues(record, caller.phone, caller.email), rollups);
-      const contact = await upsertCaller({ portalId: call.portalId, client, token: accessToken, batches: deps.batches, index, defaultRegion: region, hold }, caller, values, mapping, outbound?.contactId);
-      await deps.db.call.update({ where: { id: callId }, data: { hubspotContactId: contact.contactId } });
+      const routing = await routingSettings(deps.db, call.portalId);
+      let routedOwner: string | null = null;
+      const ownerOfNewCaller = async () => (routedOwner = (await ownerForNewCaller(deps.db, call.portalId, routing, newCallerFacts(record)))?.ownerId ?? null);
+      const contact = await upsertCaller(
+        { portalId: call.portalId, client, token: accessToken, batches: deps.batches, index, defaultRegion: region, hold, ambiguityRule: routing.ambiguityRule, ownerForNewCaller: ownerOfNewCaller },
+        caller,
+        values,
+        mapping,
+        outbound?.contactId,
+      );
+      await deps.db.call.update({
+        where: { id: callId },
+        data: {
+          hubspotContactId: contact.contactId,
+          // A retry finds the contact in the index: what the first attempt learnt is kept.
+          ...(contact.match ? { matchCandidates: contact.match.candidates, matchRule: contact.match.rule, needsReview: contact.match.needsReview } : {}),
+          ...(contact.created ? { assignedOwnerId: contact.ownerId ?? routedOwner, ...(routing.createLeads && !call.leadState ? { leadState: "pending" } : {}) } : {}),
+        },
+      });
       // 3.
       const dispositionId = await deps.dispositions.outcomeId(call.portalId, accessToken, outcomeLabel(record));
       const properties = callProperties(record, { dispositionId, externalId: callId, portalId: call.portalId, appId: deps.appId });
@@ -115,12 +137,17 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
       await announceRecording(deps, target);
       // 4.
       if (record.escalation && !call.hubspotFollowUpId) {
+        const timeZone = (await deps.db.bookingSettings.findUnique({ where: { portalId: call.portalId }, select: { timezone: true } }))?.timezone ?? null;
         const taskId = await deps.batches.create("tasks", call.portalId, accessToken, client, {
-          properties: escalationTask(record, name, contact.ownerId),
+          properties: escalationTask(record, name, contact.ownerId, { now: new Date(), timeZone }),
           associations: [{ to: { id: contact.contactId }, types: [{ associationCategory: "HUBSPOT_DEFINED", associationTypeId: TASK_TO_CONTACT }] }],
         });
         await deps.db.call.update({ where: { id: callId }, data: { hubspotFollowUpId: taskId } });
         escalated = { portalId: call.portalId, caller: maskPhone(caller.phone?.e164 ?? null) ?? "an unknown number", reason: record.escalation.reason, urgency: record.urgency ?? null, contactUrl: contactRecordUrl(call.portalId, contact.contactId) };
+      }
+      const leadState = (await deps.db.call.findUniqueOrThrow({ where: { id: callId }, select: { leadState: true } })).leadState;
+      if (leadState === "pending") {
+        await createLead({ db: deps.db, batches: deps.batches, client, portalId: call.portalId, token: accessToken, scopes: portal.scopes, callId, contactId: contact.contactId, ownerId: contact.ownerId, callerName: name });
       }
     });
     // 5.
@@ -156,6 +183,12 @@ async function withBookingOutcome(db: Db, portalId: string, vendorCallId: string
   const disposition = last === "cancelled" ? "canceled_appointment" : last === "rescheduled" ? "rescheduled" : "booked";
   const what = `${last === "cancelled" ? "Cancelled" : last === "rescheduled" ? "Rescheduled" : "Booked"}: ${booking.serviceType.name} on ${booking.startAt.toISOString()} (booking ${booking.id.slice(0, 8)})`;
   return { ...record, disposition, summary: record.summary ? `${record.summary}\n${what}` : what };
+}
+
+/** What routing reads of a new caller's call: the zip they gave, the intent, the service they asked for. */
+function newCallerFacts(record: CallRecord): NewCallerFacts {
+  const service = record.qualification.service ?? record.qualification.service_type;
+  return { zip: record.caller.zip ?? null, intent: record.intent ?? null, service: typeof service === "string" ? service : null };
 }
 
 /** The call waits for the portal's new install (the OAuth callback queues it again). */

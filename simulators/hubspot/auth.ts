@@ -16,6 +16,9 @@ const WRITES = ["POST", "PUT", "PATCH", "DELETE"] as const;
 const SCHEDULER = /^\/scheduler\/(v3|2026-03)\/meetings\//;
 const SCHEDULER_READ = "scheduler.meetings.meeting-link.read";
 const TRANSCRIPTS = /^\/crm\/(v3\/extensions\/calling|extensions\/calling\/2026-03)\/transcripts(\/|$)/;
+/** Leads (object 0-136) have scopes of their own (leads guide), by name or type id. */
+const LEADS_OBJECTS = /^\/crm\/v[34]\/objects\/(leads|0-136)(\/|$)/;
+const LEADS_OBJECTS_READ = /^\/crm\/v3\/objects\/(leads|0-136)\/(search|batch\/read)$/;
 const RECORDING_READY = /^\/crm\/(v3\/extensions\/calling|extensions\/calling\/2026-03)\/recordings\/ready$/;
 
 /**
@@ -28,13 +31,17 @@ const RECORDING_READY = /^\/crm\/(v3\/extensions\/calling|extensions\/calling\/2
  * (seen against a live portal by a published integration, not in HubSpot's reference; see scheduler.ts).
  * Third-party transcripts need `crm.extensions_calling_transcripts.read` / `.write` (HubSpot's guide);
  * the recording-ready notice is held to the calls' write scope (its reference names none we could read).
- * The app-level recording settings take the developer API key, not a token (calling.ts, before this check).
+ * Leads need crm.objects.leads.read / .write (HubSpot's leads guide); searches and batch reads of leads
+ * are reads. The app-level recording settings take the developer API key, not a token (calling.ts, before this check).
  */
 export const SCOPE_RULES: readonly ScopeRule[] = [
   { methods: READS, path: /^\/crm\/v3\/properties\//, scopes: ["crm.schemas.contacts.read"] },
   { methods: WRITES, path: /^\/crm\/v3\/properties\//, scopes: ["crm.schemas.contacts.write"] },
   { methods: "any", path: /^\/crm\/v3\/owners(\/|$)/, scopes: ["crm.objects.owners.read"] },
   { methods: "any", path: /^\/calling\/v1\/dispositions/, scopes: ["crm.objects.contacts.read"] },
+  { methods: ["POST"], path: LEADS_OBJECTS_READ, scopes: ["crm.objects.leads.read"] },
+  { methods: READS, path: LEADS_OBJECTS, scopes: ["crm.objects.leads.read"] },
+  { methods: WRITES, path: LEADS_OBJECTS, scopes: ["crm.objects.leads.write"] },
   { methods: ["POST"], path: /^\/crm\/v3\/objects\/[^/]+\/(search|batch\/read)$/, scopes: ["crm.objects.contacts.read"] },
   { methods: READS, path: /^\/crm\/v[34]\/objects\//, scopes: ["crm.objects.contacts.read"] },
   { methods: WRITES, path: /^\/crm\/v[34]\/objects\//, scopes: ["crm.objects.contacts.write"] },

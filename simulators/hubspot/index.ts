@@ -24,7 +24,8 @@ import { CallingExtensions } from "./calling.js";
 //
 //   auth.ts        OAuth apps, codes, tokens, and the scope each endpoint needs
 //   properties.ts  the built-in property catalog per object type
-//   store.ts       one portal's objects, write validation, merges, associations, search
+//   store.ts       one portal's objects (leads among them), write validation, merges, associations
+//                  (v4 writes too), "Last activity date", search
 //   scheduler.ts   one portal's meeting links, their availability, and booking on them
 //   automation.ts  custom workflow actions: definitions (developer key) and a workflow executing one
 //   calling.ts     calling extensions: the app's recording settings (developer key), recording-ready
@@ -70,6 +71,7 @@ export interface PortalView {
   notes(): SimObject[];
   tasks(): SimObject[];
   meetings(): SimObject[];
+  leads(): SimObject[];
   /** Current state of one object, merged-away and deleted ones included. */
   object(type: ObjectType, id: string): SimObject | undefined;
   properties(type?: ObjectType): ReturnType<PortalStore["properties"]>;
@@ -221,6 +223,7 @@ export class HubSpotSim {
       notes: () => store.live("notes"),
       tasks: () => store.live("tasks"),
       meetings: () => store.live("meetings"),
+      leads: () => store.live("leads"),
       object: (type, id) => store.peek(type, id),
       properties: (type = "contacts") => store.properties(type),
       groups: (type = "contacts") => store.groups(type),

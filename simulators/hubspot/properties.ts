@@ -3,16 +3,16 @@
 // must carry and what a read returns when no `properties` are asked for. Portals add their own
 // properties and groups through the properties API (store.ts).
 
-export type ObjectType = "contacts" | "calls" | "notes" | "tasks" | "meetings";
+export type ObjectType = "contacts" | "calls" | "notes" | "tasks" | "meetings" | "leads";
 export type EngagementType = Exclude<ObjectType, "contacts">;
 
-export const OBJECT_TYPES: readonly ObjectType[] = ["contacts", "calls", "notes", "tasks", "meetings"];
+export const OBJECT_TYPES: readonly ObjectType[] = ["contacts", "calls", "notes", "tasks", "meetings", "leads"];
 
 /** HubSpot's object type ids; the API accepts them wherever it accepts the names. */
-export const OBJECT_TYPE_IDS: Record<ObjectType, string> = { contacts: "0-1", calls: "0-48", notes: "0-46", tasks: "0-27", meetings: "0-47" };
+export const OBJECT_TYPE_IDS: Record<ObjectType, string> = { contacts: "0-1", calls: "0-48", notes: "0-46", tasks: "0-27", meetings: "0-47", leads: "0-136" };
 
 /** The object's name in HubSpot's error messages ("Could not get some CONTACT objects"). */
-export const OBJECT_LABELS: Record<ObjectType, string> = { contacts: "CONTACT", calls: "CALL", notes: "NOTE", tasks: "TASK", meetings: "MEETING" };
+export const OBJECT_LABELS: Record<ObjectType, string> = { contacts: "CONTACT", calls: "CALL", notes: "NOTE", tasks: "TASK", meetings: "MEETING", leads: "LEAD" };
 
 /** An object type as the API accepts it: plural or singular name, or type id ("0-1"). */
 export function parseObjectType(raw: string): ObjectType | null {
@@ -23,10 +23,12 @@ export function parseObjectType(raw: string): ObjectType | null {
 /**
  * HubSpot-defined association type ids between engagements and contacts. They are directional: a call
  * points at a contact with 194, the contact at the call with 193 (shared/reference/hubspot.md; the
- * contact-side ids follow HubSpot's "to contact = n, from contact = n - 1" table).
+ * contact-side ids follow HubSpot's "to contact = n, from contact = n - 1" table). Leads (object 0-136)
+ * are held like engagements here: associated to contacts, 578 "lead to primary contact" (seen in
+ * HubSpot's leads guide and published integrations); 579 for the other direction is unverified.
  */
-export const ENGAGEMENT_TO_CONTACT: Record<EngagementType, number> = { calls: 194, meetings: 200, notes: 202, tasks: 204 };
-export const CONTACT_TO_ENGAGEMENT: Record<EngagementType, number> = { calls: 193, meetings: 199, notes: 201, tasks: 203 };
+export const ENGAGEMENT_TO_CONTACT: Record<EngagementType, number> = { calls: 194, meetings: 200, notes: 202, tasks: 204, leads: 578 };
+export const CONTACT_TO_ENGAGEMENT: Record<EngagementType, number> = { calls: 193, meetings: 199, notes: 201, tasks: 203, leads: 579 };
 
 export interface SimOption {
   label: string;
@@ -90,6 +92,7 @@ export const DEFAULT_RETURNED: Record<ObjectType, readonly string[]> = {
   notes: ["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
   tasks: ["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
   meetings: ["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
+  leads: ["hs_createdate", "hs_lastmodifieddate", "hs_object_id", "hs_lead_name"],
 };
 
 /**
@@ -102,6 +105,7 @@ export const REQUIRED_ON_CREATE: Record<ObjectType, readonly string[]> = {
   notes: ["hs_timestamp"],
   tasks: ["hs_timestamp", "hs_task_subject", "hs_task_status", "hs_task_priority"],
   meetings: ["hs_timestamp"],
+  leads: ["hs_lead_name"],
 };
 
 /** The property HubSpot stamps with the creation / modification time, per object type. */
@@ -111,6 +115,7 @@ export const TIMESTAMP_PROPERTIES: Record<ObjectType, { created: string; modifie
   notes: { created: "hs_createdate", modified: "hs_lastmodifieddate" },
   tasks: { created: "hs_createdate", modified: "hs_lastmodifieddate" },
   meetings: { created: "hs_createdate", modified: "hs_lastmodifieddate" },
+  leads: { created: "hs_createdate", modified: "hs_lastmodifieddate" },
 };
 
 /** Properties whose values must name an owner of the portal, or a call outcome of the portal. */
@@ -170,6 +175,8 @@ function contactProperties(): SimProperty[] {
       ["hs_lead_status", "enumeration", "radio", { values: ["NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT", "CONNECTED", "BAD_TIMING"] }],
       ["createdate", "datetime", "date", computed],
       ["lastmodifieddate", "datetime", "date", computed],
+      // "Last activity date": HubSpot stamps it when a call, meeting, note or task is logged on the contact.
+      ["notes_last_updated", "datetime", "date", computed],
       ["hs_object_id", "number", "number", computed],
       ["hs_email_domain", "string", "text", computed],
       ["hs_additional_emails", "enumeration", "checkbox", computed],
@@ -240,6 +247,13 @@ function engagementProperties(type: EngagementType): SimProperty[] {
       // one on the public scheduling page (values seen on live portals; the full list is not published).
       ["hs_meeting_source", "enumeration", "select", computed],
     ],
+    leads: [
+      ["hs_lead_name"],
+      ["hs_lead_type", "enumeration", "select", { values: ["NEW_BUSINESS", "UPSELL", "RE_ATTEMPTING"] }],
+      ["hs_lead_label", "enumeration", "select", { values: ["COLD", "WARM", "HOT"] }],
+      ["hs_pipeline"],
+      ["hs_pipeline_stage"],
+    ],
   };
   return build(`${type.slice(0, -1)}information`, [...engagementBase(), ...own[type]]);
 }
@@ -260,6 +274,7 @@ export function builtInGroups(type: ObjectType): SimPropertyGroup[] {
     notes: [["noteinformation", "Note information"]],
     tasks: [["taskinformation", "Task information"]],
     meetings: [["meetinginformation", "Meeting information"]],
+    leads: [["leadinformation", "Lead information"]],
   };
   return names[type].map(([name, label], displayOrder) => ({ name, label, displayOrder, archived: false }));
 }

@@ -3,7 +3,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { randomUUID } from "node:crypto";
 import type { AccessTokenGrant, OAuthServer } from "./auth.js";
 import { HubSpotError, internalError, notFound, objectNotFound, rateLimitBody, validationError } from "./errors.js";
-import { parseObjectType, propertyJson, type ObjectType } from "./properties.js";
+import { CONTACT_TO_ENGAGEMENT, ENGAGEMENT_TO_CONTACT, parseObjectType, propertyJson, type EngagementType, type ObjectType } from "./properties.js";
 import type { PortalScheduler } from "./scheduler.js";
 import type { CallingExtensions } from "./calling.js";
 import type { PortalStore, SimOwner, SimUser } from "./store.js";
@@ -314,6 +314,26 @@ export function createApp(sim: SimRuntime): express.Express {
       results: page.map((l) => ({ toObjectId: Number(l.id), associationTypes: [{ category: "HUBSPOT_DEFINED", typeId: l.typeId, label: null }] })),
       ...(next ? { paging: { next: { after: next, link: `?after=${next}` } } } : {}),
     });
+  });
+
+  // v4 association writes: a default (unlabeled) one, one with explicit types, and removing every
+  // association between two records.
+  app.put("/crm/v4/objects/:type/:id/associations/default/:toType/:toId", (req, res) => {
+    const s = store(res);
+    const fromType = objectType(req.params.type);
+    const toType = objectType(req.params.toType);
+    const typeId = fromType === "contacts" ? CONTACT_TO_ENGAGEMENT[toType as EngagementType] : ENGAGEMENT_TO_CONTACT[fromType as EngagementType];
+    const answer = s.associate(fromType, req.params.id, toType, req.params.toId, [{ associationCategory: "HUBSPOT_DEFINED", associationTypeId: typeId }]);
+    res.json({ status: "COMPLETE", results: [{ ...answer, labels: [] }], startedAt: new Date().toISOString(), completedAt: new Date().toISOString() });
+  });
+  app.put("/crm/v4/objects/:type/:id/associations/:toType/:toId", (req, res) => {
+    if (!Array.isArray(req.body)) throw validationError("The body must be an array of association types ({associationCategory, associationTypeId})", "INVALID_INPUT");
+    // 201, as HubSpot's v4 reference gives it (the client refuses a 200 here).
+    res.status(201).json(store(res).associate(objectType(req.params.type), req.params.id, objectType(req.params.toType), req.params.toId, req.body));
+  });
+  app.delete("/crm/v4/objects/:type/:id/associations/:toType/:toId", (req, res) => {
+    store(res).unassociate(objectType(req.params.type), req.params.id, objectType(req.params.toType), req.params.toId);
+    res.status(204).end();
   });
 
   app.use((req) => {

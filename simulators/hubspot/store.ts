@@ -10,6 +10,7 @@ import {
   ENGAGEMENT_TO_CONTACT,
   FIELD_TYPES,
   OBJECT_LABELS,
+  OBJECT_TYPE_IDS,
   OBJECT_TYPES,
   OWNER_PROPERTY,
   REQUIRED_ON_CREATE,
@@ -114,6 +115,7 @@ const QUERY_PROPERTIES: Record<ObjectType, string[]> = {
   notes: ["hs_note_body"],
   tasks: ["hs_task_subject", "hs_task_body"],
   meetings: ["hs_meeting_title", "hs_meeting_body"],
+  leads: ["hs_lead_name"],
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -194,6 +196,8 @@ export class PortalStore {
     }
     const links = this.resolveAssociations(type, body.associations);
     if (type === "contacts") this.assertEmailFree(properties.email, null);
+    // Leads guide: "Must be associated with an existing contact" (the exact error text is not published).
+    if (type === "leads" && !links.some((l) => l.type === "contacts")) throw validationError("A lead must be associated with an existing contact or company on creation", "MISSING_REQUIRED_ASSOCIATION");
 
     const id = this.options.nextId();
     const now = Date.now();
@@ -211,6 +215,7 @@ export class PortalStore {
     if (type === "contacts") recomputeContact(object.properties, this.options.defaultCountry);
     this.table(type).set(id, object);
     this.commit(object, now);
+    for (const contactId of object.associations) this.stampActivity(type, contactId, now);
     // A contact created with inline associations to engagements: the link is stored on the engagement.
     for (const link of links.filter((l) => l.type !== "contacts")) {
       const engagement = this.find(link.type, link.id)!;
@@ -277,6 +282,57 @@ export class PortalStore {
     this.commit(secondary, now);
     this.commit(primary, now);
     return primary;
+  }
+
+  /**
+   * PUT /crm/v4/objects/{from}/{id}/associations/{to}/{toId}: associates an engagement (or lead) with a
+   * contact, from either side, with HubSpot-defined type ids that must fit the pair. Both records must
+   * exist. Answers what HubSpot's v4 answers: the pair and its labels.
+   */
+  associate(fromType: ObjectType, fromId: string, toType: ObjectType, toId: string, rawTypes: unknown) {
+    const { engagementType, engagement, contact } = this.associationPair(fromType, fromId, toType, toId);
+    if (!Array.isArray(rawTypes) || rawTypes.length === 0) throw validationError("The body must be a non-empty array of association types ({associationCategory, associationTypeId})", "INVALID_INPUT");
+    const expected = fromType === "contacts" ? CONTACT_TO_ENGAGEMENT[engagementType] : ENGAGEMENT_TO_CONTACT[engagementType];
+    for (const t of rawTypes as { associationCategory?: unknown; associationTypeId?: unknown }[]) {
+      const typeId = Number(t?.associationTypeId);
+      if (t?.associationCategory !== "HUBSPOT_DEFINED" && t?.associationCategory !== "USER_DEFINED") throw validationError(`Unknown association category ${String(t?.associationCategory)}`, "INVALID_ASSOCIATION_CATEGORY");
+      if (t.associationCategory === "USER_DEFINED" || typeId !== expected) throw validationError(`${String(t?.associationTypeId)} is not a valid association type id from ${fromType} to ${toType}`, "INVALID_ASSOCIATION_TYPE");
+    }
+    const now = Date.now();
+    if (!engagement.associations.includes(contact.id)) {
+      engagement.associations.push(contact.id);
+      this.commit(engagement, now);
+      this.stampActivity(engagementType, contact.id, now);
+    }
+    return { fromObjectTypeId: OBJECT_TYPE_IDS[fromType], fromObjectId: Number(fromType === "contacts" ? contact.id : engagement.id), toObjectTypeId: OBJECT_TYPE_IDS[toType], toObjectId: Number(fromType === "contacts" ? engagement.id : contact.id), labels: [] };
+  }
+
+  /** DELETE /crm/v4/objects/{from}/{id}/associations/{to}/{toId}: every association between the two goes; 204 even if there was none. */
+  unassociate(fromType: ObjectType, fromId: string, toType: ObjectType, toId: string): void {
+    const { engagement, contact } = this.associationPair(fromType, fromId, toType, toId);
+    if (!engagement.associations.includes(contact.id)) return;
+    engagement.associations = engagement.associations.filter((id) => id !== contact.id);
+    this.commit(engagement, Date.now());
+  }
+
+  private associationPair(fromType: ObjectType, fromId: string, toType: ObjectType, toId: string): { engagementType: EngagementType; engagement: StoredObject; contact: StoredObject } {
+    const engagementType = isEngagement(fromType) ? fromType : toType;
+    if (!isEngagement(engagementType) || (fromType !== "contacts" && toType !== "contacts")) throw validationError(`Associations from ${fromType} to ${toType} are not supported by this simulator`, "INVALID_ASSOCIATION_TYPE");
+    const [engagementId, contactId] = fromType === "contacts" ? [toId, fromId] : [fromId, toId];
+    const engagement = this.find(engagementType, engagementId);
+    if (!engagement) throw validationError(`Could not find ${OBJECT_LABELS[engagementType]} with id ${engagementId}`, "INVALID_ASSOCIATION", { fromObjectId: [engagementId] });
+    const contact = this.find("contacts", contactId);
+    if (!contact) throw validationError(`Could not find CONTACT with id ${contactId}`, "INVALID_ASSOCIATION", { toObjectId: [contactId] });
+    return { engagementType, engagement, contact };
+  }
+
+  /** HubSpot's "Last activity date": an activity (not a lead) newly logged on a contact. */
+  private stampActivity(type: ObjectType, contactId: string, now: number): void {
+    if (type === "contacts" || type === "leads") return;
+    const contact = this.find("contacts", contactId);
+    if (!contact) return;
+    contact.properties.notes_last_updated = iso(now);
+    this.commit(contact, now);
   }
 
   /** GET /crm/v3/objects/:type (one page, oldest first). */

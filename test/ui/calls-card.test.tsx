@@ -24,6 +24,8 @@ const call = (overrides: Partial<CallSummary> = {}): CallSummary => ({
   escalationReason: "Asked for a manager",
   recordingUrl: "https://api.ai-receptionist.example.com/recordings/c1/player?exp=1&sig=x",
   syncStatus: "synced",
+  match: null,
+  movedAt: null,
   ...overrides,
 });
 

@@ -129,9 +129,12 @@ describe("byte ranges", () => {
 
 describe("optional permissions", () => {
   it("the missing ones, the two transcript scopes as one gain", () => {
-    expect(missingOptionalPermissions(["scheduler.meetings.meeting-link.read"])).toEqual([
+    expect(missingOptionalPermissions(["scheduler.meetings.meeting-link.read", "crm.objects.leads.write"])).toEqual([
       { scopes: ["crm.extensions_calling_transcripts.read", "crm.extensions_calling_transcripts.write"], gain: expect.stringMatching(/HubSpot's own transcript viewer/) },
     ]);
-    expect(missingOptionalPermissions(["scheduler.meetings.meeting-link.read", "crm.extensions_calling_transcripts.read", "crm.extensions_calling_transcripts.write"])).toEqual([]);
+    expect(missingOptionalPermissions(["scheduler.meetings.meeting-link.read", "crm.extensions_calling_transcripts.read", "crm.extensions_calling_transcripts.write"])).toEqual([
+      { scopes: ["crm.objects.leads.write"], gain: expect.stringMatching(/Lead/) },
+    ]);
+    expect(missingOptionalPermissions(["scheduler.meetings.meeting-link.read", "crm.extensions_calling_transcripts.read", "crm.extensions_calling_transcripts.write", "crm.objects.leads.write"])).toEqual([]);
   });
 });

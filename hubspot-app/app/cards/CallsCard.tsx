@@ -16,14 +16,23 @@ import {
   useExtensionActions,
   useExtensionContext,
 } from "@hubspot/ui-extensions";
+import { useCrmProperties } from "@hubspot/ui-extensions/crm";
 import type { CallsPage, CallSummary, TranscriptTurn } from "../shared/api.js";
 import { backend, BackendError } from "../shared/backend.js";
 import { duration, humanise, when } from "../shared/format.js";
 import { LoadError } from "../shared/LoadError.js";
+import { MoveCall } from "./MoveCall.js";
 
 const PAGE_SIZE = 5;
 const SPEAKER: Record<TranscriptTurn["speaker"], string> = { agent: "AI receptionist", caller: "Caller" };
 const SENTIMENT_VARIANT = { positive: "success", neutral: "default", negative: "error" } as const;
+
+const MATCH_RULE: Record<NonNullable<CallSummary["match"]>["rule"], string> = {
+  oldest: "being the oldest",
+  most_recent_activity: "its most recent activity",
+  has_owner: "having an owner",
+  flag_for_review: "its most recent activity (flagged for review)",
+};
 
 type State = { kind: "loading" } | { kind: "error"; message: string } | { kind: "reconnect" } | { kind: "ready"; calls: CallSummary[]; nextBefore: string | null; loadingMore: boolean };
 
@@ -32,6 +41,8 @@ export function CallsCard() {
   const context = useExtensionContext<"crm.record.sidebar">();
   const actions = useExtensionActions<"crm.record.sidebar">();
   const contactId = String(context.crm.objectId);
+  const { properties } = useCrmProperties(["firstname"]);
+  const firstName = properties.firstname?.trim() || null;
   const [state, setState] = useState<State>({ kind: "loading" });
 
   const load = useCallback(
@@ -98,7 +109,18 @@ export function CallsCard() {
             {call.disposition && <Tag variant={call.disposition === "escalated" ? "warning" : call.disposition === "booked" ? "success" : "default"}>{humanise(call.disposition)}</Tag>}
             {call.sentiment && <Tag variant={SENTIMENT_VARIANT[call.sentiment as keyof typeof SENTIMENT_VARIANT] ?? "default"}>{call.sentiment}</Tag>}
             {call.urgency && (call.urgency === "high" || call.urgency === "emergency") && <Tag variant="error">{call.urgency}</Tag>}
+            {call.match?.needsReview && <Tag variant="warning">needs review</Tag>}
           </Flex>
+          {call.match && (
+            <Text variant="microcopy" testId={`match-${call.id}`}>
+              {call.match.candidates} contacts share this number; this one was picked by {MATCH_RULE[call.match.rule]}.
+            </Text>
+          )}
+          {call.movedAt && (
+            <Text variant="microcopy" testId={`moved-${call.id}`}>
+              Moved here from another contact {when(call.movedAt)}.
+            </Text>
+          )}
           {call.escalationReason && (
             <Text format={{ fontWeight: "demibold" }} testId={`escalation-${call.id}`}>
               Escalated: {call.escalationReason}
@@ -118,6 +140,15 @@ export function CallsCard() {
               Play recording
             </Button>
           )}
+          <MoveCall
+            callId={call.id}
+            contactId={contactId}
+            firstName={firstName}
+            onMoved={(_moved, to) => {
+              actions.addAlert({ type: "success", message: `Call moved to ${to.name ?? to.email ?? "the other contact"}.` });
+              setState((previous) => (previous.kind === "ready" ? { ...previous, calls: previous.calls.filter((c) => c.id !== call.id) } : previous));
+            }}
+          />
         </Flex>
       ))}
       {state.nextBefore && (

@@ -81,6 +81,10 @@ export interface CallSummary {
   /** The player page (short-lived signed URL), for HubSpot's iframe modal. */
   recordingUrl: string | null;
   syncStatus: string;
+  /** Several contacts shared the caller's number: how many, the rule that picked this one, and whether a person should check. */
+  match: { candidates: number; rule: AmbiguityRule; needsReview: boolean } | null;
+  /** When a rep moved the call to this contact from another. */
+  movedAt: string | null;
 }
 
 export interface CallsPage {
@@ -508,4 +512,81 @@ export interface NotificationSettingsSaved {
 
 export interface NotificationTestResponse {
   results: Partial<Record<NotifyChannel, { ok: boolean; reason?: string }>>;
+}
+
+// ---- GET /routing, PUT /routing (ambiguous callers, routing new callers; docs/routing.md) ----
+
+/** Which contact a call lands on when several share the caller's number. */
+export type AmbiguityRule = "most_recent_activity" | "oldest" | "has_owner" | "flag_for_review";
+/** How a new caller (a contact the app creates) gets an owner. */
+export type OwnerRule = "none" | "round_robin" | "zip" | "intent";
+
+/** A user of the portal who can own contacts (HubSpot's owners API). */
+export interface OwnerView {
+  id: string;
+  name: string;
+  email: string;
+}
+
+/** A zip code, or the start of one, and who owns new callers there. */
+export interface ZipRoute {
+  prefix: string;
+  ownerId: string;
+}
+
+/** A word of the call's intent or its service (any case), and who owns new callers asking for it. */
+export interface IntentRoute {
+  match: string;
+  ownerId: string;
+}
+
+export interface RoutingSettingsView {
+  ambiguityRule: AmbiguityRule;
+  ownerRule: OwnerRule;
+  roundRobinOwnerIds: string[];
+  zipRoutes: ZipRoute[];
+  intentRoutes: IntentRoute[];
+  /** Owner of a new caller no zip or intent route matches; null: no owner. */
+  fallbackOwnerId: string | null;
+  /** Create a HubSpot Lead for each new caller. */
+  createLeads: boolean;
+}
+
+export interface RoutingResponse extends RoutingSettingsView {
+  /** The portal's owners; empty with `ownersError` when HubSpot did not answer. */
+  owners: OwnerView[];
+  ownersError: string | null;
+  /** Why the last Lead was not created (the install lacks the Leads permission), and when; null when it was. */
+  leadsSkipped: { reason: string; at: string } | null;
+}
+
+export type RoutingUpdateRequest = RoutingSettingsView;
+
+export interface RoutingSaved {
+  saved: true;
+}
+
+// ---- GET /contacts/search?q, POST /calls/:callId/move (the card's "Not Dana? Move this call") ----
+
+/** A contact a rep can move a call to. */
+export interface ContactChoice {
+  id: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+}
+
+export interface ContactSearchResponse {
+  results: ContactChoice[];
+}
+
+export interface MoveCallRequest {
+  toContactId: string;
+}
+
+export interface CallMoved {
+  moved: true;
+  callId: string;
+  fromContactId: string;
+  toContactId: string;
 }

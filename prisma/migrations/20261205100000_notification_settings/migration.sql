@@ -1,6 +1,6 @@
 -- Notification settings move from two plain columns on Portal (only ever set by hand) to their own
 -- table, with the webhook URLs sealed. A URL copied here from Portal is still plain text: the app
--- reads a value that starts with "http" as such; `npm run cli -- secrets reseal` (or the next save) seals it.
+-- reads a value that starts with "http" as such, and `npm run cli -- secrets reseal` (or the next save) seals it.
 CREATE TABLE "NotificationSettings" (
   "portalId" TEXT NOT NULL,
   "slackUrlEnc" TEXT,

@@ -9,6 +9,12 @@ const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export interface GuardDeps extends SuperAdminDeps {
   /** The install link a refusal offers when the app must be (re)connected. */
   reconnectUrl: string;
+  /**
+   * Writes that are not settings, which every user of the portal may make (paths under the UI
+   * prefix): a rep moving a call to the right contact from the card does what HubSpot lets them do
+   * on the record anyway. Everything else stays super admins' only.
+   */
+  openWrites?: readonly RegExp[];
 }
 
 /** The answer to each refusal of checkSuperAdmin (docs/ui.md, "Who may change settings"). */
@@ -38,13 +44,14 @@ export function refusalFor(code: GuardRefusalCode, reconnectUrl: string): { stat
 }
 
 /**
- * Express guard for every write under the UI prefix (any method but GET/HEAD/OPTIONS), so a new
- * write route is guarded without being listed anywhere. Leaves the allowed actor, and the audit log
+ * Express guard for every write under the UI prefix (any method but GET/HEAD/OPTIONS, but the
+ * `openWrites` listed), so a new write route is guarded without being listed anywhere. Leaves the allowed actor, and the audit log
  * writer in their name, in res.locals (AdminLocals).
  */
 export function requireSuperAdmin(deps: GuardDeps) {
   return async (req: Request, res: Response, next: NextFunction) => {
     if (READ_METHODS.has(req.method)) return next();
+    if (deps.openWrites?.some((path) => path.test(req.path))) return next();
     const locals = res.locals as SignedLocals & Partial<AdminLocals>;
     let check;
     try {

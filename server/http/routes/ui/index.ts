@@ -13,7 +13,8 @@ import type { ApiError } from "../../../../hubspot-app/app/shared/api.js";
 import { signedRequest } from "./signed.js";
 import { requireSuperAdmin } from "./guard.js";
 import { installRoutes, type InstallRouteDeps } from "./install.js";
-import { callRoutes } from "./calls.js";
+import { callRoutes, MOVE_CALL_PATH, type CallRouteDeps } from "./calls.js";
+import { routingRoutes } from "./routing.js";
 import { mappingRoutes } from "./mapping.js";
 import { connectionRoutes } from "./connections.js";
 import { fallbackRoutes } from "./fallback.js";
@@ -27,13 +28,15 @@ export const UI_PREFIX = "/ui/v1";
 
 export interface UiDeps {
   db: Db;
-  env: Pick<Env, "PUBLIC_BASE_URL" | "ENCRYPTION_KEY" | "HUBSPOT_CLIENT_SECRET" | "SYNC_MAX_ATTEMPTS">;
+  env: Pick<Env, "PUBLIC_BASE_URL" | "ENCRYPTION_KEY" | "HUBSPOT_CLIENT_SECRET" | "SYNC_MAX_ATTEMPTS" | "DEFAULT_PHONE_REGION">;
   queue: Queue<SyncJobData>;
   /** A HubSpot client for the portal (token refreshed as needed), through the shared rate limit. */
   hubspot(portalId: string): Promise<HubSpotClient>;
   calendars: BookingRouteDeps["calendars"];
   uninstall: InstallRouteDeps["uninstall"];
   notifications: PortalNotifications;
+  /** The per-caller locks: moving a call waits for a sync of the same caller. */
+  locks: CallRouteDeps["locks"];
 }
 
 /**
@@ -48,12 +51,12 @@ export function uiRoutes(deps: UiDeps): Router {
     UI_PREFIX,
     express.raw({ type: () => true, limit: "1mb" }),
     signedRequest({ secret: env.HUBSPOT_CLIENT_SECRET, publicBaseUrl: env.PUBLIC_BASE_URL }),
-    requireSuperAdmin({ db, client: deps.hubspot, cache: new SuperAdminCache(), reconnectUrl }),
+    requireSuperAdmin({ db, client: deps.hubspot, cache: new SuperAdminCache(), reconnectUrl, openWrites: [MOVE_CALL_PATH] }),
   );
   router.use(
     UI_PREFIX,
     installRoutes({ db, reconnectUrl, uninstall: deps.uninstall }),
-    callRoutes({ db, recordingLink: (callId) => playerUrl(env.PUBLIC_BASE_URL, env.ENCRYPTION_KEY, callId) }),
+    callRoutes({ db, recordingLink: (callId) => playerUrl(env.PUBLIC_BASE_URL, env.ENCRYPTION_KEY, callId), hubspot: deps.hubspot, locks: deps.locks, defaultRegion: env.DEFAULT_PHONE_REGION }),
     mappingRoutes({ db, hubspot: deps.hubspot }),
     connectionRoutes({ db, env }),
     fallbackRoutes({ db, queue: deps.queue, maxAttempts: env.SYNC_MAX_ATTEMPTS }),
@@ -61,6 +64,7 @@ export function uiRoutes(deps: UiDeps): Router {
     auditRoutes({ db }),
     contextRoutes({ db }),
     notificationRoutes({ notifications: deps.notifications }),
+    routingRoutes({ db, hubspot: deps.hubspot }),
   );
   router.use(UI_PREFIX, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (error instanceof ConnectionError) return void res.status(400).json({ error: error.message } satisfies ApiError);
