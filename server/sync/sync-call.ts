@@ -96,7 +96,8 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
       const rollups = await contactRollups(deps.db, { portalId: call.portalId, callId, callerKey: call.callerKey, contactId: knownContactId, phones: caller.phone ? [caller.phone.e164] : [], startedAt: record.startedAt ?? record.endedAt ?? null });
       const values = withRollups(fieldValues(record, caller.phone, caller.email), rollups);
       const contact = await upsertCaller({ portalId: call.portalId, client, token: accessToken, batches: deps.batches, index, defaultRegion: region }, caller, values, mapping, outbound?.contactId);
-      await deps.db.call.update({ where: { id: callId }, data: { hubspotContactId: contact.contactId } });
+      // How it was found (our index, a HubSpot search, created) is kept for the call log.
+      await deps.db.call.update({ where: { id: callId }, data: { hubspotContactId: contact.contactId, matchedVia: contact.via } });
       // 3.
       const dispositionId = await deps.dispositions.outcomeId(call.portalId, accessToken, outcomeLabel(record));
       const properties = callProperties(record, { dispositionId, externalId: callId, portalId: call.portalId, appId: deps.appId });

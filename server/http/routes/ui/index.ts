@@ -20,6 +20,8 @@ import { fallbackRoutes } from "./fallback.js";
 import { bookingRoutes, type BookingRouteDeps } from "./booking.js";
 import { auditRoutes } from "./audit.js";
 import { contextRoutes } from "./context.js";
+import { callLogRoutes } from "./call-log.js";
+import { onboardingRoutes } from "./onboarding.js";
 
 export const UI_PREFIX = "/ui/v1";
 
@@ -57,6 +59,8 @@ export function uiRoutes(deps: UiDeps): Router {
     bookingRoutes({ db, calendars: deps.calendars, reconnectUrl }),
     auditRoutes({ db }),
     contextRoutes({ db }),
+    callLogRoutes({ db, queue: deps.queue, maxAttempts: env.SYNC_MAX_ATTEMPTS }),
+    onboardingRoutes({ db, publicBaseUrl: env.PUBLIC_BASE_URL }),
   );
   router.use(UI_PREFIX, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (error instanceof ConnectionError) return void res.status(400).json({ error: error.message } satisfies ApiError);
