@@ -1,5 +1,6 @@
-// Links to records in HubSpot's own UI, for the settings page. app.hubspot.com forwards a portal
-// hosted in another data centre (app-eu1) to its own host, so one base serves every portal.
+// Links to records in HubSpot's own UI, for the settings page. One base for every portal: we do not
+// store a portal's data-centre host (app-eu1 ...), and rely on app.hubspot.com sending the signed-in
+// user on to it (not checked against an EU portal here).
 
 const HUBSPOT_APP = "https://app.hubspot.com";
 
