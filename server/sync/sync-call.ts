@@ -120,6 +120,8 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
         where: { id: callId },
         data: {
           hubspotContactId: contact.contactId,
+          // How it was found (our index, a HubSpot search, created) is kept for the call log.
+          matchedVia: contact.via,
           // A retry finds the contact in the index: what the first attempt learnt is kept.
           ...(contact.match ? { matchCandidates: contact.match.candidates, matchRule: contact.match.rule, needsReview: contact.match.needsReview } : {}),
           ...(contact.created ? { assignedOwnerId: contact.ownerId ?? routedOwner, ...(routing.createLeads && !call.leadState ? { leadState: "pending" } : {}) } : {}),

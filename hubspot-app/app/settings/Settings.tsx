@@ -1,4 +1,4 @@
-import React from "react";
+import React, { useState } from "react";
 import { Flex, Tab, Tabs, hubspot } from "@hubspot/ui-extensions";
 import { MappingEditor } from "./MappingTab.js";
 import { Connections } from "./ConnectionsTab.js";
@@ -9,20 +9,26 @@ import { Permissions } from "./Permissions.js";
 import { CallerContext } from "./CallerContextTab.js";
 import { Notifications } from "./NotificationsTab.js";
 import { Routing } from "./RoutingTab.js";
+import { CallLog } from "./CallLog.js";
+import { Onboarding } from "./Onboarding.js";
 
-// The app's settings page in HubSpot, one tab per file: field mapping, vendor connections, the
-// fallback queue, booking (service types, staff calendar connections), caller context (what the AI is
-// told about a known caller), routing (shared numbers, owners of new callers, Leads), notifications
-// (Slack, Teams, e-mail) and the activity (audit log), under a notice of the optional permissions
-// the install lacks and what they would add.
+// The app's settings page in HubSpot, one tab per file: the calls (overview and call log), field
+// mapping, vendor connections, the fallback queue, booking (service types, staff calendar
+// connections), caller context (what the AI is told about a known caller), routing (shared numbers,
+// owners of new callers, Leads), notifications (Slack, Teams, e-mail) and the settings changes (audit
+// log), under the onboarding checklist (until every step is done) and a notice of the optional
+// permissions the install lacks and what they would add.
 // Everything is validated again server-side; the page shows the server's reasons (including "Only a
 // super admin can change this." for users who may read but not change settings).
 
 export function Settings() {
+  const [tab, setTab] = useState<string>("calls");
   return (
     <Flex direction="column" gap="md">
+      <Onboarding onGo={setTab} />
       <Permissions />
-      <Tabs defaultSelected="mapping">
+      <Tabs selected={tab} onSelectedChange={(id: string | number) => setTab(String(id))}>
+      <Tab tabId="calls" title="Calls"><CallLog /></Tab>
       <Tab tabId="mapping" title="Field mapping"><MappingEditor /></Tab>
       <Tab tabId="connections" title="Vendor connections"><Connections /></Tab>
       <Tab tabId="fallback" title="Fallback queue"><FallbackQueue /></Tab>
@@ -30,7 +36,7 @@ export function Settings() {
       <Tab tabId="context" title="Caller context"><CallerContext /></Tab>
       <Tab tabId="routing" title="Routing"><Routing /></Tab>
       <Tab tabId="notifications" title="Notifications"><Notifications /></Tab>
-      <Tab tabId="activity" title="Activity"><AuditLog /></Tab>
+      <Tab tabId="activity" title="Settings changes"><AuditLog /></Tab>
       </Tabs>
     </Flex>
   );

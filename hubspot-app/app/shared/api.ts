@@ -259,6 +259,97 @@ export interface ReplayResponse {
   replayed: string[];
 }
 
+// ---- GET /call-log?status&vendor&from&to&limit&cursor, GET /call-log/quarantined/:id, POST /call-log/:callId/replay ----
+
+/**
+ * Where a call stands, as the Calls tab shows it: received (stored, not in HubSpot yet), synced,
+ * retrying (HubSpot failed, retried with backoff), fallback (in the fallback queue, replayable),
+ * waiting_auth (the portal must re-authorise the app), quarantined (a signed payload we could not
+ * read), forgotten (deleted for privacy before it reached HubSpot).
+ */
+export type CallLogStatus = "received" | "synced" | "retrying" | "fallback" | "waiting_auth" | "quarantined" | "forgotten";
+
+/** How the sync found the contact (server/contacts/resolve.ts); null: not recorded (synced before it was). */
+export type MatchedVia = "index" | "search" | "created" | "conflict";
+
+export interface CallLogEntry {
+  /** The call's id, or the quarantined payload's (kind "quarantined"). */
+  id: string;
+  kind: "call" | "quarantined";
+  status: CallLogStatus;
+  vendor: string;
+  /** When we received it. */
+  at: string;
+  startedAt: string | null;
+  durationMs: number | null;
+  /** Masked phone number. */
+  caller: string | null;
+  callerName: string | null;
+  disposition: string | null;
+  summary: string | null;
+  contactId: string | null;
+  matchedVia: MatchedVia | null;
+  /** The contact and the Call in HubSpot (portal-specific record pages). */
+  contactUrl: string | null;
+  hubspotCallUrl: string | null;
+  /** Why it is retrying, in the fallback queue, waiting, or quarantined. */
+  reason: string | null;
+  /** Sent to HubSpot again with POST /call-log/:id/replay (a call in the fallback queue). */
+  replayable: boolean;
+}
+
+export interface CallLogPage {
+  entries: CallLogEntry[];
+  /** Pass as `cursor` for the next (older) page; null on the last one. */
+  nextCursor: string | null;
+}
+
+/** One quarantined payload as the vendor sent it (GET /call-log/quarantined/:id). */
+export interface QuarantinedPayloadView {
+  id: string;
+  vendor: string;
+  reason: string;
+  receivedAt: string;
+  /** The body as received, cut at `truncated` characters when longer. */
+  body: string;
+  truncated: number | null;
+}
+
+// ---- GET /call-log/overview ----
+
+/** The last 30 days, days in the portal's booking time zone (UTC until one is set). */
+export interface CallOverview {
+  days: number;
+  timezone: string;
+  totals: { calls: number; synced: number; failing: number; bookings: number; escalations: number; newContacts: number };
+  /** One row per day and disposition with calls ("unknown" when the call has none), oldest first. */
+  perDay: { day: string; disposition: string; calls: number }[];
+  /** One row per day and sentiment with calls, oldest first. */
+  sentiment: { day: string; sentiment: string; calls: number }[];
+}
+
+// ---- GET /onboarding ----
+
+export type OnboardingStepId = "connect" | "urls" | "first_call" | "booking";
+
+export interface OnboardingStep {
+  id: OnboardingStepId;
+  done: boolean;
+  /** The state from real data: "Retell AI connected", "last delivery 2 min ago", "no delivery yet". */
+  detail: string;
+  /** The settings tab where the next action is (connections, calls, booking). */
+  tab: string;
+  /** A URL to paste into the vendor's dashboard (the webhook URL of a connection without deliveries). */
+  copyUrl: string | null;
+  /** A page in HubSpot that shows it done (the first synced Call). */
+  link: string | null;
+}
+
+export interface OnboardingResponse {
+  steps: OnboardingStep[];
+  allDone: boolean;
+}
+
 // ---- GET /booking, PUT /booking/services, PUT /booking/settings, PUT /booking/staff, POST /booking/staff/:id/connect-link ----
 
 export type CalendarKind = "builtin" | "google" | "microsoft" | "acuity" | "calendly" | "hubspot";

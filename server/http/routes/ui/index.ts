@@ -23,6 +23,8 @@ import { auditRoutes } from "./audit.js";
 import { contextRoutes } from "./context.js";
 import { notificationRoutes } from "./notifications.js";
 import type { PortalNotifications } from "../../../notify/settings.js";
+import { callLogRoutes } from "./call-log.js";
+import { onboardingRoutes } from "./onboarding.js";
 
 export const UI_PREFIX = "/ui/v1";
 
@@ -65,6 +67,8 @@ export function uiRoutes(deps: UiDeps): Router {
     contextRoutes({ db }),
     notificationRoutes({ notifications: deps.notifications }),
     routingRoutes({ db, hubspot: deps.hubspot }),
+    callLogRoutes({ db, queue: deps.queue, maxAttempts: env.SYNC_MAX_ATTEMPTS }),
+    onboardingRoutes({ db, publicBaseUrl: env.PUBLIC_BASE_URL }),
   );
   router.use(UI_PREFIX, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (error instanceof ConnectionError) return void res.status(400).json({ error: error.message } satisfies ApiError);
