@@ -66,6 +66,10 @@ interface CallRow {
   contactId: string | null;
   hubspotCallId: string | null;
   matchedVia: string | null;
+  matchCandidates: number | null;
+  matchRule: string | null;
+  needsReview: boolean;
+  movedAt: Date | null;
   lastError: string | null;
   fallbackId: string | null;
   fallbackReason: string | null;
@@ -116,7 +120,7 @@ export async function listCallLog(db: Db, portalId: string, query: CallLogQuery 
                 c."record"->'caller'->>'firstName' AS "firstName", c."record"->'caller'->>'lastName' AS "lastName",
                 c."record"->'caller'->>'fullName' AS "fullName", c."disposition",
                 c."record"->>'summary' AS "summary", c."hubspotContactId" AS "contactId", c."hubspotCallId",
-                c."matchedVia", c."lastError", f."id" AS "fallbackId", f."reason" AS "fallbackReason"
+                c."matchedVia", c."matchCandidates", c."matchRule", c."needsReview", c."movedAt", c."lastError", f."id" AS "fallbackId", f."reason" AS "fallbackReason"
          FROM (SELECT * FROM "Call" WHERE ${conditions(portalId, query, cursor, { at: `"createdAt"`, status: `"status"` }, callValues)}
                ORDER BY "createdAt" DESC, "id" COLLATE "C" DESC LIMIT ${take}) c
          LEFT JOIN "FallbackEntry" f ON f."callId" = c."id" AND f."resolvedAt" IS NULL
@@ -161,6 +165,8 @@ function callEntry(portalId: string, row: CallRow): CallLogEntry {
     summary: row.summary,
     contactId: row.contactId,
     matchedVia: (row.matchedVia as MatchedVia | null) ?? null,
+    sharedNumber: row.matchCandidates && row.matchCandidates > 1 ? { candidates: row.matchCandidates, rule: row.matchRule, needsReview: row.needsReview } : null,
+    movedAt: row.movedAt?.toISOString() ?? null,
     contactUrl: row.contactId ? hubspotRecordUrl(portalId, "contact", row.contactId) : null,
     hubspotCallUrl: row.hubspotCallId ? hubspotRecordUrl(portalId, "call", row.hubspotCallId) : null,
     reason: status === "synced" || status === "forgotten" ? null : (row.fallbackReason ?? row.lastError),
@@ -183,6 +189,8 @@ function quarantineEntry(row: QuarantineRow): CallLogEntry {
     summary: null,
     contactId: null,
     matchedVia: null,
+    sharedNumber: null,
+    movedAt: null,
     contactUrl: null,
     hubspotCallUrl: null,
     reason: row.reason,

@@ -85,6 +85,9 @@ describe("each rule for a number several contacts share", () => {
     expect(row).toMatchObject({ hubspotContactId: busy.id, matchCandidates: 2, matchRule: "flag_for_review", needsReview: true });
     const card = await ui(`/ui/v1/contacts/${busy.id}/calls`, { user: REP });
     expect(card.body.calls[0]).toMatchObject({ id: row.id, match: { candidates: 2, rule: "flag_for_review", needsReview: true }, movedAt: null });
+    // And in the settings page's call log.
+    const log = await ui("/ui/v1/call-log", { user: REP });
+    expect(log.body.entries.find((e: { id: string }) => e.id === row.id)).toMatchObject({ contactId: busy.id, matchedVia: "search", sharedNumber: { candidates: 2, rule: "flag_for_review", needsReview: true } });
   });
 
   it("one contact with the number is no ambiguity", async () => {

@@ -69,10 +69,12 @@ describe("a call from the webhook to the log", () => {
   });
 
   it("a call HubSpot refuses shows in the fallback queue with the reason, and is replayed from the log", async () => {
-    stack.sim.failNext(1, { status: 400, body: { status: "error", category: "VALIDATION_ERROR", message: "Property values were not valid" } });
-    const call = genericCall({ fromNumber: "+14155550602" });
+    // HubSpot refuses this call's Call (only it: a background request must not take the refusal).
+    const call = genericCall({ fromNumber: "+14155550602", summary: "Refused by HubSpot in this test" });
+    stack.sim.failMatching((r) => r.method === "POST" && r.path === "/crm/v3/objects/calls/batch/create" && JSON.stringify(r.body).includes("Refused by HubSpot in this test"), { status: 400, body: { status: "error", category: "VALIDATION_ERROR", message: "Property values were not valid" } });
     await stack.deliver(generic, call);
-    const row = await stack.waitFor(() => db().call.findFirst({ where: { vendorCallId: call.vendorCallId as string, status: "fallback" } }), { what: "call in the fallback queue" });
+    const row = await stack.waitFor(() => db().call.findFirst({ where: { vendorCallId: call.vendorCallId as string, status: "fallback" } }), { what: "call in the fallback queue", timeoutMs: 60_000 });
+    stack.sim.failMatching(null);
     expect(await entryOf(row.id)).toMatchObject({ status: "fallback", replayable: true, reason: expect.stringContaining("Property values were not valid"), hubspotCallUrl: null });
     expect((await log("?status=fallback")).entries.map((e) => e.id)).toEqual([row.id]);
 

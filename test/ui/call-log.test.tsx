@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import React from "react";
-import { BarChart, Button, DateInput, ErrorState, LineChart, Link, Select, StatisticsItem, StatusTag, TableCell, TableRow, Text, Tile, hubspot } from "@hubspot/ui-extensions";
+import { BarChart, Button, DateInput, ErrorState, LineChart, Link, Select, StatisticsItem, StatusTag, TableCell, Tag, TableRow, Text, Tile, hubspot } from "@hubspot/ui-extensions";
 import { createRenderer } from "@hubspot/ui-extensions/testing";
 import type { ApiError, CallLogEntry, CallLogPage, CallOverview as Overview, QuarantinedPayloadView, ReplayResponse } from "../../hubspot-app/app/shared/api.js";
 import { CallLog } from "../../hubspot-app/app/settings/CallLog.js";
@@ -55,6 +55,8 @@ const entry = (fields: Pick<CallLogEntry, "id" | "status"> & Partial<CallLogEntr
   summary: null,
   contactId: null,
   matchedVia: null,
+  sharedNumber: null,
+  movedAt: null,
   contactUrl: null,
   hubspotCallUrl: null,
   reason: null,
@@ -128,6 +130,19 @@ describe("calls tab: the call log", () => {
     const reasons = findAll(TableRow).slice(1).map((row) => row.findAll(TableCell)[4]!.text ?? "");
     expect(reasons).toEqual(["", "HubSpot refused the call (400): Property values were not valid", "message.call.id: Required"]);
     expect(findAll(Button, (b) => b.text === "Replay").map((b) => b.props.testId)).toEqual(["replay-c2"]);
+  });
+
+  it("marks a call on a number several contacts share, one flagged for review, and a call a rep moved", async () => {
+    const shared = entry({ id: "c3", status: "synced", contactId: "502", matchedVia: "search", sharedNumber: { candidates: 3, rule: "most_recent_activity", needsReview: false } });
+    const review = entry({ id: "c4", status: "synced", contactId: "503", matchedVia: "search", sharedNumber: { candidates: 2, rule: "flag_for_review", needsReview: true } });
+    const moved = entry({ id: "c5", status: "synced", contactId: "504", matchedVia: "index", movedAt: "2030-01-06T16:00:00.000Z" });
+    const { findAll, waitFor } = renderLog(() => json(200, { entries: [shared, review, moved, SYNCED], nextCursor: null } satisfies CallLogPage));
+    await waitFor(() => expect(findAll(TableRow)).toHaveLength(5));
+    expect(findAll(Tag).map((t) => [t.props.variant, t.text])).toEqual([
+      ["default", "number shared by 3 contacts, picked by most recent activity"],
+      ["warning", "Check: number shared by 2 contacts, picked by flag for review"],
+    ]);
+    expect(texts(findAll).filter((t) => t === "Moved here by a rep")).toHaveLength(1);
   });
 
   it("says so when no call has arrived, and when none matches the filters", async () => {

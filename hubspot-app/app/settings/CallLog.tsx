@@ -1,5 +1,5 @@
 import React, { useCallback, useEffect, useState } from "react";
-import { Button, DateInput, Divider, Flex, Link, LoadingSpinner, Select, StatusTag, Table, TableBody, TableCell, TableHead, TableHeader, TableRow, Text, Tile, useExtensionActions } from "@hubspot/ui-extensions";
+import { Button, DateInput, Divider, Flex, Link, LoadingSpinner, Select, StatusTag, Table, Tag, TableBody, TableCell, TableHead, TableHeader, TableRow, Text, Tile, useExtensionActions } from "@hubspot/ui-extensions";
 import type { CallLogEntry, CallLogPage, CallLogStatus, MatchedVia, QuarantinedPayloadView, ReplayResponse } from "../shared/api.js";
 import { backend } from "../shared/backend.js";
 import { duration, humanise, when } from "../shared/format.js";
@@ -76,6 +76,12 @@ function Contact({ entry }: { entry: CallLogEntry }) {
     <Flex direction="column" gap="flush">
       {entry.contactUrl ? <Link href={{ url: entry.contactUrl, external: true }}>{entry.callerName ?? `Contact ${entry.contactId}`}</Link> : <Text>{entry.callerName ?? entry.contactId}</Text>}
       <Text variant="microcopy">{entry.matchedVia ? MATCHED_LABELS[entry.matchedVia] : "match not recorded"}</Text>
+      {entry.sharedNumber && (
+        <Tag variant={entry.sharedNumber.needsReview ? "warning" : "default"}>
+          {`${entry.sharedNumber.needsReview ? "Check: " : ""}number shared by ${entry.sharedNumber.candidates} contacts${entry.sharedNumber.rule ? `, picked by ${entry.sharedNumber.rule.replaceAll("_", " ")}` : ""}`}
+        </Tag>
+      )}
+      {entry.movedAt && <Text variant="microcopy">Moved here by a rep</Text>}
     </Flex>
   );
 }

@@ -289,6 +289,10 @@ export interface CallLogEntry {
   summary: string | null;
   contactId: string | null;
   matchedVia: MatchedVia | null;
+  /** Several contacts shared the caller's number: how many, the portal's rule that picked this one, and whether a person should check it. */
+  sharedNumber: { candidates: number; rule: string | null; needsReview: boolean } | null;
+  /** When a rep moved the call to another contact from the card. */
+  movedAt: string | null;
   /** The contact and the Call in HubSpot (portal-specific record pages). */
   contactUrl: string | null;
   hubspotCallUrl: string | null;
