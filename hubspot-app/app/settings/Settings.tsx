@@ -11,9 +11,10 @@ import { Notifications } from "./NotificationsTab.js";
 import { Routing } from "./RoutingTab.js";
 import { CallLog } from "./CallLog.js";
 import { Onboarding } from "./Onboarding.js";
+import { PreviewCall } from "./PreviewTab.js";
 
 // The app's settings page in HubSpot, one tab per file: the calls (overview and call log), field
-// mapping, vendor connections, the fallback queue, booking (service types, staff calendar
+// mapping, vendor connections, a preview of a sample payload, the fallback queue, booking (service types, staff calendar
 // connections), caller context (what the AI is told about a known caller), routing (shared numbers,
 // owners of new callers, Leads), notifications (Slack, Teams, e-mail) and the settings changes (audit
 // log), under the onboarding checklist (until every step is done) and a notice of the optional
@@ -31,6 +32,7 @@ export function Settings() {
       <Tab tabId="calls" title="Calls"><CallLog /></Tab>
       <Tab tabId="mapping" title="Field mapping"><MappingEditor /></Tab>
       <Tab tabId="connections" title="Vendor connections"><Connections /></Tab>
+      <Tab tabId="preview" title="Preview a call"><PreviewCall /></Tab>
       <Tab tabId="fallback" title="Fallback queue"><FallbackQueue /></Tab>
       <Tab tabId="booking" title="Booking"><Booking /></Tab>
       <Tab tabId="context" title="Caller context"><CallerContext /></Tab>

@@ -685,3 +685,43 @@ export interface CallMoved {
   fromContactId: string;
   toContactId: string;
 }
+
+// ---- POST /preview: what a sample payload would do in this portal (nothing written to HubSpot) ----
+
+export interface CallPreviewRequest {
+  vendor: string;
+  /** The vendor's own post-call payload, as JSON. */
+  payload: unknown;
+}
+
+export interface PreviewMatch {
+  kind: "existing" | "new";
+  contactId: string | null;
+  name: string | null;
+  /** What matched: the app's index or HubSpot's search by phone, e-mail, or name + zip. */
+  by: "phone" | "email" | "name_zip" | null;
+  /** The sentence the page shows. */
+  how: string;
+  /** How many contacts matched (more than one: a shared number). */
+  candidates: number;
+}
+
+export interface PreviewPropertyChange {
+  field: string;
+  property: string;
+  policy: string;
+  before: string | null;
+  after: string | null;
+  /** written: the sync would set it; kept: fill-if-empty and HubSpot has a value; unchanged: the same value; off: the rule is switched off. */
+  outcome: "written" | "kept" | "unchanged" | "off";
+}
+
+export interface CallPreview {
+  vendor: string;
+  caller: { phone: string | null; email: string | null; name: string | null; zip: string | null };
+  match: PreviewMatch;
+  contactChanges: PreviewPropertyChange[];
+  /** The Call's properties as they would be logged. */
+  call: { property: string; value: string }[];
+  escalation: string | null;
+}

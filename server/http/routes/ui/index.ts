@@ -22,6 +22,7 @@ import { bookingRoutes, type BookingRouteDeps } from "./booking.js";
 import { auditRoutes } from "./audit.js";
 import { contextRoutes } from "./context.js";
 import { notificationRoutes } from "./notifications.js";
+import { previewRoutes } from "./preview.js";
 import type { PortalNotifications } from "../../../notify/settings.js";
 import { callLogRoutes } from "./call-log.js";
 import { onboardingRoutes } from "./onboarding.js";
@@ -30,7 +31,7 @@ export const UI_PREFIX = "/ui/v1";
 
 export interface UiDeps {
   db: Db;
-  env: Pick<Env, "PUBLIC_BASE_URL" | "ENCRYPTION_KEY" | "HUBSPOT_CLIENT_SECRET" | "SYNC_MAX_ATTEMPTS" | "DEFAULT_PHONE_REGION">;
+  env: Pick<Env, "PUBLIC_BASE_URL" | "ENCRYPTION_KEY" | "HUBSPOT_CLIENT_SECRET" | "SYNC_MAX_ATTEMPTS" | "DEFAULT_PHONE_REGION" | "HUBSPOT_APP_ID">;
   queue: Queue<SyncJobData>;
   /** A HubSpot client for the portal (token refreshed as needed), through the shared rate limit. */
   hubspot(portalId: string): Promise<HubSpotClient>;
@@ -66,6 +67,7 @@ export function uiRoutes(deps: UiDeps): Router {
     auditRoutes({ db }),
     contextRoutes({ db }),
     notificationRoutes({ notifications: deps.notifications }),
+    previewRoutes({ db, hubspot: deps.hubspot, appId: env.HUBSPOT_APP_ID, defaultRegion: env.DEFAULT_PHONE_REGION }),
     routingRoutes({ db, hubspot: deps.hubspot }),
     callLogRoutes({ db, queue: deps.queue, maxAttempts: env.SYNC_MAX_ATTEMPTS }),
     onboardingRoutes({ db, publicBaseUrl: env.PUBLIC_BASE_URL }),
