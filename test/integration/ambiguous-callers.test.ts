@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Connection, type Stack } from "../support/harness.js";
-import { uiFetch, type UiRequest, type UiUser } from "../support/ui.js";
+import { ADMIN, REP, installTwoPortals, uiFetch, type UiRequest } from "../support/ui.js";
 import { genericCall } from "../support/payloads.js";
 import type { AmbiguityRule, RoutingUpdateRequest } from "../../hubspot-app/app/shared/api.js";
 import { DEFAULT_ROUTING } from "../../server/routing/settings.js";
@@ -16,8 +16,6 @@ let otherPortal: string;
 let generic: Connection;
 let otherGeneric: Connection;
 
-const ADMIN: UiUser = { id: "42", email: "admin@example.com" };
-const REP: UiUser = { id: "43", email: "rep@example.com" };
 const ui = (path: string, options: Partial<UiRequest> = {}) => uiFetch(stack, path, { ...options, portal: options.portal ?? portalId, user: options.user ?? ADMIN });
 
 let numberSeq = 0;
@@ -38,10 +36,7 @@ async function callFrom(connection: Connection, fromNumber: string, extra: Recor
 
 beforeAll(async () => {
   stack = await startStack();
-  portalId = await stack.install();
-  otherPortal = await stack.install();
-  for (const portal of [portalId, otherPortal]) stack.sim.addUser(portal, { id: ADMIN.id, email: ADMIN.email, superAdmin: true });
-  stack.sim.addUser(portalId, { id: REP.id, email: REP.email, superAdmin: false });
+  ({ portalId, otherPortal } = await installTwoPortals(stack));
   generic = await stack.connect(portalId, "generic");
   otherGeneric = await stack.connect(otherPortal, "generic");
 });

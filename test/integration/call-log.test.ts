@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { startStack, type Connection, type Stack } from "../support/harness.js";
-import { uiFetch, type UiRequest, type UiUser } from "../support/ui.js";
+import { ADMIN, REP, installTwoPortals, uiFetch, type UiRequest } from "../support/ui.js";
 import { genericCall, retellCall } from "../support/payloads.js";
 import { applyBookingSetup } from "../../server/booking/setup.js";
 import type { CallLogEntry, CallLogPage, CallOverview, OnboardingResponse } from "../../hubspot-app/app/shared/api.js";
@@ -14,10 +14,6 @@ let portalId: string;
 let otherPortal: string;
 let generic: Connection;
 
-/** A super admin of both portals. */
-const ADMIN: UiUser = { id: "42", email: "admin@example.com" };
-/** A user of the first portal who is not a super admin. */
-const REP: UiUser = { id: "43", email: "rep@example.com" };
 
 const hubspotFetch = (path: string, options: Partial<UiRequest> = {}) => uiFetch(stack, path, { ...options, portal: options.portal ?? portalId, user: options.user ?? ADMIN });
 const db = () => stack.app.runtime.db;
@@ -30,10 +26,7 @@ const entryOf = async (callId: string) => (await log("?limit=100")).entries.find
 
 beforeAll(async () => {
   stack = await startStack();
-  portalId = await stack.install();
-  otherPortal = await stack.install();
-  for (const portal of [portalId, otherPortal]) stack.sim.addUser(portal, { id: ADMIN.id, email: ADMIN.email, superAdmin: true });
-  stack.sim.addUser(portalId, { id: REP.id, email: REP.email, superAdmin: false });
+  ({ portalId, otherPortal } = await installTwoPortals(stack));
   generic = await stack.connect(portalId, "generic");
 });
 afterAll(async () => stack?.stop());

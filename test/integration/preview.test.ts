@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Connection, type Stack } from "../support/harness.js";
-import { uiFetch, type UiRequest, type UiUser } from "../support/ui.js";
+import { ADMIN, REP, installTwoPortals, uiFetch, type UiRequest } from "../support/ui.js";
 import { genericCall, retellCall } from "../support/payloads.js";
 
 // "Preview a call" end to end: a sample payload in the vendor's own shape, posted by the settings
 // page, answered with the contact it would land on and why, the property changes with their policies
 // and the Call; HubSpot only read, nothing stored.
 
-const ADMIN: UiUser = { id: "42", email: "admin@example.com" };
-const REP: UiUser = { id: "43", email: "rep@example.com" };
 
 let stack: Stack;
 let portalId: string;
@@ -21,10 +19,7 @@ const writes = () => stack.sim.requests.filter((r) => r.method !== "GET" && !r.p
 
 beforeAll(async () => {
   stack = await startStack();
-  portalId = await stack.install();
-  otherPortal = await stack.install();
-  for (const portal of [portalId, otherPortal]) stack.sim.addUser(portal, { id: ADMIN.id, email: ADMIN.email, superAdmin: true });
-  stack.sim.addUser(portalId, { id: REP.id, email: REP.email, superAdmin: false });
+  ({ portalId, otherPortal } = await installTwoPortals(stack));
   generic = await stack.connect(portalId, "generic");
 });
 afterAll(async () => stack?.stop());

@@ -35,3 +35,17 @@ export async function uiFetch(stack: Stack, path: string, options: UiRequest): P
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }
+
+/** A super admin of both portals `installTwoPortals` makes. */
+export const ADMIN: UiUser = { id: "42", email: "admin@example.com" };
+/** A user of the first portal who is not a super admin. */
+export const REP: UiUser = { id: "43", email: "rep@example.com" };
+
+/** Two installs of the app: ADMIN is a super admin of both, REP a user of the first who is not. */
+export async function installTwoPortals(stack: Stack): Promise<{ portalId: string; otherPortal: string }> {
+  const portalId = await stack.install();
+  const otherPortal = await stack.install();
+  for (const portal of [portalId, otherPortal]) stack.sim.addUser(portal, { id: ADMIN.id, email: ADMIN.email, superAdmin: true });
+  stack.sim.addUser(portalId, { id: REP.id, email: REP.email, superAdmin: false });
+  return { portalId, otherPortal };
+}
