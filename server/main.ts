@@ -8,6 +8,7 @@ import { startMeetingWorker, sweepMeetings } from "./booking/meetings.js";
 import { flagOverlaps } from "./booking/overlaps.js";
 import { Scheduler } from "./booking/scheduler.js";
 import { retentionSweeper } from "./retention/retention.js";
+import { sweepVendorUndo, vendorUndoDeps } from "./vendor-setup/uninstall.js";
 
 const log = logger("main");
 
@@ -80,6 +81,7 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
         await runtime.calendars.sweep().catch((error: Error) => log.warn({ err: error.message }, "calendar sweep failed"));
         await flagOverlaps(overlapDeps).catch((error: Error) => log.warn({ err: error.message }, "overlap check failed"));
         await purgeExpired().catch((error: Error) => log.warn({ err: error.message }, "retention purge failed"));
+        await sweepVendorUndo(vendorUndoDeps(runtime.db, runtime.env)).catch((error: Error) => log.warn({ err: error.message }, "vendor undo sweep failed"));
         await sleep(runtime.env.OUTBOX_SWEEP_MS);
       }
     })();

@@ -27,7 +27,10 @@ export type AuditChange =
   | { action: "booking.webhook_key_set"; target: string; details: { staff: string; provider: string } }
   | { action: "booking.calendar_connected"; target: string; details: { staff: string; provider: string } }
   | { action: "booking.types_saved"; target: string; details: { staff: string; provider: string; types: Record<string, string>; calendarId: string | null } }
-  | { action: "context.settings_saved"; details: { shared: string[]; vapiAssistants: number } };
+  | { action: "context.settings_saved"; details: { shared: string[]; vapiAssistants: number } }
+  | { action: "vendor.api_key_set"; target: string; details: { vendor: string } }
+  | { action: "vendor.setup_applied"; target: string; details: { vendor: string; targets: string[]; changes: number } }
+  | { action: "vendor.setup_undone"; target: string; details: { vendor: string; targetId: string; restored: number; conflicts: number } };
 
 export type AuditActor = { source: "settings_page"; userId: string; email: string } | { source: "cli" };
 
@@ -98,6 +101,12 @@ export function describeChange(change: AuditChange): string {
       const told = shared.length ? `the AI is told a known caller's ${shared.map((field) => CONTEXT_LABELS[field] ?? field).join(", ")}` : "the AI is told nothing about known callers";
       return `Caller context saved: ${told}${vapiAssistants ? ` (${plural(vapiAssistants, "Vapi assistant")} set)` : ""}`;
     }
+    case "vendor.api_key_set":
+      return `API key stored for the ${change.details.vendor} connection's setup`;
+    case "vendor.setup_applied":
+      return `Set up in ${change.details.vendor}: ${change.details.targets.join(", ")} (${plural(change.details.changes, "change")})`;
+    case "vendor.setup_undone":
+      return `Undid the ${change.details.vendor} setup of ${change.details.targetId}: ${plural(change.details.restored, "value")} restored${change.details.conflicts ? `, ${plural(change.details.conflicts, "conflict")} left as the admin changed them` : ""}`;
     default: {
       // A row written by a newer version of the app: show what it is called rather than fail the page.
       const unknown: never = change;

@@ -5,34 +5,14 @@
 // back a before value only where the vendor still holds our after value, so a change the admin made
 // since is left alone and reported as a conflict.
 
-/** A tool as the vendor stores it, known by its name (names are unique per agent at every vendor). */
-export interface NamedTool {
-  name: string;
-  definition: unknown;
-}
+import type { Desired, NamedTool, ResourceState, Write } from "../vendors/setup.js";
 
-/** A resource as the vendor holds it now; `tools` is null where the resource has no tool list. */
-export interface ResourceState {
-  fields: Record<string, unknown>;
-  tools: NamedTool[] | null;
-}
-
-/** What the app wants the resource to hold: these fields set, these tools present. */
-export interface Desired {
-  fields: Record<string, unknown>;
-  tools: NamedTool[];
-}
+export type { Desired, NamedTool, ResourceState, Write };
 
 /** One thing the app changed, with the value before and after. A tool's `before` is null when the app added it. */
 export type Change =
   | { kind: "field"; field: string; before: unknown; after: unknown }
   | { kind: "tool"; name: string; before: unknown; after: unknown };
-
-/** What to write to the vendor: fields to set, and the whole tool list when it changed. */
-export interface Write {
-  fields: Record<string, unknown>;
-  tools: NamedTool[] | null;
-}
 
 export interface Conflict {
   change: Change;

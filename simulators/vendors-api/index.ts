@@ -109,7 +109,7 @@ export class VendorApiSim {
     return this.state.requests.filter((r) => !vendor || r.vendor === vendor);
   }
 
-  /** The call ends: its post-call webhook(s), signed, go where the vendor sends them; returns the answers. */
+  /** The call ends: its post-call webhook(s), signed, go where the vendor sends them (see below); returns the answers. */
   async completeCall(callId: string, ending: Partial<CallEnding> = {}): Promise<{ status: number; body: string }[]> {
     const call = this.state.calls.find((c) => c.id === callId);
     if (!call) throw new Error(`completeCall: no call ${callId}`);
@@ -118,7 +118,10 @@ export class VendorApiSim {
     const full: CallEnding = { answered: true, durationMs: 95_000, transcript: "Agent: Hi, this is the AI receptionist calling back.\nUser: Thanks for calling.", summary: "Called the contact back as the workflow asked.", ...ending };
     const now = Date.now();
     const deliveries = call.vendor === "retell" ? retellWebhooks(call, full, now) : call.vendor === "vapi" ? vapiWebhooks(call, full, now) : blandWebhooks(call, full, now);
-    const target = (this.options.route ?? ((url: string) => url))(call.webhook ?? call.account.webhookUrl);
+    // As the vendors do: the call's own webhook (Bland), else the agent's (a Retell agent's webhook_url,
+    // a Vapi assistant's server.url), else the account's.
+    const agentUrl = call.agentId ? (this.state.retellAgents.get(call.agentId)?.agent.webhook_url ?? this.state.vapiAssistants.get(call.agentId)?.assistant.server?.url) : undefined;
+    const target = (this.options.route ?? ((url: string) => url))(call.webhook ?? agentUrl ?? call.account.webhookUrl);
     const answers: { status: number; body: string }[] = [];
     for (const delivery of deliveries) {
       const response = await fetch(target, { method: "POST", headers: { "content-type": "application/json", ...delivery.headers }, body: delivery.body });

@@ -85,6 +85,8 @@ export function retellConfigRoutes(state: VendorState): express.Router {
     if (extra) return void error(res, 400, `Invalid request format, please check API reference. Unrecognized key: ${extra}`);
     if (body.webhook_url !== undefined && body.webhook_url !== null && (typeof body.webhook_url !== "string" || !/^https?:\/\//.test(body.webhook_url))) return void error(res, 400, "webhook_url must be a valid URL or null");
     Object.assign(agent, body, { last_modification_timestamp: Date.now() } satisfies Partial<RetellAgentRecord>);
+    // "Set to null to remove webhook url from this agent": the agent then has none, as before one was set.
+    if (body.webhook_url === null) delete agent.webhook_url;
     res.json(agent);
   });
 

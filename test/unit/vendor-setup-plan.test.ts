@@ -88,3 +88,12 @@ describe("sameJson", () => {
     expect(sameJson(undefined, null)).toBe(true);
   });
 });
+
+describe("the live tools the vendor setup adds", () => {
+  it("are the tools the tools URL serves, each with an object schema", async () => {
+    const { LIVE_TOOL_DEFINITIONS } = await import("../../server/vendor-setup/tool-definitions.js");
+    const { TOOL_NAMES } = await import("../../server/booking/tools.js");
+    expect(LIVE_TOOL_DEFINITIONS.map((t) => t.name)).toEqual([...TOOL_NAMES, "lookup_caller"]);
+    for (const tool of LIVE_TOOL_DEFINITIONS) expect(Object.keys(tool.parameters.properties)).toEqual(expect.arrayContaining(tool.parameters.required ?? []));
+  });
+});

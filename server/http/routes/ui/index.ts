@@ -20,12 +20,13 @@ import { fallbackRoutes } from "./fallback.js";
 import { bookingRoutes, type BookingRouteDeps } from "./booking.js";
 import { auditRoutes } from "./audit.js";
 import { contextRoutes } from "./context.js";
+import { vendorSetupRoutes } from "./vendor-setup.js";
 
 export const UI_PREFIX = "/ui/v1";
 
 export interface UiDeps {
   db: Db;
-  env: Pick<Env, "PUBLIC_BASE_URL" | "ENCRYPTION_KEY" | "HUBSPOT_CLIENT_SECRET" | "SYNC_MAX_ATTEMPTS">;
+  env: Pick<Env, "PUBLIC_BASE_URL" | "ENCRYPTION_KEY" | "HUBSPOT_CLIENT_SECRET" | "SYNC_MAX_ATTEMPTS" | "RETELL_API_BASE_URL" | "VAPI_API_BASE_URL" | "VENDOR_SETUP_TIMEOUT_MS">;
   queue: Queue<SyncJobData>;
   /** A HubSpot client for the portal (token refreshed as needed), through the shared rate limit. */
   hubspot(portalId: string): Promise<HubSpotClient>;
@@ -57,6 +58,7 @@ export function uiRoutes(deps: UiDeps): Router {
     bookingRoutes({ db, calendars: deps.calendars, reconnectUrl }),
     auditRoutes({ db }),
     contextRoutes({ db }),
+    vendorSetupRoutes({ db, encryptionKey: env.ENCRYPTION_KEY, publicBaseUrl: env.PUBLIC_BASE_URL, apiBaseUrls: { retell: env.RETELL_API_BASE_URL, vapi: env.VAPI_API_BASE_URL }, timeoutMs: env.VENDOR_SETUP_TIMEOUT_MS }),
   );
   router.use(UI_PREFIX, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (error instanceof ConnectionError) return void res.status(400).json({ error: error.message } satisfies ApiError);
