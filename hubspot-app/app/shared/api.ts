@@ -166,6 +166,8 @@ export interface ConnectionListItem extends ConnectionView {
   weakSignature: boolean;
   /** Why the live tools are off on this connection (its vendor does not sign the body), or null. */
   toolsDisabledReason: string | null;
+  /** The app can configure the vendor's agents or assistants for this connection (vendor setup). */
+  setupSupported: boolean;
 }
 
 export interface VendorOption {
