@@ -49,12 +49,13 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
     stops.push(metrics.close);
   }
   if (role === "worker" || role === "all") {
-    const [{ startSyncWorker, sweepOutbox }, { startMeetingWorker, sweepMeetings }, { flagOverlaps }, { Scheduler }, { retentionSweeper }] = await Promise.all([
+    const [{ startSyncWorker, sweepOutbox }, { startMeetingWorker, sweepMeetings }, { flagOverlaps }, { Scheduler }, { retentionSweeper }, { sweepVendorUndo, vendorUndoDeps }] = await Promise.all([
       import("./sync/worker.js"),
       import("./booking/meetings.js"),
       import("./booking/overlaps.js"),
       import("./booking/scheduler.js"),
       import("./retention/retention.js"),
+      import("./vendor-setup/uninstall.js"),
     ]);
     // Workers get connections of their own; they are closed here (BullMQ leaves a passed one open).
     const workerConnection = runtime.workerRedis.duplicate();
@@ -84,6 +85,7 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
         await runtime.calendars.sweep().catch((error: Error) => log.warn({ err: error.message }, "calendar sweep failed"));
         await flagOverlaps(overlapDeps).catch((error: Error) => log.warn({ err: error.message }, "overlap check failed"));
         await purgeExpired().catch((error: Error) => log.warn({ err: error.message }, "retention purge failed"));
+        await sweepVendorUndo(vendorUndoDeps(runtime.db, runtime.env)).catch((error: Error) => log.warn({ err: error.message }, "vendor undo sweep failed"));
         await sleep(runtime.env.OUTBOX_SWEEP_MS);
       }
     })();

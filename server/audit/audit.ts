@@ -30,7 +30,10 @@ export type AuditChange =
   | { action: "context.settings_saved"; details: { shared: string[]; vapiAssistants: number } }
   | { action: "notifications.saved"; details: { changed: string[]; events: string[] } }
   | { action: "notifications.tested"; details: Record<string, "sent" | "failed"> }
-  | { action: "routing.settings_saved"; details: { ambiguityRule: string; ownerRule: string; owners: number; createLeads: boolean } };
+  | { action: "routing.settings_saved"; details: { ambiguityRule: string; ownerRule: string; owners: number; createLeads: boolean } }
+  | { action: "vendor.api_key_set"; target: string; details: { vendor: string } }
+  | { action: "vendor.setup_applied"; target: string; details: { vendor: string; targets: string[]; changes: number } }
+  | { action: "vendor.setup_undone"; target: string; details: { vendor: string; targetId: string; restored: number; conflicts: number } };
 
 export type AuditActor = { source: "settings_page"; userId: string; email: string } | { source: "cli" };
 
@@ -112,6 +115,12 @@ export function describeChange(change: AuditChange): string {
       const routed = ownerRule === "none" ? "no owner for new callers" : `new callers routed by ${ownerRule.replaceAll("_", "-")} over ${plural(owners, "owner")}`;
       return `Routing saved: shared numbers by ${ambiguityRule.replaceAll("_", " ")}, ${routed}${createLeads ? ", a Lead for each new caller" : ""}`;
     }
+    case "vendor.api_key_set":
+      return `API key stored for the ${change.details.vendor} connection's setup`;
+    case "vendor.setup_applied":
+      return `Set up in ${change.details.vendor}: ${change.details.targets.join(", ")} (${plural(change.details.changes, "change")})`;
+    case "vendor.setup_undone":
+      return `Undid the ${change.details.vendor} setup of ${change.details.targetId}: ${plural(change.details.restored, "value")} restored${change.details.conflicts ? `, ${plural(change.details.conflicts, "conflict")} left as the admin changed them` : ""}`;
     default: {
       // A row written by a newer version of the app: show what it is called rather than fail the page.
       const unknown: never = change;

@@ -117,12 +117,16 @@ const envSchema = z.object({
   CALENDLY_API_BASE_URL: z.string().url().default("https://api.calendly.com"),
   /** Where /oauth/authorize and /oauth/token live. */
   CALENDLY_AUTH_BASE_URL: z.string().url().default("https://auth.calendly.com"),
-  /** The vendors' call-creation APIs the workflow action dials through. */
+  /** The vendors' APIs: call creation (the workflow action) and agent / assistant configuration (vendor setup). */
   RETELL_API_BASE_URL: z.string().url().default("https://api.retellai.com"),
   VAPI_API_BASE_URL: z.string().url().default("https://api.vapi.ai"),
   BLAND_API_BASE_URL: z.string().url().default("https://api.bland.ai"),
   /** A vendor that has not answered the call-creation request by then is asked again on HubSpot's retry. */
   OUTBOUND_DIAL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Per request to a vendor's configuration API (vendor setup on the settings page, undo after uninstall). */
+  VENDOR_SETUP_TIMEOUT_MS: z.coerce.number().int().min(100).default(8_000),
+  /** First wait before an undo owed after uninstall is tried again (doubling, at most an hour). */
+  VENDOR_UNDO_BACKOFF_MS: z.coerce.number().int().min(10).default(30_000),
   /** Which proxies may set X-Forwarded-*; see trustProxy above. Default: none. */
   TRUST_PROXY: trustProxy,
   /** Bearer token Prometheus sends to scrape /metrics; without it /metrics is off (404). */

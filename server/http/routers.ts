@@ -12,6 +12,7 @@ import { toolRoutes } from "./routes/tools.js";
 import { calendarPushRoutes } from "./routes/calendar-push.js";
 import { workflowActionRoutes } from "./routes/workflow-actions.js";
 import { createCallerContext } from "../context/caller-context.js";
+import { sweepVendorUndo, vendorUndoDeps } from "../vendor-setup/uninstall.js";
 
 /**
  * Every router of the web process, in the order server/http/app.ts mounts them, each handed the part
@@ -27,6 +28,7 @@ export function routers(rt: Runtime): Router[] {
         disconnectCalendars: (id) => rt.calendars.disconnect({ portalId: id }),
         forgetLocks: (id) => rt.locks.forgetPortal(id),
         forgetRateLimits: (id) => rt.limiter.forgetPortal(id),
+        undoVendorChanges: () => sweepVendorUndo(vendorUndoDeps(rt.db, rt.env)),
       },
       portalId,
     );

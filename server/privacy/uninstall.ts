@@ -2,6 +2,7 @@ import { decrypt, sealedFor } from "../config/crypto.js";
 import { logger } from "../config/logger.js";
 import { FAILED_JOB_AGE_S, forgetJobs, meetingJobIdsOf, syncJobIdsOf } from "../queue/queues.js";
 import type { ForgetDeps } from "./forget.js";
+import { vendorUndoTasks } from "../vendor-setup/uninstall.js";
 
 const log = logger("privacy");
 
@@ -14,13 +15,16 @@ export interface UninstallDeps extends Omit<ForgetDeps, "defaultRegion"> {
   /** The portal's caller locks and rate-limit windows in Redis. */
   forgetLocks(portalId: string): Promise<unknown>;
   forgetRateLimits(portalId: string): Promise<unknown>;
+  /** Starts working through the vendor undo tasks the uninstall left (the worker's sweep retries them). */
+  undoVendorChanges(): Promise<unknown>;
 }
 
 /**
  * Uninstall: stop calling HubSpot for the portal, revoke the refresh token, delete the tokens and
  * everything the app holds for the portal, in every table and in Redis. What stays is the portal row,
  * marked uninstalled and without tokens or notification targets. Connections stop accepting webhooks
- * (404).
+ * (404). What the app changed at the vendors (vendor setup) is undone afterwards, never waited for:
+ * the same transaction leaves one undo task per change (server/vendor-setup/uninstall.ts).
  */
 export async function uninstallPortal(deps: UninstallDeps, portalId: string): Promise<{ uninstalled: boolean }> {
   const portal = await deps.db.portal.findUnique({ where: { id: portalId } });
@@ -39,7 +43,9 @@ export async function uninstallPortal(deps: UninstallDeps, portalId: string): Pr
   const recent = { portalId, updatedAt: { gt: new Date(Date.now() - FAILED_JOB_AGE_S * 1000) } };
   const calls = await deps.db.call.findMany({ where: recent, select: { id: true, version: true, fallback: { select: { replayCount: true } } } });
   const bookings = await deps.db.booking.findMany({ where: recent, select: { id: true, meetingVersion: true } });
+  const vendorUndo = await vendorUndoTasks(deps.db, deps.encryptionKey, portalId);
   await deps.db.$transaction([
+    ...vendorUndo,
     ...connectionIds.map((id) => deps.db.toolInvocation.deleteMany({ where: { key: { startsWith: `${id}:` } } })),
     deps.db.calendarConnection.deleteMany({ where: { portalId } }),
     deps.db.calendarOAuthState.deleteMany({ where: { staffId: { in: staffIds } } }),
@@ -56,6 +62,7 @@ export async function uninstallPortal(deps: UninstallDeps, portalId: string): Pr
     deps.db.fieldMapping.deleteMany({ where: { portalId } }),
     deps.db.provisionedProperty.deleteMany({ where: { portalId } }),
     deps.db.connection.deleteMany({ where: { portalId } }),
+    // Vendor setup keys and change records go with their connections (ON DELETE CASCADE).
     deps.db.auditEntry.deleteMany({ where: { portalId } }),
     deps.db.callerContextSettings.deleteMany({ where: { portalId } }),
     deps.db.notificationSettings.deleteMany({ where: { portalId } }),
@@ -68,6 +75,7 @@ export async function uninstallPortal(deps: UninstallDeps, portalId: string): Pr
     deps.forgetLocks(portalId),
     deps.forgetRateLimits(portalId),
   ]).catch((error: Error) => log.warn({ portalId, err: error.message }, "Redis not cleared of the portal (locks and windows expire in seconds, jobs within 7 days)"));
-  log.info({ portalId }, "portal uninstalled; tokens and data deleted");
+  if (vendorUndo.length) void deps.undoVendorChanges().catch((error: Error) => log.warn({ portalId, err: error.message }, "vendor undo after uninstall failed (the worker retries it)"));
+  log.info({ portalId, vendorUndo: vendorUndo.length }, "portal uninstalled; tokens and data deleted");
   return { uninstalled: true };
 }

@@ -48,13 +48,66 @@ export interface CallEnding {
   extracted?: Record<string, unknown>;
 }
 
+export interface VendorRequest {
+  vendor: DialVendor;
+  method: string;
+  path: string;
+  status: number;
+  body: unknown;
+}
+
 export const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** A Retell agent as its config API holds it (the fields the simulator knows; others are refused). */
+export interface RetellAgentRecord {
+  agent_id: string;
+  agent_name: string;
+  channel: "voice";
+  response_engine: { type: "retell-llm"; llm_id: string; version?: number } | { type: "conversation-flow"; conversation_flow_id: string } | { type: "custom-llm"; llm_websocket_url: string };
+  voice_id: string;
+  webhook_url?: string | null;
+  webhook_events?: string[] | null;
+  language?: string;
+  version: number;
+  is_published: boolean;
+  last_modification_timestamp: number;
+}
+
+export interface RetellLlmRecord {
+  llm_id: string;
+  model: string;
+  general_prompt: string | null;
+  begin_message: string | null;
+  general_tools: Record<string, unknown>[];
+  version: number;
+  is_published: boolean;
+  last_modification_timestamp: number;
+}
+
+/** A Vapi assistant (the fields the simulator knows; others are refused). */
+export interface VapiAssistantRecord {
+  id: string;
+  orgId: string;
+  name: string;
+  firstMessage?: string;
+  model?: { provider: string; model: string; messages?: unknown[]; tools?: Record<string, unknown>[]; toolIds?: string[] } & Record<string, unknown>;
+  voice?: Record<string, unknown>;
+  server?: { url?: string; secret?: string; credentialId?: string; headers?: Record<string, string>; timeoutSeconds?: number };
+  serverMessages?: string[];
+  metadata?: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
 
 export class VendorState {
   readonly accounts: VendorAccount[] = [];
+  /** Agent and assistant configurations, by id, each owned by one account. */
+  readonly retellAgents = new Map<string, { account: VendorAccount; agent: RetellAgentRecord }>();
+  readonly retellLlms = new Map<string, { account: VendorAccount; llm: RetellLlmRecord }>();
+  readonly vapiAssistants = new Map<string, { account: VendorAccount; assistant: VapiAssistantRecord }>();
   readonly calls: CreatedCall[] = [];
-  /** Every call-creation request, answered or not, in arrival order. */
-  readonly requests: { vendor: DialVendor; status: number; body: unknown }[] = [];
+  /** Every request to a vendor's API, answered or not, in arrival order. */
+  readonly requests: VendorRequest[] = [];
 
   account(vendor: DialVendor, apiKey: string | undefined): VendorAccount | undefined {
     return apiKey ? this.accounts.find((a) => a.vendor === vendor && a.apiKey === apiKey) : undefined;

@@ -52,6 +52,7 @@ const connection = (fields: Pick<ConnectionListItem, "id" | "vendor" | "vendorLa
   lastDeliveryAt: null,
   lastErrorAt: null,
   toolsDisabledReason: null,
+  setupSupported: false,
   ...fields,
 });
 

@@ -4,9 +4,11 @@ import type { ConnectionCreated, ConnectionsResponse, CreateConnectionRequest, R
 import { backend } from "../shared/backend.js";
 import { LoadError } from "../shared/LoadError.js";
 import { useLoaded } from "../shared/useLoaded.js";
+import { VendorSetup } from "./VendorSetup.js";
 
 // The Vendor connections tab: each AI receptionist connected to this portal, its URLs and health, and
-// its signing secret (set or rotated here, never shown again).
+// its signing secret (set or rotated here, never shown again), and for Retell and Vapi the setup of
+// its agents or assistants through the vendor's API (VendorSetup.tsx).
 
 export function Connections() {
   const actions = useExtensionActions<"settings">();
@@ -64,6 +66,7 @@ export function Connections() {
             <Input name={`rotate-${c.id}`} label="New secret" type="password" value={rotating[c.id] ?? ""} onChange={(value) => setRotating((r) => ({ ...r, [c.id]: value }))} />
             <Button size="xs" onClick={() => void rotate(c.id)} testId={`rotate-${c.id}`}>Rotate secret</Button>
           </Flex>
+          {c.setupSupported && <VendorSetup connectionId={c.id} />}
           <Divider />
         </Flex>
       ))}

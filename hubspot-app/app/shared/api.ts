@@ -34,6 +34,8 @@ export interface ApiError {
   service?: string;
   /** PUT /booking/staff, 409: the staff member who cannot be removed. */
   staff?: string;
+  /** A vendor's API refused or failed (vendor setup): why, as one code. */
+  vendorError?: VendorErrorCode;
 }
 
 export type MappingRefusal = ApiError & { problems: MappingProblem[] };
@@ -168,6 +170,8 @@ export interface ConnectionListItem extends ConnectionView {
   weakSignature: boolean;
   /** Why the live tools are off on this connection (its vendor does not sign the body), or null. */
   toolsDisabledReason: string | null;
+  /** The app can configure the vendor's agents or assistants for this connection (vendor setup). */
+  setupSupported: boolean;
 }
 
 export interface VendorOption {
@@ -197,6 +201,90 @@ export interface RotateSecretRequest {
 
 export interface SecretRotated {
   rotated: true;
+}
+
+// ---- vendor setup: GET /connections/:id/setup, GET .../setup/targets, PUT .../setup/api-key,
+//      POST .../setup/apply, POST .../setup/undo ----
+
+/** Why a vendor's API refused or failed (server/vendors/setup.ts). */
+export type VendorErrorCode = "unauthorized" | "not_found" | "refused" | "unavailable";
+
+/** One field or tool the app changed at the vendor: its value before and after, as text (secrets never shown). */
+export interface VendorChangeLine {
+  what: string;
+  /** null: there was none (an added tool, an unset field). */
+  before: string | null;
+  after: string | null;
+}
+
+/** One vendor resource the app changed for a picked agent or assistant. */
+export interface VendorChangeView {
+  id: string;
+  targetId: string;
+  targetName: string;
+  /** "agent", "retell_llm", "assistant". */
+  resource: string;
+  resourceId: string;
+  status: "applied" | "undone" | "undone_with_conflicts";
+  appliedAt: string;
+  appliedBy: string | null;
+  undoneAt: string | null;
+  changes: VendorChangeLine[];
+  /** What the admin changed since and undo left alone: `before` is what we had set, `after` what the vendor holds now. */
+  conflicts: VendorChangeLine[];
+}
+
+export type VendorSetupResponse =
+  | { supported: true; vendorLabel: string; targetNoun: string; needsApiKey: boolean; apiKeySet: boolean; changes: VendorChangeView[] }
+  | { supported: false; vendorLabel: string; reason: string };
+
+export interface VendorTarget {
+  id: string;
+  name: string;
+  /** The app's changes to it are in place (not undone). */
+  applied: boolean;
+}
+
+export interface VendorTargetsResponse {
+  targets: VendorTarget[];
+  /** The cursor of the next page, or null. */
+  next: string | null;
+}
+
+export interface VendorApiKeyRequest {
+  apiKey: string;
+}
+
+export interface VendorApiKeySaved {
+  saved: true;
+}
+
+export interface VendorApplyRequest {
+  targetIds: string[];
+}
+
+export interface VendorTargetResult {
+  targetId: string;
+  name: string;
+  outcome: "applied" | "unchanged" | "failed";
+  changes: VendorChangeLine[];
+  /** Something the admin must do by hand (an agent without a function list). */
+  note: string | null;
+  /** Why the vendor refused (outcome failed; changes made before it are listed and recorded). */
+  error: string | null;
+}
+
+export interface VendorApplyResponse {
+  results: VendorTargetResult[];
+}
+
+export interface VendorUndoRequest {
+  targetId: string;
+}
+
+export interface VendorUndoResponse {
+  restored: VendorChangeLine[];
+  conflicts: VendorChangeLine[];
 }
 
 // ---- GET /caller-context, PUT /caller-context ----

@@ -5,6 +5,7 @@ import type { Env } from "../../../config/env.js";
 import { createConnection, listConnections, rotateSecret } from "../../../connections/connections.js";
 import { vendors } from "../../../vendors/registry.js";
 import { toolsDisabledReason } from "../../../booking/tools.js";
+import { setupFor } from "../../../vendor-setup/registry.js";
 import type { ApiError, ConnectionCreated, ConnectionsResponse, SecretRotated } from "../../../../hubspot-app/app/shared/api.js";
 import { audit, portalOf } from "./signed.js";
 
@@ -25,7 +26,7 @@ export function connectionRoutes(deps: ConnectionRouteDeps): Router {
     res.json({
       connections: connections.map((c) => {
         const vendor = vendors[c.vendor as keyof typeof vendors];
-        return { ...c, vendorLabel: vendor.label, weakSignature: vendor.signatureCovers !== "body", toolsDisabledReason: toolsDisabledReason(vendor) };
+        return { ...c, vendorLabel: vendor.label, weakSignature: vendor.signatureCovers !== "body", toolsDisabledReason: toolsDisabledReason(vendor), setupSupported: setupFor(c.vendor) !== null };
       }),
       vendors: Object.values(vendors).map((v) => ({ id: v.id, label: v.label, secretHelp: v.secretHelp })),
     } satisfies ConnectionsResponse);

@@ -26,12 +26,13 @@ import { previewRoutes } from "./preview.js";
 import type { PortalNotifications } from "../../../notify/settings.js";
 import { callLogRoutes } from "./call-log.js";
 import { onboardingRoutes } from "./onboarding.js";
+import { vendorSetupRoutes } from "./vendor-setup.js";
 
 export const UI_PREFIX = "/ui/v1";
 
 export interface UiDeps {
   db: Db;
-  env: Pick<Env, "PUBLIC_BASE_URL" | "ENCRYPTION_KEY" | "HUBSPOT_CLIENT_SECRET" | "SYNC_MAX_ATTEMPTS" | "DEFAULT_PHONE_REGION" | "HUBSPOT_APP_ID">;
+  env: Pick<Env, "PUBLIC_BASE_URL" | "ENCRYPTION_KEY" | "HUBSPOT_CLIENT_SECRET" | "SYNC_MAX_ATTEMPTS" | "DEFAULT_PHONE_REGION" | "HUBSPOT_APP_ID" | "RETELL_API_BASE_URL" | "VAPI_API_BASE_URL" | "VENDOR_SETUP_TIMEOUT_MS">;
   queue: Queue<SyncJobData>;
   /** A HubSpot client for the portal (token refreshed as needed), through the shared rate limit. */
   hubspot(portalId: string): Promise<HubSpotClient>;
@@ -71,6 +72,7 @@ export function uiRoutes(deps: UiDeps): Router {
     routingRoutes({ db, hubspot: deps.hubspot }),
     callLogRoutes({ db, queue: deps.queue, maxAttempts: env.SYNC_MAX_ATTEMPTS }),
     onboardingRoutes({ db, publicBaseUrl: env.PUBLIC_BASE_URL }),
+    vendorSetupRoutes({ db, encryptionKey: env.ENCRYPTION_KEY, publicBaseUrl: env.PUBLIC_BASE_URL, apiBaseUrls: { retell: env.RETELL_API_BASE_URL, vapi: env.VAPI_API_BASE_URL }, timeoutMs: env.VENDOR_SETUP_TIMEOUT_MS }),
   );
   router.use(UI_PREFIX, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (error instanceof ConnectionError) return void res.status(400).json({ error: error.message } satisfies ApiError);
