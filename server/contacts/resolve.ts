@@ -49,7 +49,8 @@ export function indexKeys(caller: CallerIdentity): IndexKey[] {
   return keys;
 }
 
-const mappedProperties = (mapping: Mapping) => [...new Set([...IDENTITY_PROPERTIES, ...[...mapping.values()].map((r) => r.property)])];
+/** The properties read of a caller's contact: who it is, and every property the mapping writes. */
+export const mappedProperties = (mapping: Mapping) => [...new Set([...IDENTITY_PROPERTIES, ...[...mapping.values()].map((r) => r.property)])];
 const filledOf = (contact: HubSpotContact) => new Set(Object.entries(contact.properties).filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k]) => k));
 const same = (a: string | null | undefined, b: string | null | undefined) => !!a && !!b && a.trim().toLowerCase() === b.trim().toLowerCase();
 
@@ -212,7 +213,11 @@ async function followMerge(ctx: ContactContext, fromId: string, toId: string): P
   return toId;
 }
 
-async function searchCaller(ctx: ContactContext, caller: CallerIdentity, mapping: Mapping): Promise<{ contact: HubSpotContact; match: AmbiguousMatch | null } | null> {
+/** What a HubSpot search needs of the context: read-only, so "Preview a call" uses it too. */
+export type SearchContext = Pick<ContactContext, "portalId" | "client" | "token" | "batches" | "defaultRegion" | "ambiguityRule">;
+
+/** The caller's contact by HubSpot's search, the criterion that found it (phone, then email, then name + zip), and how a shared number was decided. */
+export async function searchCaller(ctx: SearchContext, caller: CallerIdentity, mapping: Mapping): Promise<{ contact: HubSpotContact; match: AmbiguousMatch | null; by: "phone" | "email" | "name_zip" } | null> {
   const criteria: CallerCriteria = {
     nationals: caller.phone ? [caller.phone.national] : [],
     e164s: caller.phone ? [caller.phone.e164] : [],
@@ -229,9 +234,9 @@ async function searchCaller(ctx: ContactContext, caller: CallerIdentity, mapping
       [c.properties.phone, c.properties.mobilephone].some((p) => normalisePhone(p, ctx.defaultRegion)?.e164 === caller.phone!.e164));
   const emailMatch = (c: HubSpotContact) => !!caller.email && normaliseEmail(c.properties.email) === caller.email;
   const nameZipMatch = (c: HubSpotContact) => same(c.properties.firstname, caller.firstName) && same(c.properties.lastname, caller.lastName) && same(c.properties.zip, caller.zip);
-  for (const matches of [phoneMatch, emailMatch, nameZipMatch]) {
+  for (const [by, matches] of [["phone", phoneMatch], ["email", emailMatch], ["name_zip", nameZipMatch]] as const) {
     const equal = results.filter(matches);
-    if (equal.length) return pickAmong(equal, ctx.ambiguityRule);
+    if (equal.length) return { ...pickAmong(equal, ctx.ambiguityRule), by };
   }
   return null;
 }

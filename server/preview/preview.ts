@@ -4,8 +4,9 @@ import { hubspotCall } from "../hubspot/call.js";
 import { callRecordSchema, VENDOR_IDS, type CallRecord, type VendorId } from "../calls/record.js";
 import { getVendor } from "../vendors/registry.js";
 import { callerIdentity, type CallerIdentity } from "../contacts/identity.js";
-import { indexKeys } from "../contacts/resolve.js";
-import { normaliseEmail } from "../contacts/phone.js";
+import { indexKeys, mappedProperties, searchCaller } from "../contacts/resolve.js";
+import type { HubSpotBatches } from "../hubspot/batch.js";
+import { routingSettings } from "../routing/settings.js";
 import { fieldValues } from "../mapping/fields.js";
 import { contactPatch, loadMapping, type Mapping } from "../mapping/store.js";
 import { callProperties } from "../sync/call-activity.js";
@@ -15,14 +16,22 @@ import type { CallPreview, PreviewMatch, PreviewPropertyChange } from "../../hub
 // "Preview a call" on the settings page: what a vendor's payload would do in this portal, with nothing
 // written to HubSpot (and no call stored): which contact it would land on and why, the contact
 // property changes with their policies, and the Call that would be logged. The match is looked up as
-// the sync does it (the app's index first, then HubSpot's search by phone, email, name + zip), with
-// read-only requests; a number several contacts share is shown with every candidate.
+// the sync does it, with the sync's own code (the app's index first, then HubSpot's search by phone,
+// email, name + zip, a shared number decided by the portal's rule); every request is a read.
 
 export type PreviewOutcome = { kind: "preview"; preview: CallPreview } | { kind: "invalid"; reason: string };
 
-const READ_PROPERTIES = ["firstname", "lastname", "email", "phone", "mobilephone", "zip", "createdate"];
+export interface PreviewDeps {
+  db: Db;
+  hubspot(portalId: string): Promise<HubSpotClient>;
+  accessToken(portalId: string): Promise<string>;
+  /** The process's micro-batches: the search is the sync's own (read-only). */
+  batches: HubSpotBatches;
+  appId: string;
+  defaultRegion: string;
+}
 
-export async function previewCall(deps: { db: Db; hubspot: (portalId: string) => Promise<HubSpotClient>; appId: string; defaultRegion: string }, portalId: string, vendor: string, payload: unknown): Promise<PreviewOutcome> {
+export async function previewCall(deps: PreviewDeps, portalId: string, vendor: string, payload: unknown): Promise<PreviewOutcome> {
   if (!(VENDOR_IDS as readonly string[]).includes(vendor)) return { kind: "invalid", reason: `vendor: must be one of ${VENDOR_IDS.join(", ")}` };
   // 1. The vendor's own shape, read as ingest reads it.
   const parsed = getVendor(vendor as VendorId).parse(payload);
@@ -39,7 +48,7 @@ export async function previewCall(deps: { db: Db; hubspot: (portalId: string) =>
   const mapping = await loadMapping(deps.db, portalId);
 
   // 2. The contact, and the properties HubSpot has on it (for fill-if-empty).
-  const match = await findMatch(deps, portalId, caller, [...new Set([...READ_PROPERTIES, ...[...mapping.values()].map((rule) => rule.property)])]);
+  const match = await findMatch(deps, portalId, caller, mapping, region);
   const values = fieldValues(record, caller.phone, caller.email);
   const filled = match.contact ? new Set(Object.entries(match.contact.properties).filter(([, v]) => v !== null && v !== "").map(([k]) => k)) : null;
   const { properties } = contactPatch(values, mapping, filled);
@@ -65,49 +74,31 @@ interface FoundContact {
   properties: Record<string, string | null>;
 }
 
-async function findMatch(deps: { db: Db; hubspot: (portalId: string) => Promise<HubSpotClient> }, portalId: string, caller: CallerIdentity, properties: string[]): Promise<{ view: PreviewMatch; contact: FoundContact | null }> {
-  const client = await deps.hubspot(portalId);
-  const read = async (id: string): Promise<FoundContact | null> => {
-    try {
-      const contact = await hubspotCall(() => client.crm.contacts.basicApi.getById(id, properties));
-      return { id: contact.id, properties: contact.properties };
-    } catch {
-      return null;
-    }
-  };
-  // The app's index: a caller it has seen (by phone, then email).
+const HOW: Record<NonNullable<PreviewMatch["by"]>, string> = {
+  phone: "a contact in HubSpot has this phone number",
+  email: "a contact in HubSpot has this e-mail address",
+  name_zip: "a contact in HubSpot has this first name, last name and zip",
+};
+
+/** The app's index first, then the sync's own HubSpot search (contacts/resolve.ts) with the portal's rule for a shared number. */
+async function findMatch(deps: PreviewDeps, portalId: string, caller: CallerIdentity, mapping: Mapping, defaultRegion: string): Promise<{ view: PreviewMatch; contact: FoundContact | null }> {
+  const [client, token, routing] = await Promise.all([deps.hubspot(portalId), deps.accessToken(portalId), routingSettings(deps.db, portalId)]);
   for (const key of indexKeys(caller)) {
     const row = await deps.db.contactIndex.findUnique({ where: { portalId_keyType_keyValue: { portalId, keyType: key.type, keyValue: key.value } } });
     if (!row) continue;
-    const contact = await read(row.contactId);
-    if (contact) return { view: { kind: "existing", contactId: contact.id, name: nameOf(contact), by: key.type, how: `the app has seen this ${key.type === "phone" ? "number" : "e-mail address"} before (its own index)`, candidates: 1 }, contact };
+    let contact: FoundContact | null = null;
+    try {
+      const read = await hubspotCall(() => client.crm.contacts.basicApi.getById(row.contactId, mappedProperties(mapping)));
+      contact = { id: read.id, properties: read.properties };
+    } catch {
+      continue; // deleted or merged since it was indexed: the sync would look it up again
+    }
+    return { view: { kind: "existing", contactId: contact.id, name: nameOf(contact), by: key.type, how: `the app has seen this ${key.type === "phone" ? "number" : "e-mail address"} before (its own index)`, candidates: 1 }, contact };
   }
-  // HubSpot's search, one criterion at a time in the sync's priority order.
-  const tries: { by: PreviewMatch["by"]; how: string; filters: { propertyName: string; operator: "EQ"; value: string }[]; matches: (c: FoundContact) => boolean }[] = [];
-  if (caller.phone) {
-    const phone = caller.phone;
-    tries.push({ by: "phone", how: "a contact in HubSpot has this phone number", filters: [{ propertyName: "hs_searchable_calculated_phone_number", operator: "EQ", value: phone.national }], matches: () => true });
-  }
-  if (caller.email) tries.push({ by: "email", how: "a contact in HubSpot has this e-mail address", filters: [{ propertyName: "email", operator: "EQ", value: caller.email }], matches: (c) => normaliseEmail(c.properties.email) === caller.email });
-  if (caller.firstName && caller.lastName && caller.zip) {
-    tries.push({
-      by: "name_zip",
-      how: "a contact in HubSpot has this first name, last name and zip",
-      filters: [
-        { propertyName: "firstname", operator: "EQ", value: caller.firstName },
-        { propertyName: "lastname", operator: "EQ", value: caller.lastName },
-        { propertyName: "zip", operator: "EQ", value: caller.zip },
-      ],
-      matches: () => true,
-    });
-  }
-  for (const attempt of tries) {
-    const found = await hubspotCall(() => client.crm.contacts.searchApi.doSearch({ filterGroups: [{ filters: attempt.filters }] as never, properties, sorts: ["createdate"] as never, limit: 10, after: undefined as never }));
-    const contacts = found.results.map((c) => ({ id: c.id, properties: c.properties })).filter(attempt.matches).sort((a, b) => Number(a.id) - Number(b.id));
-    if (contacts.length === 0) continue;
-    const picked = contacts[0]!;
-    const shared = contacts.length > 1 ? ` (${contacts.length} contacts share it: the portal's rule on the Routing tab picks one)` : "";
-    return { view: { kind: "existing", contactId: picked.id, name: nameOf(picked), by: attempt.by, how: `${attempt.how}${shared}`, candidates: contacts.length }, contact: picked };
+  const found = await searchCaller({ portalId, client, token, batches: deps.batches, defaultRegion, ambiguityRule: routing.ambiguityRule }, caller, mapping);
+  if (found) {
+    const shared = found.match ? ` (${found.match.candidates} contacts share it: the portal's rule, ${found.match.rule.replaceAll("_", " ")}, picks this one)` : "";
+    return { view: { kind: "existing", contactId: found.contact.id, name: nameOf(found.contact), by: found.by, how: `${HOW[found.by]}${shared}`, candidates: found.match?.candidates ?? 1 }, contact: found.contact };
   }
   const what = [caller.phone && "number", caller.email && "e-mail address", caller.zip && caller.lastName && "name and zip"].filter(Boolean).join(", ");
   return { view: { kind: "new", contactId: null, name: null, by: null, how: what ? `no contact has this ${what}: a new contact would be created` : "the payload has no number, e-mail or name + zip: a new contact would be created", candidates: 0 }, contact: null };

@@ -23,6 +23,7 @@ import type { PortalRequest } from "../hubspot/calling.js";
 import type { HubSpotBatches } from "../hubspot/batch.js";
 import { announceRecording, syncTranscript, type CallExtensionTarget } from "./call-extensions.js";
 import type { PortalNotifications } from "../notify/settings.js";
+import { hubspotRecordUrl } from "../hubspot/records.js";
 import type { EscalationNotice } from "../notify/notifier.js";
 import { routingSettings } from "../routing/settings.js";
 import { ownerForNewCaller, type NewCallerFacts } from "../routing/assign.js";
@@ -116,6 +117,8 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
         mapping,
         outbound?.contactId,
       );
+      // Under the caller lock nothing else writes the row's lead state: what it is now is known here.
+      const leadState = contact.created && routing.createLeads && !call.leadState ? "pending" : call.leadState;
       await deps.db.call.update({
         where: { id: callId },
         data: {
@@ -124,7 +127,7 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
           matchedVia: contact.via,
           // A retry finds the contact in the index: what the first attempt learnt is kept.
           ...(contact.match ? { matchCandidates: contact.match.candidates, matchRule: contact.match.rule, needsReview: contact.match.needsReview } : {}),
-          ...(contact.created ? { assignedOwnerId: contact.ownerId ?? routedOwner, ...(routing.createLeads && !call.leadState ? { leadState: "pending" } : {}) } : {}),
+          ...(contact.created ? { assignedOwnerId: contact.ownerId ?? routedOwner, ...(leadState !== call.leadState ? { leadState } : {}) } : {}),
         },
       });
       // 3.
@@ -145,9 +148,8 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
           associations: [{ to: { id: contact.contactId }, types: [{ associationCategory: "HUBSPOT_DEFINED", associationTypeId: TASK_TO_CONTACT }] }],
         });
         await deps.db.call.update({ where: { id: callId }, data: { hubspotFollowUpId: taskId } });
-        escalated = { portalId: call.portalId, caller: maskPhone(caller.phone?.e164 ?? null) ?? "an unknown number", reason: record.escalation.reason, urgency: record.urgency ?? null, contactUrl: contactRecordUrl(call.portalId, contact.contactId) };
+        escalated = { portalId: call.portalId, caller: maskPhone(caller.phone?.e164 ?? null) ?? "an unknown number", reason: record.escalation.reason, urgency: record.urgency ?? null, contactUrl: hubspotRecordUrl(call.portalId, "contact", contact.contactId) };
       }
-      const leadState = (await deps.db.call.findUniqueOrThrow({ where: { id: callId }, select: { leadState: true } })).leadState;
       if (leadState === "pending") {
         await createLead({ db: deps.db, batches: deps.batches, client, portalId: call.portalId, token: accessToken, scopes: portal.scopes, callId, contactId: contact.contactId, ownerId: contact.ownerId, callerName: name });
       }
@@ -169,9 +171,6 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
   if (notice) await deps.notifications.escalation(notice).catch((error: Error) => log.warn({ portalId: first.portalId, callId, err: error.message }, "escalation notification failed"));
   return outcome;
 }
-
-/** The contact's record in HubSpot's app (HubSpot sends each user on to their own data centre). */
-export const contactRecordUrl = (portalId: string, contactId: string) => `https://app.hubspot.com/contacts/${encodeURIComponent(portalId)}/record/0-1/${encodeURIComponent(contactId)}`;
 
 /**
  * What the live tools booked, moved or cancelled during this conversation becomes the call's

@@ -40,6 +40,16 @@ describe("preview a call", () => {
     expect(await stack.app.runtime.db.call.count({ where: { portalId } })).toBe(0);
   });
 
+  it("a number two contacts share: the contact the portal's rule picks (oldest by default), with how many share it", async () => {
+    const first = stack.sim.seedContact(portalId, { firstname: "Jo", lastname: "Front Desk", phone: "+14155550805" });
+    stack.sim.seedContact(portalId, { firstname: "Kai", lastname: "Front Desk", phone: "+14155550805" });
+    const answer = await stack.waitFor(async () => {
+      const a = await preview("retell", retellCall("call_analyzed", { from: "+14155550805" }));
+      return a.body?.match?.candidates === 2 ? a : null;
+    }, { what: "both seeded contacts searchable" });
+    expect(answer.body.match).toEqual({ kind: "existing", contactId: first.id, name: "Jo Front Desk", by: "phone", how: "a contact in HubSpot has this phone number (2 contacts share it: the portal's rule, oldest, picks this one)", candidates: 2 });
+  });
+
   it("a caller the app has seen: its own index, by e-mail", async () => {
     const call = genericCall({ fromNumber: null, caller: { firstName: "Rowan", email: "rowan.vale@example.com" } });
     await stack.deliver(generic, call);

@@ -23,6 +23,7 @@ import { auditRoutes } from "./audit.js";
 import { contextRoutes } from "./context.js";
 import { notificationRoutes } from "./notifications.js";
 import { previewRoutes } from "./preview.js";
+import type { PreviewDeps } from "../../../preview/preview.js";
 import type { PortalNotifications } from "../../../notify/settings.js";
 import { callLogRoutes } from "./call-log.js";
 import { onboardingRoutes } from "./onboarding.js";
@@ -39,6 +40,9 @@ export interface UiDeps {
   calendars: BookingRouteDeps["calendars"];
   uninstall: InstallRouteDeps["uninstall"];
   notifications: PortalNotifications;
+  /** The portal's access token and the process's micro-batches: "Preview a call" searches as the sync does. */
+  accessToken: PreviewDeps["accessToken"];
+  batches: PreviewDeps["batches"];
   /** The per-caller locks: moving a call waits for a sync of the same caller. */
   locks: CallRouteDeps["locks"];
 }
@@ -68,7 +72,7 @@ export function uiRoutes(deps: UiDeps): Router {
     auditRoutes({ db }),
     contextRoutes({ db }),
     notificationRoutes({ notifications: deps.notifications }),
-    previewRoutes({ db, hubspot: deps.hubspot, appId: env.HUBSPOT_APP_ID, defaultRegion: env.DEFAULT_PHONE_REGION }),
+    previewRoutes({ db, hubspot: deps.hubspot, accessToken: deps.accessToken, batches: deps.batches, appId: env.HUBSPOT_APP_ID, defaultRegion: env.DEFAULT_PHONE_REGION }),
     routingRoutes({ db, hubspot: deps.hubspot }),
     callLogRoutes({ db, queue: deps.queue, maxAttempts: env.SYNC_MAX_ATTEMPTS }),
     onboardingRoutes({ db, publicBaseUrl: env.PUBLIC_BASE_URL }),

@@ -1,8 +1,6 @@
 import { Router } from "express";
 import { z } from "zod";
-import type { Db } from "../../../db/client.js";
-import type { HubSpotClient } from "../../../hubspot/client.js";
-import { previewCall } from "../../../preview/preview.js";
+import { previewCall, type PreviewDeps } from "../../../preview/preview.js";
 import { describeIssues } from "../../../validation/issues.js";
 import type { ApiError, CallPreview } from "../../../../hubspot-app/app/shared/api.js";
 import { portalOf } from "./signed.js";
@@ -10,7 +8,7 @@ import { portalOf } from "./signed.js";
 const previewSchema = z.strictObject({ vendor: z.string().min(1), payload: z.unknown().refine((value) => value !== undefined && value !== null, "paste the vendor's JSON payload") });
 
 /** "Preview a call": what a sample payload would do in this portal; writes nothing to HubSpot. */
-export function previewRoutes(deps: { db: Db; hubspot(portalId: string): Promise<HubSpotClient>; appId: string; defaultRegion: string }): Router {
+export function previewRoutes(deps: PreviewDeps): Router {
   const router = Router();
   router.post("/preview", async (req, res) => {
     const parsed = previewSchema.safeParse(req.body);
