@@ -21,14 +21,26 @@ export function printTable(title: string, rows: Record<string, string | number>[
   for (const row of rows) console.log(line(columns.map((c) => cell(row[c]))));
 }
 
-/** A fresh database cloned from the migrated template (scripts/test.sh creates it). */
+/**
+ * A fresh database cloned from the migrated template (scripts/test.sh creates it; on a machine where the
+ * tests never ran, the services are started and the template is created and migrated here).
+ */
 export async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const admin = "postgresql://postgres@127.0.0.1:5432/postgres";
+  const template = process.env.TEST_TEMPLATE_DATABASE ?? "aira_template";
   const name = `aira_bench_${randomBytes(4).toString("hex")}`;
+  execFileSync("bash", ["scripts/services.sh", template], { stdio: "inherit" });
   const client = new pg.Client({ connectionString: admin });
   await client.connect();
-  await client.query(`CREATE DATABASE "${name}" TEMPLATE "${process.env.TEST_TEMPLATE_DATABASE ?? "aira_template"}"`);
-  await client.end();
+  try {
+    const migrated = await client.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [template]);
+    if (migrated.rowCount === 0) throw new Error(`scripts/services.sh did not create ${template}`);
+    // Idempotent: applies only what the template lacks (a no-op when scripts/test.sh made it).
+    execFileSync("npx", ["prisma", "migrate", "deploy"], { stdio: "ignore", env: { ...process.env, DATABASE_URL: admin.replace(/\/postgres$/, `/${template}`) } });
+    await client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+  } finally {
+    await client.end();
+  }
   return {
     url: admin.replace(/\/postgres$/, `/${name}`),
     async drop() {
