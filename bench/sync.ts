@@ -115,6 +115,13 @@ async function main() {
   ]);
   printTable(`Sync of ${CALLS} calls from ${CALLERS} callers, simulator limit ${LIMIT_PER_10S} req / 10 s per portal`, rows);
   printTable("Portal B's one call during portal A's burst", fairness);
+  // Where the requests go: a per-call request shows here as a count near the number of calls.
+  const byEndpoint = new Map<string, number>();
+  for (const r of hubspotRequests()) {
+    const endpoint = `${r.method} ${r.path.replace(/\/\d+(?=\/|$)/g, "/{id}")}`;
+    byEndpoint.set(endpoint, (byEndpoint.get(endpoint) ?? 0) + 1);
+  }
+  printTable("Portal A's HubSpot requests by endpoint", [...byEndpoint].sort((a, b) => b[1] - a[1]).map(([endpoint, requests]) => ({ endpoint, requests })));
   printTable("Totals", [
     {
       calls: CALLS,

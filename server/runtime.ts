@@ -83,7 +83,7 @@ export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?:
     defaultRegion: env.DEFAULT_PHONE_REGION,
     appId: env.HUBSPOT_APP_ID,
     request: (portalId, token, method, path, body) => clients.requestJson(portalId, token, method, path, body),
-    batches: new HubSpotBatches({ windowMs: env.SYNC_BATCH_WINDOW_MS, maxSize: MAX_BATCH_INPUTS }),
+    batches: new HubSpotBatches({ windowMs: env.SYNC_BATCH_WINDOW_MS, maxSize: MAX_BATCH_INPUTS }, (portalId, kind) => clients.batchGate(portalId, kind)),
     notifications,
   };
   return {

@@ -1,11 +1,21 @@
 import http from "node:http";
 import https from "node:https";
 import type { Socket } from "node:net";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { Client } from "@hubspot/api-client";
 import type { SharedRateLimiter } from "./rate-limit.js";
 import { hubspotRequests } from "../metrics/metrics.js";
 
 export type HubSpotClient = Client;
+
+/**
+ * What a micro-batch (server/hubspot/batch.ts) waits for after its window and before it leaves: a slot
+ * of the portal's shared rate limit. The request then runs inside `prepaid` and does not take another.
+ */
+export interface BatchGate {
+  take(): Promise<void>;
+  prepaid<T>(request: () => Promise<T>): Promise<T>;
+}
 
 const REQUEST_TIMEOUT_MS = 15_000;
 const INSTRUMENTED = Symbol("instrumented");
@@ -40,6 +50,9 @@ function timeoutAgent<T extends http.Agent>(AgentClass: new (o: http.AgentOption
 }
 
 const MAX_CACHED_CLIENTS = 1_000;
+
+/** A slot already taken for the next request of this async context (a batch that waited at its gate). */
+const prepaidSlot = new AsyncLocalStorage<{ left: number }>();
 
 export interface ClientFactoryOptions {
   basePath: string;
@@ -113,27 +126,15 @@ export class HubSpotClientFactory {
     const configuration = (api as { api: { configuration: { httpApi: HttpApi & { [INSTRUMENTED]?: boolean } } } }).api.configuration;
     if (configuration.httpApi[INSTRUMENTED]) return;
     const inner = configuration.httpApi;
-    const { limiter, perTenSeconds, searchesPerSecond = 4 } = this.options;
+    const takeSlot = (portalId: string, search: boolean) => this.takeSlot(portalId, search);
     const agent = this.agent;
     configuration.httpApi = {
       [INSTRUMENTED]: true,
       send(request) {
         const sent = (async () => {
-          if (portalId) {
-            if (request.getUrl().includes("/search")) {
-              // Both slots must be fresh when the request leaves: a slot held while waiting for the
-              // other is spent at the wrong time, and the requests then reach HubSpot bunched. If the
-              // ten-second wait was long, the search slot is taken again (the stale one just idles).
-              for (;;) {
-                await limiter.acquire(`${portalId}:search`, { limit: searchesPerSecond, windowMs: SEARCH_WINDOW_MS });
-                const searchSlotAt = Date.now();
-                await limiter.acquire(portalId, { limit: perTenSeconds, windowMs: TEN_SECOND_WINDOW_MS });
-                if (Date.now() - searchSlotAt < 100) break;
-              }
-            } else {
-              await limiter.acquire(portalId, { limit: perTenSeconds, windowMs: TEN_SECOND_WINDOW_MS });
-            }
-          }
+          const prepaid = prepaidSlot.getStore();
+          if (prepaid && prepaid.left > 0) prepaid.left--;
+          else if (portalId) await takeSlot(portalId, request.getUrl().includes("/search"));
           request.setAgent(agent);
           try {
             const response = await inner.send(request).toPromise();
@@ -146,6 +147,34 @@ export class HubSpotClientFactory {
         })();
         return { toPromise: () => sent };
       },
+    };
+  }
+
+  /**
+   * Waits for a slot of the portal's shared limit (and, for a search, of its search limit). Both slots
+   * must be fresh when the request leaves: a slot held while waiting for the other is spent at the wrong
+   * time, and the requests then reach HubSpot bunched. If the ten-second wait was long, the search slot
+   * is taken again (the stale one just idles).
+   */
+  async takeSlot(portalId: string, search: boolean): Promise<void> {
+    const { limiter, perTenSeconds, searchesPerSecond = 4 } = this.options;
+    if (!search) return limiter.acquire(portalId, { limit: perTenSeconds, windowMs: TEN_SECOND_WINDOW_MS });
+    for (;;) {
+      await limiter.acquire(`${portalId}:search`, { limit: searchesPerSecond, windowMs: SEARCH_WINDOW_MS });
+      const searchSlotAt = Date.now();
+      await limiter.acquire(portalId, { limit: perTenSeconds, windowMs: TEN_SECOND_WINDOW_MS });
+      if (Date.now() - searchSlotAt < 100) return;
+    }
+  }
+
+  /**
+   * The rate-limit gate of a portal's micro-batches (server/hubspot/batch.ts): the slot is taken while
+   * the batch still gathers, and the batch's first request uses it (later pages or halves take their own).
+   */
+  batchGate(portalId: string, kind: "search" | "write"): BatchGate {
+    return {
+      take: () => this.takeSlot(portalId, kind === "search"),
+      prepaid: (request) => prepaidSlot.run({ left: 1 }, request),
     };
   }
 

@@ -45,3 +45,32 @@ describe("HubSpot clients", () => {
     expect(factory.forToken("555003", "token-b")).not.toBe(refreshed);
   });
 });
+
+describe("micro-batches at the portal's rate limit", () => {
+  it("a batch takes one slot of the portal's window while it gathers and its request takes no second one", async () => {
+    const { HubSpotClientFactory } = await import("../../server/hubspot/client.js");
+    const { HubSpotBatches } = await import("../../server/hubspot/batch.js");
+    const { startHubSpotSim } = await import("../../simulators/hubspot/index.js");
+    const sim = await startHubSpotSim();
+    try {
+      sim.registerApp({ clientId: "rl-client", clientSecret: "rl-secret", redirectUri: "https://app.example/oauth/callback" });
+      const portalId = "555004";
+      const form = new URLSearchParams({ grant_type: "authorization_code", client_id: "rl-client", client_secret: "rl-secret", redirect_uri: "https://app.example/oauth/callback", code: sim.issueAuthCode(portalId) });
+      const grant = (await (await fetch(`${sim.url}/oauth/v1/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form })).json()) as { access_token: string };
+      const factory = new HubSpotClientFactory({ basePath: sim.url, limiter: new SharedRateLimiter(redis, prefix), perTenSeconds: 100 });
+      const batches = new HubSpotBatches({ windowMs: 20, maxSize: 100 }, (portal, kind) => factory.batchGate(portal, kind));
+      const client = factory.forToken(portalId, grant.access_token);
+      const ids = await Promise.all([1, 2, 3].map((n) => batches.create("contacts", portalId, grant.access_token, client, { properties: { email: `rl${n}@example.com` } })));
+      expect(new Set(ids).size).toBe(3);
+      expect(sim.countRequests({ method: "POST", path: "/crm/v3/objects/contacts/batch/create" })).toBe(1);
+      // One request, one slot: the transport used the slot the gate took.
+      expect(await redis.zcard(`${prefix}:rl:${portalId}`)).toBe(1);
+      // A request outside a batch still takes its own.
+      await client.crm.contacts.basicApi.getById(ids[0]!);
+      expect(await redis.zcard(`${prefix}:rl:${portalId}`)).toBe(2);
+      factory.close();
+    } finally {
+      await sim.close();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MicroBatcher, searchGroups } from "../../server/hubspot/batch.js";
 import { PortalSlots } from "../../server/sync/portal-slots.js";
+import { TransientSyncError } from "../../server/hubspot/errors.js";
 
 describe("MicroBatcher", () => {
   it("gathers what arrives within the window into one batch, and a full batch leaves at once", async () => {
@@ -34,6 +35,63 @@ describe("MicroBatcher", () => {
     }, { windowMs: 10, maxSize: 10 }, (i) => i.id);
     await Promise.all([{ id: "a", v: 1 }, { id: "b", v: 2 }, { id: "a", v: 3 }].map((i) => batcher.add(i)));
     expect(batches).toEqual([["a", "b"], ["a"]]);
+  });
+});
+
+describe("MicroBatcher with a rate-limit gate", () => {
+  /** A gate whose slots the test hands out one at a time. */
+  function manualGate() {
+    const waiting: (() => void)[] = [];
+    let prepaidRuns = 0;
+    return {
+      gate: {
+        take: () => new Promise<void>((resolve) => waiting.push(resolve)),
+        prepaid: <T>(request: () => Promise<T>) => {
+          prepaidRuns++;
+          return request();
+        },
+      },
+      waiting: () => waiting.length,
+      grant: () => waiting.shift()?.(),
+      prepaidRuns: () => prepaidRuns,
+    };
+  }
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 40));
+
+  it("a batch waiting for its slot keeps taking items, so a saturated limit makes fewer, fuller requests", async () => {
+    const batches: number[][] = [];
+    const gate = manualGate();
+    const batcher = new MicroBatcher<number, number>(async (inputs) => {
+      batches.push(inputs);
+      return inputs.map((n) => ({ ok: true as const, value: n }));
+    }, { windowMs: 10, maxSize: 5 }, undefined, gate.gate);
+    const answers: Promise<number>[] = [batcher.add(1)];
+    await settle();
+    // The window is over, the slot is not free: the batch waits at the gate and still gathers.
+    expect(gate.waiting()).toBe(1);
+    for (const n of [2, 3, 4, 5, 6, 7]) answers.push(batcher.add(n));
+    await settle();
+    // Full at 5 while waiting: 6 and 7 form the next batch, which waits for its own slot.
+    expect(gate.waiting()).toBe(2);
+    gate.grant();
+    gate.grant();
+    expect(await Promise.all(answers)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(batches).toEqual([[1, 2, 3, 4, 5], [6, 7]]);
+    // Each batch's request ran on the slot its gate took.
+    expect(gate.prepaidRuns()).toBe(2);
+  });
+
+  it("a gate that fails fails its batch's items with a retryable reason", async () => {
+    const batcher = new MicroBatcher<number, number>(async (inputs) => inputs.map((n) => ({ ok: true as const, value: n })), { windowMs: 5, maxSize: 5 }, undefined, {
+      take: () => Promise.reject(new Error("Redis is down")),
+      prepaid: (request) => request(),
+    });
+    const settled = await Promise.allSettled([batcher.add(1), batcher.add(2)]);
+    expect(settled.map((s) => (s as PromiseRejectedResult).reason?.message)).toEqual([
+      "the portal's rate limit could not be checked: Redis is down",
+      "the portal's rate limit could not be checked: Redis is down",
+    ]);
+    expect((settled[0] as PromiseRejectedResult).reason).toBeInstanceOf(TransientSyncError);
   });
 });
 
