@@ -1,4 +1,4 @@
-import type { Db } from "../db/client.js";
+import { sql, type Db } from "../db/client.js";
 
 export type IndexKey = { type: "phone" | "email"; value: string };
 
@@ -10,9 +10,18 @@ export type IndexKey = { type: "phone" | "email"; value: string };
 export class ContactIndexStore {
   constructor(private readonly db: Db) {}
 
+  /** The contact of the first key (in the order given: phone before email) that is bound; one query. */
   async lookup(portalId: string, keys: IndexKey[]): Promise<string | null> {
+    if (keys.length === 0) return null;
+    const rows = await sql<{ keyType: string; keyValue: string; contactId: string }>(
+      this.db,
+      `SELECT i."keyType", i."keyValue", i."contactId" FROM unnest($2::text[], $3::text[]) AS k("keyType", "keyValue")
+       JOIN "ContactIndex" i ON i."portalId" = $1 AND i."keyType" = k."keyType" AND i."keyValue" = k."keyValue"`,
+      [portalId, keys.map((k) => k.type), keys.map((k) => k.value)],
+      { name: "contact-index-lookup" },
+    );
     for (const key of keys) {
-      const row = await this.db.contactIndex.findUnique({ where: { portalId_keyType_keyValue: { portalId, keyType: key.type, keyValue: key.value } } });
+      const row = rows.find((r) => r.keyType === key.type && r.keyValue === key.value);
       if (row) return row.contactId;
     }
     return null;
@@ -21,10 +30,15 @@ export class ContactIndexStore {
   /** Binds keys not yet bound; a key already bound to another contact keeps its first binding. */
   async remember(portalId: string, contactId: string, keys: IndexKey[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.db.contactIndex.createMany({
-      data: keys.map((key) => ({ portalId, keyType: key.type, keyValue: key.value, contactId })),
-      skipDuplicates: true,
-    });
+    // Plain SQL: Prisma wraps createMany in a transaction (three round trips for one statement).
+    await sql(
+      this.db,
+      `INSERT INTO "ContactIndex" ("portalId", "keyType", "keyValue", "contactId", "updatedAt")
+       SELECT $1, k."keyType", k."keyValue", $4, $5::timestamp FROM unnest($2::text[], $3::text[]) AS k("keyType", "keyValue")
+       ON CONFLICT DO NOTHING`,
+      [portalId, keys.map((k) => k.type), keys.map((k) => k.value), contactId, new Date().toISOString()],
+      { name: "contact-index-remember" },
+    );
   }
 
   /**

@@ -71,11 +71,11 @@ const same = (a: string | null | undefined, b: string | null | undefined) => !!a
  *      search, lagging its writes, would not have shown it.
  * A contact deleted or merged in HubSpot since it was indexed is forgotten and looked up again.
  */
-export async function upsertCaller(ctx: ContactContext, caller: CallerIdentity, values: Values, mapping: Mapping, knownContactId: string | null = null): Promise<ResolvedContact> {
+export async function upsertCaller(ctx: ContactContext, caller: CallerIdentity, values: Values, mapping: Mapping, knownContactId?: string | null): Promise<ResolvedContact> {
   const keys = indexKeys(caller);
   // A call made to a chosen contact (the workflow action) lands on that contact, even when another
-  // contact shares the number.
-  const indexedId = knownContactId ?? (await ctx.index.lookup(ctx.portalId, keys));
+  // contact shares the number. `null`: the caller looked in the index already and found nothing.
+  const indexedId = knownContactId === undefined ? await ctx.index.lookup(ctx.portalId, keys) : knownContactId;
   if (indexedId) {
     const known = await ctx.index.snapshot(ctx.portalId, indexedId);
     const updated = await updateContact(ctx, indexedId, known, values, mapping, keys);

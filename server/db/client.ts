@@ -15,7 +15,9 @@ const pools = new WeakMap<PrismaClient, pg.Pool>();
 const IDLE_CONNECTION_MS = 10 * 60_000;
 
 export function createDb(databaseUrl: string, poolSize = 10): PrismaClient {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, idleTimeoutMillis: IDLE_CONNECTION_MS, keepAlive: true, allowExitOnIdle: true });
+  // Sessions in UTC: the plain SQL's now() and casts to TIMESTAMP then mean what Prisma's UTC columns hold
+  // on a server whose own zone is not UTC.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, idleTimeoutMillis: IDLE_CONNECTION_MS, keepAlive: true, allowExitOnIdle: true, options: "-c TimeZone=UTC" });
   pool.on("error", () => undefined); // a dropped idle connection is replaced; queries report their own errors
   const db = new PrismaClient({ adapter: new PrismaPg(pool) });
   pools.set(db, pool);

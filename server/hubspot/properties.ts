@@ -6,15 +6,25 @@ import type { PortalProperty } from "../../hubspot-app/app/shared/api.js";
 
 const GROUP_MARKER = `group:${PROPERTY_GROUP.name}`;
 
+/** Properties known provisioned, per HubSpot client (one per portal and token, server/hubspot/client.ts). */
+const provisionedSeen = new WeakMap<HubSpotClient, Set<string>>();
+
 /**
  * Creates the app's property group and the given properties in the portal, once: what was created is
  * remembered in ProvisionedProperty, and a 409 (created by another worker, or by a previous install)
  * counts as done.
  */
 export async function ensureProperties(db: Db, client: HubSpotClient, portalId: string, definitions: PropertyDefinition[]): Promise<void> {
+  // Every call asks: what this process has seen provisioned for this client (portal and token) is not
+  // read again. A new token (every refresh, every install) reads the table once more.
+  const seen = provisionedSeen.get(client);
+  if (definitions.every((d) => seen?.has(d.name))) return;
   const done = new Set((await db.provisionedProperty.findMany({ where: { portalId } })).map((row) => row.name));
   const todo = definitions.filter((d) => !done.has(d.name));
-  if (todo.length === 0) return;
+  if (todo.length === 0) {
+    provisionedSeen.set(client, done);
+    return;
+  }
   if (!done.has(GROUP_MARKER)) {
     await createIgnoringConflict(() => client.crm.properties.groupsApi.create("contacts", { name: PROPERTY_GROUP.name, label: PROPERTY_GROUP.label, displayOrder: -1 }));
     await db.provisionedProperty.createMany({ data: [{ portalId, name: GROUP_MARKER }], skipDuplicates: true });
@@ -70,6 +80,8 @@ export async function createFieldProperty(db: Db, client: () => Promise<HubSpotC
   if (!definition) return { kind: "built_in" };
   // Forget the marker that it was provisioned, so ensureProperties asks HubSpot again instead of skipping it.
   await db.provisionedProperty.deleteMany({ where: { portalId, name: definition.name } });
-  await ensureProperties(db, await client(), portalId, [definition]);
+  const portalClient = await client();
+  provisionedSeen.get(portalClient)?.delete(definition.name);
+  await ensureProperties(db, portalClient, portalId, [definition]);
   return { kind: "created", name: definition.name };
 }

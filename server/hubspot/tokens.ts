@@ -1,4 +1,5 @@
 import type { Db } from "../db/client.js";
+import type { Portal } from "../generated/prisma/client.js";
 import { decrypt, encrypt, sealedFor } from "../config/crypto.js";
 import { SingleFlight } from "../concurrency/single-flight.js";
 import { logger } from "../config/logger.js";
@@ -64,7 +65,14 @@ export class PortalTokens {
   }
 
   async accessToken(portalId: string): Promise<string> {
-    const portal = await this.db.portal.findUnique({ where: { id: portalId } });
+    return this.accessTokenFrom(portalId, await this.db.portal.findUnique({ where: { id: portalId } }));
+  }
+
+  /**
+   * The same, from a Portal row the caller has just read (the sync reads it with the call). A token
+   * refreshed by another process since is not missed: the one read stays valid until it expires.
+   */
+  async accessTokenFrom(portalId: string, portal: Pick<Portal, "status" | "statusReason" | "accessTokenEnc" | "accessExpiresAt"> | null): Promise<string> {
     if (!portal || portal.status === "uninstalled") throw new PermanentSyncError(`portal ${portalId} is not installed`);
     if (portal.status === "needs_reauth") throw new PortalNeedsReauthError(portalId, portal.statusReason ?? "refresh failed");
     if (portal.accessTokenEnc && portal.accessExpiresAt && portal.accessExpiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS) {

@@ -1,4 +1,4 @@
-import type { Db } from "../db/client.js";
+import { sql, type Db } from "../db/client.js";
 import { logger, maskPhone } from "../config/logger.js";
 import type { CallRecord } from "../calls/record.js";
 import type { PortalTokens } from "../hubspot/tokens.js";
@@ -92,7 +92,7 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
     const record: CallRecord = outbound ? { ...stored, direction: "outbound" } : stored;
     const region = portal.defaultRegion || deps.defaultRegion;
     // A portal that must re-authorise throws PortalNeedsReauthError: the worker parks the call.
-    await withFreshToken(deps.tokens, call.portalId, async (client, accessToken) => {
+    await withFreshToken(deps.tokens, call.portalId, portal, async (client, accessToken) => {
       // 1.
       const mapping = await loadMapping(deps.db, call.portalId);
       await provisionAppProperties(deps.db, client, call.portalId);
@@ -115,7 +115,7 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
         caller,
         values,
         mapping,
-        outbound?.contactId,
+        knownContactId,
       );
       // Under the caller lock nothing else writes the row's lead state: what it is now is known here.
       const leadState = contact.created && routing.createLeads && !call.leadState ? "pending" : call.leadState;
@@ -154,14 +154,9 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
         await createLead({ db: deps.db, batches: deps.batches, client, portalId: call.portalId, token: accessToken, scopes: portal.scopes, callId, contactId: contact.contactId, ownerId: contact.ownerId, callerName: name });
       }
     });
-    // 5.
-    const synced = await deps.db.call.update({
-      where: { id: callId },
-      data: { syncedVersion: call.version, status: "synced", lastError: null, syncedAt: new Date() },
-    });
-    await deps.db.fallbackEntry.updateMany({ where: { callId, resolvedAt: null }, data: { resolvedAt: new Date() } });
-    // A newer event arrived while we worked: its own job (or the outbox sweep) syncs it.
-    if (synced.version > call.version) await deps.db.call.update({ where: { id: callId }, data: { status: "pending" } });
+    // 5. One statement: a newer event that arrived while we worked leaves the row pending (its own job,
+    // or the outbox sweep, syncs it), and a fallback entry of this call is resolved.
+    await markSynced(deps.db, callId, call.version);
     syncLatency.observe((Date.now() - call.updatedAt.getTime()) / 1000);
     log.info({ portalId: call.portalId, callId, vendor: call.vendor, version: call.version }, "call synced to HubSpot");
     return "synced";
@@ -177,13 +172,34 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
  * disposition and a line of its summary (the post-call webhook knows nothing of it).
  */
 async function withBookingOutcome(db: Db, portalId: string, vendorCallId: string, record: CallRecord): Promise<CallRecord> {
-  const booking = await db.booking.findFirst({ where: { portalId, history: { array_contains: [{ callId: vendorCallId }] } }, include: { serviceType: true }, orderBy: { updatedAt: "desc" } });
+  const [booking] = await sql<{ id: string; startAt: Date; history: unknown; serviceName: string }>(
+    db,
+    `SELECT b."id", b."startAt", b."history", s."name" AS "serviceName" FROM "Booking" b JOIN "ServiceType" s ON s."id" = b."serviceTypeId"
+     WHERE b."portalId" = $1 AND b."history" @> $2::jsonb ORDER BY b."updatedAt" DESC LIMIT 1`,
+    [portalId, JSON.stringify([{ callId: vendorCallId }])],
+    { name: "sync-booking-outcome" },
+  );
   if (!booking) return record;
   const actions = (booking.history as { action: string; callId?: string }[]).filter((h) => h.callId === vendorCallId).map((h) => h.action);
   const last = actions.at(-1);
   const disposition = last === "cancelled" ? "canceled_appointment" : last === "rescheduled" ? "rescheduled" : "booked";
-  const what = `${last === "cancelled" ? "Cancelled" : last === "rescheduled" ? "Rescheduled" : "Booked"}: ${booking.serviceType.name} on ${booking.startAt.toISOString()} (booking ${booking.id.slice(0, 8)})`;
+  const what = `${last === "cancelled" ? "Cancelled" : last === "rescheduled" ? "Rescheduled" : "Booked"}: ${booking.serviceName} on ${booking.startAt.toISOString()} (booking ${booking.id.slice(0, 8)})`;
   return { ...record, disposition, summary: record.summary ? `${record.summary}\n${what}` : what };
+}
+
+async function markSynced(db: Db, callId: string, version: number): Promise<void> {
+  const now = new Date().toISOString();
+  await sql(
+    db,
+    `WITH synced AS (
+       UPDATE "Call" SET "syncedVersion" = $2, "status" = CASE WHEN "version" > $2 THEN 'pending' ELSE 'synced' END,
+         "lastError" = NULL, "syncedAt" = $3::timestamp, "updatedAt" = $3::timestamp
+       WHERE "id" = $1 RETURNING "id")
+     UPDATE "FallbackEntry" SET "resolvedAt" = $3::timestamp, "updatedAt" = $3::timestamp
+     WHERE "callId" IN (SELECT "id" FROM synced) AND "resolvedAt" IS NULL`,
+    [callId, version, now],
+    { name: "sync-mark-synced" },
+  );
 }
 
 /** What routing reads of a new caller's call: the zip they gave, the intent, the service they asked for. */
@@ -199,8 +215,9 @@ export async function markWaitingForAuth(db: Db, callId: string): Promise<SyncOu
 }
 
 /** Run HubSpot work with the portal's token; on a 401, refresh once and run it again. */
-async function withFreshToken(tokens: PortalTokens, portalId: string, work: (client: HubSpotClient, accessToken: string) => Promise<void>): Promise<void> {
-  const token = await tokens.accessToken(portalId);
+async function withFreshToken(tokens: PortalTokens, portalId: string, portal: Parameters<PortalTokens["accessTokenFrom"]>[1], work: (client: HubSpotClient, accessToken: string) => Promise<void>): Promise<void> {
+  // The portal row read with the call: no second read for the token.
+  const token = await tokens.accessTokenFrom(portalId, portal);
   try {
     await work(tokens.clientFor(portalId, token), token);
   } catch (error) {
