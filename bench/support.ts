@@ -68,15 +68,17 @@ export function benchEnv(databaseUrl: string, extra: Record<string, string> = {}
 }
 
 /**
- * The node flags of the role's own start command in package.json (`start:web`, `start:worker`), so a
+ * The environment settings and node flags of the role's own start command in package.json
+ * (`start:web`, `start:worker`: `[NAME=value ...] node [flags] dist/server/main.js <role>`), so a
  * benchmark measures the process production runs, memory settings included.
  */
-function productionNodeFlags(role: "web" | "worker"): string[] {
+function productionCommand(role: "web" | "worker"): { env: Record<string, string>; flags: string[] } {
   const scripts = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { scripts: Record<string, string> }).scripts;
   const command = scripts[`start:${role}`] ?? "";
-  const flags = /\bnode\s+(.*?)\s*dist\/server\/main\.js/.exec(command)?.[1];
-  if (flags === undefined) throw new Error(`package.json's start:${role} does not run node dist/server/main.js`);
-  return flags.split(/\s+/).filter(Boolean);
+  const match = /^((?:[A-Z_]+=\S+\s+)*)node\s+(.*?)\s*dist\/server\/main\.js/.exec(command.trim());
+  if (!match) throw new Error(`package.json's start:${role} does not run node dist/server/main.js`);
+  const env = Object.fromEntries(match[1]!.split(/\s+/).filter(Boolean).map((pair) => pair.split("=", 2) as [string, string]));
+  return { env, flags: match[2]!.split(/\s+/).filter(Boolean) };
 }
 
 let built = false;
@@ -97,7 +99,8 @@ export async function startProcess(role: "web" | "worker", env: Record<string, s
   // TypeScript probe needs tsx's loader in the process, and only then is it loaded.
   ensureBuilt();
   const loader = imports.length ? ["--import", "tsx", ...imports.flatMap((path) => ["--import", path])] : [];
-  const child = spawn(process.execPath, [...profile, ...productionNodeFlags(role), ...loader, "dist/server/main.js", role], { env: { ...process.env, ...env, LOG_LEVEL: process.env.BENCH_CHILD_LOG_LEVEL ?? "silent" }, stdio: ["ignore", process.env.BENCH_CHILD_LOG_LEVEL ? "inherit" : "ignore", "inherit"] });
+  const production = productionCommand(role);
+  const child = spawn(process.execPath, [...profile, ...production.flags, ...loader, "dist/server/main.js", role], { env: { ...process.env, ...production.env, ...env, LOG_LEVEL: process.env.BENCH_CHILD_LOG_LEVEL ?? "silent" }, stdio: ["ignore", process.env.BENCH_CHILD_LOG_LEVEL ? "inherit" : "ignore", "inherit"] });
   if (role === "web") {
     await waitForHttp(`http://127.0.0.1:${env.PORT}/healthz`);
   } else {
