@@ -52,7 +52,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function main() {
   const sim = await startHubSpotSim({ tenSecondlyLimit: LIMIT_PER_10S, searchLagMs: 1_000 });
   const database = await benchDatabase();
-  const env = benchEnv(database.url, { HUBSPOT_API_BASE_URL: sim.url, HUBSPOT_RATE_LIMIT_PER_10S: "95", WORKER_CONCURRENCY: "10", DATABASE_POOL_SIZE: "10", METRICS_TOKEN });
+  const env = benchEnv(database.url, { HUBSPOT_API_BASE_URL: sim.url, HUBSPOT_RATE_LIMIT_PER_10S: "95", DATABASE_POOL_SIZE: "10", METRICS_TOKEN });
   const cluster = await startCluster(sim, env, { webs: WEBS, workers: WORKERS });
   const db = createDb(database.url, 2);
   const redis = new Redis(env.REDIS_URL!);

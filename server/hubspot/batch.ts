@@ -216,6 +216,16 @@ export class HubSpotBatches {
     return this.batcher<SearchInput, HubSpotContact[]>(key, () => new MicroBatcher((inputs) => searchAll(client, inputs.map((i) => i.criteria), properties), this.timing, undefined, this.gate?.(portalId, "search"))).add({ criteria });
   }
 
+  /**
+   * The HubSpot Call that carries our call id in hs_call_external_id, if one exists: after an attempt
+   * that died between HubSpot's answer and our write. One search (`IN`) for every retried call of the
+   * batch: a worker killed with a hundred jobs in hand would otherwise cost a hundred searches, at
+   * HubSpot's few per second.
+   */
+  findCallByExternalId(portalId: string, token: string, client: HubSpotClient, externalId: string): Promise<string | null> {
+    return this.batcher<string, string | null>(`calls-by-external-id:${portalId}:${token}`, () => new MicroBatcher((ids) => searchCallsByExternalId(client, ids), this.timing, undefined, this.gate?.(portalId, "search"))).add(externalId);
+  }
+
   /** Contacts by id; null for an id the batch read does not know (deleted, or merged away). */
   readContact(portalId: string, token: string, client: HubSpotClient, id: string, properties: string[]): Promise<HubSpotContact | null> {
     const key = `read:${portalId}:${token}:${properties.join(",")}`;
@@ -274,6 +284,30 @@ async function readAll(client: HubSpotClient, inputs: ReadInput[], properties: s
   const answer = (await hubspotCall(() => client.crm.contacts.batchApi.read({ inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [] }))) as unknown as BatchAnswer;
   const byId = new Map(answer.results.map((r) => [r.id, { id: r.id, properties: r.properties }]));
   return inputs.map((input) => ({ ok: true, value: byId.get(input.id) ?? null }));
+}
+
+async function searchCallsByExternalId(client: HubSpotClient, externalIds: string[]): Promise<Settled<string | null>[]> {
+  const found = new Map<string, string>();
+  let after: string | undefined;
+  do {
+    const page = await hubspotCall(() =>
+      client.crm.objects.searchApi.doSearch("calls", {
+        // IN compares with HubSpot's lowercased index: the values go lowercase (our ids are UUIDs).
+        filterGroups: [{ filters: [{ propertyName: "hs_call_external_id", operator: "IN" as never, values: [...new Set(externalIds.map((id) => id.toLowerCase()))] }] }],
+        properties: ["hs_call_external_id"],
+        sorts: ["hs_createdate"] as never,
+        limit: MAX_SEARCH_PAGE,
+        after: after as never,
+      }),
+    );
+    for (const result of page.results) {
+      const externalId = result.properties.hs_call_external_id?.toLowerCase();
+      // The first created stays the call's own (a second could only come from a race we do not have).
+      if (externalId && !found.has(externalId)) found.set(externalId, result.id);
+    }
+    after = page.paging?.next?.after;
+  } while (after);
+  return externalIds.map((id) => ({ ok: true, value: found.get(id.toLowerCase()) ?? null }));
 }
 
 /** The filter groups of one search for these callers (at most 5 groups, 25 filters). */

@@ -3,7 +3,7 @@ import { logger, maskPhone } from "../config/logger.js";
 import type { CallRecord } from "../calls/record.js";
 import type { PortalTokens } from "../hubspot/tokens.js";
 import type { HubSpotClient } from "../hubspot/client.js";
-import { hubspotCall, HubSpotRequestError } from "../hubspot/call.js";
+import { HubSpotRequestError } from "../hubspot/call.js";
 import { PermanentSyncError, PortalNeedsReauthError, TransientSyncError } from "../hubspot/errors.js";
 import { ensureProperties, provisionAppProperties } from "../hubspot/properties.js";
 import { ContactIndexStore } from "../contacts/index-store.js";
@@ -250,12 +250,7 @@ interface EngagementWriter {
 async function upsertHubSpotCall(writer: EngagementWriter, existingId: string | null, contactId: string, properties: Record<string, string>, callId: string, isRetry: boolean): Promise<string> {
   const { client, batches, portalId, token } = writer;
   let id = existingId;
-  if (!id && isRetry) {
-    const found = await hubspotCall(() =>
-      client.crm.objects.searchApi.doSearch("calls", { filterGroups: [{ filters: [{ propertyName: "hs_call_external_id", operator: "EQ" as never, value: callId }] }], properties: ["hs_call_external_id"], limit: 1, sorts: [], after: undefined as never }),
-    );
-    id = found.results[0]?.id ?? null;
-  }
+  if (!id && isRetry) id = await batches.findCallByExternalId(portalId, token, client, callId);
   if (id) {
     try {
       return await batches.update("calls", portalId, token, client, { id, properties });

@@ -47,19 +47,41 @@ describe("HubSpot clients", () => {
 });
 
 describe("micro-batches at the portal's rate limit", () => {
-  it("a batch takes one slot of the portal's window while it gathers and its request takes no second one", async () => {
+  /** A simulator with one installed portal, its token, and the app's clients and batches over it. */
+  async function installed(portalId: string) {
     const { HubSpotClientFactory } = await import("../../server/hubspot/client.js");
     const { HubSpotBatches } = await import("../../server/hubspot/batch.js");
     const { startHubSpotSim } = await import("../../simulators/hubspot/index.js");
-    const sim = await startHubSpotSim();
+    const sim = await startHubSpotSim({ searchLagMs: 0 });
+    sim.registerApp({ clientId: "rl-client", clientSecret: "rl-secret", redirectUri: "https://app.example/oauth/callback" });
+    const form = new URLSearchParams({ grant_type: "authorization_code", client_id: "rl-client", client_secret: "rl-secret", redirect_uri: "https://app.example/oauth/callback", code: sim.issueAuthCode(portalId) });
+    const grant = (await (await fetch(`${sim.url}/oauth/v1/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form })).json()) as { access_token: string };
+    const factory = new HubSpotClientFactory({ basePath: sim.url, limiter: new SharedRateLimiter(redis, prefix), perTenSeconds: 100 });
+    const batches = new HubSpotBatches({ windowMs: 20, maxSize: 100 }, (portal, kind) => factory.batchGate(portal, kind));
+    return { sim, factory, batches, grant, client: factory.forToken(portalId, grant.access_token) };
+  }
+
+  it("the Calls that retried calls may have logged are found with one search for all of them", async () => {
+    const portalId = "555005";
+    const { sim, factory, batches, grant, client } = await installed(portalId);
     try {
-      sim.registerApp({ clientId: "rl-client", clientSecret: "rl-secret", redirectUri: "https://app.example/oauth/callback" });
-      const portalId = "555004";
-      const form = new URLSearchParams({ grant_type: "authorization_code", client_id: "rl-client", client_secret: "rl-secret", redirect_uri: "https://app.example/oauth/callback", code: sim.issueAuthCode(portalId) });
-      const grant = (await (await fetch(`${sim.url}/oauth/v1/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form })).json()) as { access_token: string };
-      const factory = new HubSpotClientFactory({ basePath: sim.url, limiter: new SharedRateLimiter(redis, prefix), perTenSeconds: 100 });
-      const batches = new HubSpotBatches({ windowMs: 20, maxSize: 100 }, (portal, kind) => factory.batchGate(portal, kind));
-      const client = factory.forToken(portalId, grant.access_token);
+      const ours = ["0b6f6a52-8c1e-4c59-9d43-5f1f0a000001", "0b6f6a52-8c1e-4c59-9d43-5f1f0a000002", "0b6f6a52-8c1e-4c59-9d43-5f1f0a000003"];
+      const logged = await Promise.all(ours.map((externalId) => client.crm.objects.basicApi.create("calls", { properties: { hs_call_external_id: externalId, hs_timestamp: new Date().toISOString() }, associations: [] } as never)));
+      const before = sim.countRequests({ method: "POST", path: "/crm/v3/objects/calls/search" });
+      const unlogged = "0b6f6a52-8c1e-4c59-9d43-5f1f0a000009";
+      const found = await Promise.all([...ours, unlogged].map((id) => batches.findCallByExternalId(portalId, grant.access_token, client, id)));
+      expect(found).toEqual([...logged.map((c) => c.id), null]);
+      expect(sim.countRequests({ method: "POST", path: "/crm/v3/objects/calls/search" }) - before).toBe(1);
+      factory.close();
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it("a batch takes one slot of the portal's window while it gathers and its request takes no second one", async () => {
+    const portalId = "555004";
+    const { sim, factory, batches, grant, client } = await installed(portalId);
+    try {
       const ids = await Promise.all([1, 2, 3].map((n) => batches.create("contacts", portalId, grant.access_token, client, { properties: { email: `rl${n}@example.com` } })));
       expect(new Set(ids).size).toBe(3);
       expect(sim.countRequests({ method: "POST", path: "/crm/v3/objects/contacts/batch/create" })).toBe(1);
