@@ -96,6 +96,38 @@ describe("recording player", () => {
     expect(vendorHits).toBe(1);
   });
 
+  it("seeks: the audio element's range requests are answered 206, and a jump lands where asked", async () => {
+    const page = await browser.newPage();
+    const ranges: { status: number; range: string | null; contentRange: string | null }[] = [];
+    page.on("response", (response) => {
+      if (response.url().includes("/stream")) ranges.push({ status: response.status(), range: response.request().headers().range ?? null, contentRange: response.headers()["content-range"] ?? null });
+    });
+    await page.goto(local(playerUrl(stack.env.PUBLIC_BASE_URL, stack.env.ENCRYPTION_KEY, callId)));
+    const seeked = await page.evaluate(async () => {
+      const audio = document.querySelector("audio")!;
+      await audio.play();
+      audio.pause();
+      audio.currentTime = 0.8;
+      await new Promise((resolve) => audio.addEventListener("seeked", resolve, { once: true }));
+      return { currentTime: audio.currentTime, error: audio.error?.message ?? null };
+    });
+    expect(seeked.error).toBeNull();
+    expect(seeked.currentTime).toBeGreaterThanOrEqual(0.79);
+    // Chromium asks for the audio by range; every such answer is a 206 with the bytes it names.
+    const ranged = ranges.filter((r) => r.range);
+    expect(ranged.length).toBeGreaterThan(0);
+    for (const r of ranged) {
+      expect(r.status).toBe(206);
+      expect(r.contentRange).toMatch(/^bytes \d+-\d+\/16044$/);
+    }
+    // A range asked by hand: exactly those bytes.
+    const partial = await fetch(local(playerUrl(stack.env.PUBLIC_BASE_URL, stack.env.ENCRYPTION_KEY, callId)).replace("/player", "/stream"), { headers: { range: "bytes=100-199" } });
+    await page.close();
+    expect(partial.status).toBe(206);
+    expect(partial.headers.get("content-range")).toBe("bytes 100-199/16044");
+    expect((await partial.arrayBuffer()).byteLength).toBe(100);
+  }, 30_000);
+
   it("refuses an expired or forged link", async () => {
     const page = await browser.newPage();
     const expired = await page.goto(local(playerUrl(stack.env.PUBLIC_BASE_URL, stack.env.ENCRYPTION_KEY, callId, Date.now() - 11 * 60_000)));

@@ -79,15 +79,11 @@ export function recordingRoutes(deps: RecordingRouteDeps): Router {
       .set("content-disposition", `${download ? "attachment" : "inline"}; filename="call-${copy.callId}.${audioExtension(type)}"`)
       .set("cross-origin-resource-policy", "cross-origin")
       .set("cache-control", "private, max-age=600");
-    // HubSpot's player seeks with Range and needs 206. The card's own player page gets the whole file
-    // as before: headless Chromium's audio element, offered ranges, did not start within the player
-    // test's window (test/browser/player.test.ts), and a ten-minute link is not one to seek far in.
-    const range = download ? byteRange(req.header("range"), audio.length) : ({ kind: "whole" } as const);
-    if (download) {
-      // One validator for the whole file: express would tag each range's bytes differently, and a
-      // player that caches ranges would then mix parts of "different" files.
-      res.set("accept-ranges", "bytes").set("etag", `"${copy.callId}-${audio.length}"`);
-    }
+    // HubSpot's player and the card's player page seek with Range and need 206.
+    const range = byteRange(req.header("range"), audio.length);
+    // One validator for the whole file: express would tag each range's bytes differently, and a player
+    // that caches ranges would then mix parts of "different" files.
+    res.set("accept-ranges", "bytes").set("etag", `"${copy.callId}-${audio.length}"`);
     switch (range.kind) {
       case "whole":
         res.send(audio);
