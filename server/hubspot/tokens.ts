@@ -60,8 +60,9 @@ export class PortalTokens {
     return this.clients.forToken(portalId, accessToken);
   }
 
+  /** An uninstalled portal stays uninstalled (a sync that read the portal before the uninstall may get here after it). */
   async markNeedsReauth(portalId: string, reason: string): Promise<void> {
-    await this.db.portal.update({ where: { id: portalId }, data: { status: "needs_reauth", statusReason: reason } });
+    await this.db.portal.updateMany({ where: { id: portalId, status: { not: "uninstalled" } }, data: { status: "needs_reauth", statusReason: reason } });
   }
 
   async accessToken(portalId: string): Promise<string> {
