@@ -287,27 +287,35 @@ async function readAll(client: HubSpotClient, inputs: ReadInput[], properties: s
 }
 
 async function searchCallsByExternalId(client: HubSpotClient, externalIds: string[]): Promise<Settled<string | null>[]> {
+  const results = await allSearchPages((after) =>
+    client.crm.objects.searchApi.doSearch("calls", {
+      // IN compares with HubSpot's lowercased index: the values go lowercase (our ids are UUIDs).
+      filterGroups: [{ filters: [{ propertyName: "hs_call_external_id", operator: "IN" as never, values: [...new Set(externalIds.map((id) => id.toLowerCase()))] }] }],
+      properties: ["hs_call_external_id"],
+      sorts: ["hs_createdate"] as never,
+      limit: MAX_SEARCH_PAGE,
+      after: after as never,
+    }),
+  );
   const found = new Map<string, string>();
+  for (const result of results) {
+    const externalId = result.properties.hs_call_external_id?.toLowerCase();
+    // The first created stays the call's own (a second could only come from a race we do not have).
+    if (externalId && !found.has(externalId)) found.set(externalId, result.id);
+  }
+  return externalIds.map((id) => ({ ok: true, value: found.get(id.toLowerCase()) ?? null }));
+}
+
+/** Every page of one search (HubSpot pages by `paging.next.after`), each page its own request. */
+async function allSearchPages<R>(page: (after: string | undefined) => Promise<{ results: R[]; paging?: { next?: { after: string } } }>): Promise<R[]> {
+  const results: R[] = [];
   let after: string | undefined;
   do {
-    const page = await hubspotCall(() =>
-      client.crm.objects.searchApi.doSearch("calls", {
-        // IN compares with HubSpot's lowercased index: the values go lowercase (our ids are UUIDs).
-        filterGroups: [{ filters: [{ propertyName: "hs_call_external_id", operator: "IN" as never, values: [...new Set(externalIds.map((id) => id.toLowerCase()))] }] }],
-        properties: ["hs_call_external_id"],
-        sorts: ["hs_createdate"] as never,
-        limit: MAX_SEARCH_PAGE,
-        after: after as never,
-      }),
-    );
-    for (const result of page.results) {
-      const externalId = result.properties.hs_call_external_id?.toLowerCase();
-      // The first created stays the call's own (a second could only come from a race we do not have).
-      if (externalId && !found.has(externalId)) found.set(externalId, result.id);
-    }
-    after = page.paging?.next?.after;
+    const answer = await hubspotCall(() => page(after));
+    results.push(...answer.results);
+    after = answer.paging?.next?.after;
   } while (after);
-  return externalIds.map((id) => ({ ok: true, value: found.get(id.toLowerCase()) ?? null }));
+  return results;
 }
 
 /** The filter groups of one search for these callers (at most 5 groups, 25 filters). */
@@ -341,16 +349,9 @@ export function searchGroups(callers: CallerCriteria[]): { filters: { propertyNa
 
 async function searchAll(client: HubSpotClient, callers: CallerCriteria[], properties: string[]): Promise<Settled<HubSpotContact[]>[]> {
   const groups = searchGroups(callers);
-  const found: HubSpotContact[] = [];
-  if (groups.length) {
-    let after: string | undefined;
-    do {
-      const page = await hubspotCall(() =>
-        client.crm.contacts.searchApi.doSearch({ filterGroups: groups as never, properties, sorts: ["createdate"] as never, limit: MAX_SEARCH_PAGE, after: after as never }),
-      );
-      found.push(...page.results.map((r) => ({ id: r.id, properties: r.properties })));
-      after = page.paging?.next?.after;
-    } while (after);
-  }
+  const results = groups.length
+    ? await allSearchPages((after) => client.crm.contacts.searchApi.doSearch({ filterGroups: groups as never, properties, sorts: ["createdate"] as never, limit: MAX_SEARCH_PAGE, after: after as never }))
+    : [];
+  const found: HubSpotContact[] = results.map((r) => ({ id: r.id, properties: r.properties }));
   return callers.map(() => ({ ok: true, value: found }));
 }

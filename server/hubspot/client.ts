@@ -196,7 +196,7 @@ export class HubSpotClientFactory {
    * status, 0 for no answer) and `body` (HubSpot's error JSON as text), like the client's ApiException.
    */
   async requestJson(portalId: string, accessToken: string, method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<unknown> {
-    await this.options.limiter.acquire(portalId, { limit: this.options.perTenSeconds, windowMs: TEN_SECOND_WINDOW_MS });
+    await this.takeSlot(portalId, false);
     let response: Response;
     try {
       response = await fetch(new URL(path, this.options.basePath), {
