@@ -11,6 +11,7 @@ import { hubspotAudioUrl } from "../../server/recordings/links.js";
 import { storeRecording } from "../../server/recordings/store.js";
 import { callerKey } from "../../server/contacts/identity.js";
 import { normalisePhone } from "../../server/contacts/phone.js";
+import { meetingJobId } from "../../server/queue/queues.js";
 
 // A privacy deletion and an uninstall, checked where a leftover would actually be: one made-up
 // person planted in every table and in Redis through the app's own flows, then a full data dump of
@@ -110,7 +111,16 @@ async function plantPerson(stack: Stack, portalId: string, generic: Connection, 
 
   const bookingCall = newCallId("gen");
   const bookingId = await book(stack, generic, bookingCall, who);
-  await stack.waitFor(async () => (await db.booking.findUniqueOrThrow({ where: { id: bookingId } })).contactId, { what: "the booking's Meeting on the contact" });
+  // Until its Meeting job is done: the contact is set before the Meeting is created, and a job still
+  // writing to the booking when the uninstall deletes it fails and stays in Redis with the booking's id.
+  await stack.waitFor(
+    async () => {
+      const booking = await db.booking.findUniqueOrThrow({ where: { id: bookingId } });
+      if (!booking.hubspotMeetingId || booking.meetingSyncedVersion < booking.meetingVersion) return false;
+      return (await stack.app.runtime.meetingQueue.getJobState(meetingJobId(booking.id, booking.meetingVersion))) === "completed";
+    },
+    { what: "the booking's Meeting on the contact" },
+  );
   return { firstCallId: first.id, bookingId, bookingCall, contactId: first.hubspotContactId! };
 }
 
