@@ -1,7 +1,7 @@
 import type { Env } from "../config/env.js";
-import { sql, type Db } from "../db/client.js";
+import { sql, sqlTransaction, type Db } from "../db/client.js";
 import { decrypt, encrypt, randomToken, safeEqual, sealedFor } from "../config/crypto.js";
-import { SingleFlight } from "../concurrency/single-flight.js";
+import { Coalesced, SingleFlight } from "../concurrency/single-flight.js";
 import { logger } from "../config/logger.js";
 import { checkTypes, handleWebhook, type WebhookDeps, type WebhookOutcome } from "./calendar-webhooks.js";
 import { localAccount } from "./providers/builtin/index.js";
@@ -113,11 +113,18 @@ export interface PortalHubSpot {
 const PORTAL_TOKEN = "portal-install";
 const NEVER = new Date("9999-12-31T00:00:00Z");
 
+/** What an account needs of its connection row. */
+type AccountConnection = { staffId: string; provider: string; accountEmail: string; accessTokenEnc: string; expiresAt: Date; status: string; lastError: string | null };
+/** What a sync reads: the account's connection, its cursor and its staff member. */
+type SyncConnection = AccountConnection & { syncCursor: string | null; portalId: string; email: string; calendar: string };
+
 export class Calendars implements StaffCalendars {
   private readonly external: Record<ExternalProviderId, ExternalProvider>;
   /** Every provider that must be connected: the OAuth ones and the portal's own (HubSpot meeting links). */
   private readonly connected: Record<ConnectedProviderId, CalendarProvider>;
   private readonly refreshes = new SingleFlight<string>();
+  /** One sync per staff calendar at a time in this process; notices meanwhile share the next one. */
+  private readonly syncs = new Coalesced<number>();
 
   constructor(
     private readonly db: Db,
@@ -162,7 +169,14 @@ export class Calendars implements StaffCalendars {
   /** The staff member's calendar account, with a fresh token on demand. Built-in calendars need none. */
   async account(staff: Staff): Promise<CalendarAccount> {
     if (this.provider(staff).events === "bookings") return localAccount(staff);
-    const connection = await this.db.calendarConnection.findUnique({ where: { staffId: staff.id } });
+    // Plain SQL: this read is on every external booking's path (bench/booking.ts).
+    const [connection] = await sql<AccountConnection>(this.db, `SELECT "staffId", "provider", "accountEmail", "accessTokenEnc", "expiresAt", "status", "lastError" FROM "CalendarConnection" WHERE "staffId" = $1`, [staff.id], { name: "calendar-account" });
+    return this.accountOf(staff, connection);
+  }
+
+  /** The account of a connection already read (or its absence: not connected). */
+  private accountOf(staff: Staff, connection: AccountConnection | undefined): CalendarAccount {
+    if (this.provider(staff).events === "bookings") return localAccount(staff);
     if (!connection || connection.provider !== staff.calendar) throw new CalendarNotConnectedError(staff.email, "not connected yet");
     if (connection.status !== "connected") throw new CalendarNotConnectedError(staff.email, connection.lastError ?? "needs to be reconnected");
     if (isPortalProvider(connection.provider)) return this.portalAccount(staff.portalId, connection.accountEmail);
@@ -405,27 +419,56 @@ export class Calendars implements StaffCalendars {
   }
 
   /** Incremental sync of one staff calendar into ExternalBusy (our own events are skipped). */
-  async sync(staffId: string): Promise<number> {
-    const connection = await this.db.calendarConnection.findUniqueOrThrow({ where: { staffId }, include: { staff: true } });
+  sync(staffId: string): Promise<number> {
+    // A burst of bookings makes a burst of notices about the same calendar: each waits for one sync
+    // that starts after it arrived, and those arriving together share it (Coalesced).
+    return this.syncs.run(staffId, () => this.syncNow(staffId));
+  }
+
+  private async syncNow(staffId: string): Promise<number> {
+    // Plain SQL throughout: a burst of bookings on one calendar makes a sync per few notices, in the
+    // same process that answers the live calls (bench/booking.ts, "Google ... burst").
+    const [connection] = await sql<SyncConnection>(
+      this.db,
+      `SELECT c."staffId", c."provider", c."accountEmail", c."accessTokenEnc", c."expiresAt", c."status", c."lastError", c."syncCursor",
+              s."portalId", s."email", s."calendar"
+         FROM "CalendarConnection" c JOIN "StaffMember" s ON s."id" = c."staffId" WHERE c."staffId" = $1`,
+      [staffId],
+      { name: "calendar-sync-connection" },
+    );
+    if (!connection) throw new Error(`no calendar connection for staff member ${staffId}`);
     const provider = this.connected[connection.provider as ConnectedProviderId];
     if (!provider.changes) return 0;
     try {
-      const account = await this.account(connection.staff);
-      const page = await provider.changes(account, connection.syncCursor);
-      await this.db.$transaction(async (tx) => {
-        if (page.reset || !connection.syncCursor) await tx.externalBusy.deleteMany({ where: { staffId } });
-        for (const event of page.events) {
-          if (event.bookingId || event.cancelled || event.free || !event.start || !event.end) {
-            await tx.externalBusy.deleteMany({ where: { staffId, eventId: event.id } });
-          } else {
-            await tx.externalBusy.upsert({
-              where: { staffId_eventId: { staffId, eventId: event.id } },
-              create: { staffId, eventId: event.id, startAt: event.start, endAt: event.end },
-              update: { startAt: event.start, endAt: event.end },
-            });
-          }
+      const staff = { id: staffId, portalId: connection.portalId, email: connection.email, calendar: connection.calendar };
+      const page = await provider.changes(this.accountOf(staff, connection), connection.syncCursor);
+      // What the page leaves of each event (a later entry of the same event wins): busy, or gone.
+      const busy = new Map<string, { start: Date; end: Date }>();
+      const gone = new Set<string>();
+      for (const event of page.events) {
+        if (event.bookingId || event.cancelled || event.free || !event.start || !event.end) {
+          busy.delete(event.id);
+          gone.add(event.id);
+        } else {
+          gone.delete(event.id);
+          busy.set(event.id, { start: event.start, end: event.end });
         }
-        await tx.calendarConnection.update({ where: { staffId }, data: { syncCursor: page.cursor, lastSyncAt: new Date(), lastError: null } });
+      }
+      const kept = [...busy];
+      await sqlTransaction(this.db, async (query) => {
+        if (page.reset || !connection.syncCursor) await query(`DELETE FROM "ExternalBusy" WHERE "staffId" = $1`, [staffId]);
+        // The events gone and the events kept are disjoint, so one statement does both and the cursor.
+        await query(
+          `WITH gone AS (
+             DELETE FROM "ExternalBusy" WHERE "staffId" = $1 AND "eventId" = ANY($2::text[])
+           ), kept AS (
+             INSERT INTO "ExternalBusy" ("staffId", "eventId", "startAt", "endAt")
+             SELECT $1, e.id, e.start_at, e.end_at FROM unnest($3::text[], $4::timestamp(3)[], $5::timestamp(3)[]) AS e(id, start_at, end_at)
+             ON CONFLICT ("staffId", "eventId") DO UPDATE SET "startAt" = EXCLUDED."startAt", "endAt" = EXCLUDED."endAt"
+           )
+           UPDATE "CalendarConnection" SET "syncCursor" = $6, "lastSyncAt" = now(), "lastError" = NULL, "updatedAt" = now() WHERE "staffId" = $1`,
+          [staffId, [...gone], kept.map(([id]) => id), kept.map(([, e]) => e.start.toISOString()), kept.map(([, e]) => e.end.toISOString()), page.cursor],
+        );
       });
       return page.events.length;
     } catch (error) {

@@ -38,7 +38,11 @@ interface Harness {
   env(): Record<string, string>;
   events(email: string): CalendarView[];
   notifications(): { type: string; to: string; eventId: string }[];
-  insertExternal(email: string, start: Date, end: Date): Promise<void>;
+  /** An event made by hand in the calendar (pushes delivered): its id. */
+  insertExternal(email: string, start: Date, end: Date): Promise<string>;
+  /** The hand-made event moved, and deleted, by hand (pushes delivered). */
+  moveExternal(email: string, eventId: string, start: Date, end: Date): Promise<void>;
+  deleteExternal(email: string, eventId: string): Promise<void>;
   channels(email: string): number;
   revoke(email: string): void;
   stop(): Promise<void>;
@@ -62,7 +66,16 @@ async function googleHarness(): Promise<Harness> {
       })),
     notifications: () => sim.notifications,
     async insertExternal(email, start, end) {
-      sim.insertExternal(email, { start, end, summary: "Dentist (personal)" });
+      const event = sim.insertExternal(email, { start, end, summary: "Dentist (personal)" });
+      await sim.flushPushes();
+      return event.id!;
+    },
+    async moveExternal(email, eventId, start, end) {
+      sim.updateExternal(email, eventId, { start, end });
+      await sim.flushPushes();
+    },
+    async deleteExternal(email, eventId) {
+      sim.deleteExternal(email, eventId);
       await sim.flushPushes();
     },
     channels: (email) => sim.channels(email).length,
@@ -89,7 +102,16 @@ async function microsoftHarness(): Promise<Harness> {
       })),
     notifications: () => sim.notifications,
     async insertExternal(email, start, end) {
-      sim.insertExternal(email, { start, end, subject: "Dentist (personal)" });
+      const event = sim.insertExternal(email, { start, end, subject: "Dentist (personal)" });
+      await sim.settle();
+      return event.id;
+    },
+    async moveExternal(email, eventId, start, end) {
+      sim.updateExternal(email, eventId, { start, end });
+      await sim.settle();
+    },
+    async deleteExternal(email, eventId) {
+      sim.deleteExternal(email, eventId);
       await sim.settle();
     },
     channels: (email) => sim.subscriptions(email).length,
@@ -221,6 +243,28 @@ describe.each([
     const after = await tool("check_availability", { service_type: "Consultation", date: day(5), time_window: "morning" }, callId, "+14155550672");
     expect(after.slots.map((s: { start: string }) => s.start)).not.toContain(first.toISOString());
     expect(after.slots[0].start).toBe(new Date(first.getTime() + 60 * 60_000).toISOString());
+  });
+
+  it("an event moved, then deleted, by hand: the busy time follows it and the freed time is offered again", async () => {
+    const db = stack.app.runtime.db;
+    const staff = await db.staffMember.findFirstOrThrow({ where: { portalId } });
+    const mirror = () => db.externalBusy.findMany({ where: { staffId: staff.id, startAt: { gte: zonedInstant(day(8), "00:00", TZ), lt: zonedInstant(day(9), "00:00", TZ) } }, orderBy: { startAt: "asc" } });
+    const at = (time: string) => zonedInstant(day(8), time, TZ);
+    // One call asks each time: the slots it is offered are held for it, not for the next caller.
+    const callId = newCallId();
+    const morning = async () => (await tool("check_availability", { service_type: "Consultation", date: day(8), time_window: "morning" }, callId, "+14155550673")).slots.map((s: { start: string }) => s.start);
+    const eventId = await calendar.insertExternal(staffEmail, at("09:00"), at("10:00"));
+    await stack.waitFor(async () => (await mirror()).length === 1, { what: "the hand-made event synced" });
+    expect(await morning()).not.toContain(at("09:00").toISOString());
+
+    await calendar.moveExternal(staffEmail, eventId, at("11:00"), at("12:00"));
+    await stack.waitFor(async () => (await mirror())[0]?.startAt.getTime() === at("11:00").getTime(), { what: "the move synced" });
+    expect((await mirror()).map((b) => [b.eventId, b.startAt.toISOString(), b.endAt.toISOString()])).toEqual([[eventId, at("11:00").toISOString(), at("12:00").toISOString()]]);
+    expect(await morning()).toContain(at("09:00").toISOString());
+
+    await calendar.deleteExternal(staffEmail, eventId);
+    await stack.waitFor(async () => (await mirror()).length === 0, { what: "the deletion synced" });
+    expect(await morning()).toContain(at("09:00").toISOString());
   });
 
   it("a person double-books the calendar by hand over an AI booking: flagged on the Booking tab and sent to ops once, cleared when it is gone", async () => {
