@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Prisma, type Db } from "../db/client.js";
+import { Prisma, sql, type Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
 import { answer, type BookingAnswer, type BookingOutcome } from "./answers.js";
 import { findFreeSlots, type SlotSearch } from "./availability.js";
@@ -233,9 +233,19 @@ export class Scheduler {
       await withdraw(this.db, id, "calendar_error", this.now());
       return { kind: "failed", cause: await this.failure(staff, error) };
     }
-    const { meetingVersion } = await this.db.booking.update({ where: { id }, data: { externalEventId: eventId, ...meetingChange("booked") } });
-    // A webhook about our own new appointment may have been taken for someone else's meanwhile.
-    await this.db.externalBusy.deleteMany({ where: { staffId: staff.id, eventId } });
+    // The booking names its event (and its Meeting is due: meetingChange("booked")), and a change
+    // notice about our own new event that was taken for someone else's meanwhile goes: one statement.
+    const [{ meetingVersion }] = (await sql<{ meetingVersion: number }>(
+      this.db,
+      `WITH mirrored AS (
+         UPDATE "Booking" SET "externalEventId" = $2, "meetingAction" = 'booked', "meetingVersion" = "meetingVersion" + 1, "updatedAt" = now() WHERE "id" = $1 RETURNING "meetingVersion"
+       ), ours AS (
+         DELETE FROM "ExternalBusy" WHERE "staffId" = $3 AND "eventId" = $2
+       )
+       SELECT "meetingVersion" FROM mirrored`,
+      [id, eventId, staff.id],
+      { name: "booking-mirrored" },
+    )) as [{ meetingVersion: number }];
     return { kind: "mirrored", meetingVersion };
   }
 
