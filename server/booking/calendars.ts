@@ -398,7 +398,14 @@ export class Calendars implements StaffCalendars {
     }
     const channelIds = [...new Set([...distinct.values()].map((notice) => notice.channelId))].slice(0, MAX_PUSH_CHANNELS);
     if (!channelIds.length) return { accepted: 0, rejected: 0, lookups: 0 };
-    const connections = new Map((await this.db.calendarConnection.findMany({ where: { channelId: { in: channelIds } } })).map((c) => [c.channelId!, c]));
+    // Plain SQL, only what the check needs: a burst of bookings makes a push per new event.
+    const rows = await sql<{ staffId: string; channelId: string; channelSecretEnc: string | null }>(
+      this.db,
+      `SELECT "staffId", "channelId", "channelSecretEnc" FROM "CalendarConnection" WHERE "channelId" = ANY($1::text[])`,
+      [channelIds],
+      { name: "calendar-push-channels" },
+    );
+    const connections = new Map(rows.map((c) => [c.channelId, c]));
     let accepted = 0;
     let rejected = 0;
     const renew = new Set<string>();
