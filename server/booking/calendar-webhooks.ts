@@ -73,6 +73,13 @@ export async function applyEvent(db: Db, staffId: string, event: ExternalEvent, 
     const existing = await db.externalBusy.findUnique({ where: { staffId_eventId: { staffId, eventId: event.id } } });
     if (existing && existing.startAt.getTime() === event.start!.getTime() && existing.endAt.getTime() === event.end!.getTime()) return { outcome: "unchanged" };
     await db.externalBusy.upsert({ where: { staffId_eventId: { staffId, eventId: event.id } }, create: { staffId, eventId: event.id, startAt: event.start!, endAt: event.end! }, update: { startAt: event.start!, endAt: event.end! } });
+    // Written, then checked: our booking may have taken this event meanwhile (a concurrent delivery of
+    // the reschedule that replaced its event, or the booking naming its new event). That writer
+    // updates the booking first and deletes the busy row after, so one of the two sees the other.
+    if (await findOurs(db, staffId, event.id)) {
+      await db.externalBusy.deleteMany({ where: { staffId, eventId: event.id } });
+      return { outcome: "unchanged" };
+    }
     return { outcome: "applied", change: "busy" };
   }
   if (booking.status !== "confirmed") return { outcome: "unchanged" };

@@ -233,19 +233,17 @@ export class Scheduler {
       await withdraw(this.db, id, "calendar_error", this.now());
       return { kind: "failed", cause: await this.failure(staff, error) };
     }
-    // The booking names its event (and its Meeting is due: meetingChange("booked")), and a change
-    // notice about our own new event that was taken for someone else's meanwhile goes: one statement.
+    // The booking names its event (and its Meeting is due: what meetingChange("booked") writes), then a
+    // change notice about our new event that was taken for someone else's meanwhile goes. Two
+    // statements, in this order: a notice's handler writes the busy row, then looks for our booking
+    // (calendar-webhooks.ts, applyEvent), so one of the two sees the other's write.
     const [{ meetingVersion }] = (await sql<{ meetingVersion: number }>(
       this.db,
-      `WITH mirrored AS (
-         UPDATE "Booking" SET "externalEventId" = $2, "meetingAction" = 'booked', "meetingVersion" = "meetingVersion" + 1, "updatedAt" = now() WHERE "id" = $1 RETURNING "meetingVersion"
-       ), ours AS (
-         DELETE FROM "ExternalBusy" WHERE "staffId" = $3 AND "eventId" = $2
-       )
-       SELECT "meetingVersion" FROM mirrored`,
-      [id, eventId, staff.id],
+      `UPDATE "Booking" SET "externalEventId" = $2, "meetingAction" = 'booked', "meetingVersion" = "meetingVersion" + 1, "updatedAt" = now() WHERE "id" = $1 RETURNING "meetingVersion"`,
+      [id, eventId],
       { name: "booking-mirrored" },
     )) as [{ meetingVersion: number }];
+    await sql(this.db, `DELETE FROM "ExternalBusy" WHERE "staffId" = $1 AND "eventId" = $2`, [staff.id, eventId], { name: "busy-ours-dropped" });
     return { kind: "mirrored", meetingVersion };
   }
 
