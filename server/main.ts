@@ -49,9 +49,10 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
     stops.push(metrics.close);
   }
   if (role === "worker" || role === "all") {
-    const [{ startSyncWorker, sweepOutbox }, { startMeetingWorker, sweepMeetings }, { flagOverlaps }, { Scheduler }, { retentionSweeper }, { sweepVendorUndo, vendorUndoDeps }] = await Promise.all([
+    const [{ startSyncWorker, sweepOutbox }, { startMeetingWorker, sweepMeetings }, { startCalendarSyncWorker }, { flagOverlaps }, { Scheduler }, { retentionSweeper }, { sweepVendorUndo, vendorUndoDeps }] = await Promise.all([
       import("./sync/worker.js"),
       import("./booking/meetings.js"),
+      import("./booking/calendar-sync.js"),
       import("./booking/overlaps.js"),
       import("./booking/scheduler.js"),
       import("./retention/retention.js"),
@@ -71,6 +72,8 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
     });
     const meetingConnection = runtime.workerRedis.duplicate();
     const meetings = startMeetingWorker(runtime, meetingConnection);
+    const calendarSyncConnection = runtime.workerRedis.duplicate();
+    const calendarSyncs = startCalendarSyncWorker(runtime.calendars, { connection: calendarSyncConnection, prefix: runtime.prefix, concurrency: runtime.env.WORKER_CONCURRENCY, lockMs: runtime.env.WORKER_LOCK_MS, backoffMs: runtime.env.SYNC_BACKOFF_MS });
     const scheduler = new Scheduler(runtime.db);
     const purgeExpired = retentionSweeper(runtime.db, runtime.env);
     const overlapDeps = { db: runtime.db, notifications: runtime.notifications };
@@ -92,9 +95,10 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
     log.info({ concurrency: runtime.env.WORKER_CONCURRENCY }, "worker started");
     stops.push(async () => {
       sweeping = false;
-      await Promise.all([worker.close(), meetings.close()]);
+      await Promise.all([worker.close(), meetings.close(), calendarSyncs.close()]);
       workerConnection.disconnect();
       meetingConnection.disconnect();
+      calendarSyncConnection.disconnect();
       void sweeper;
     });
   }

@@ -2,7 +2,8 @@ import type { Redis } from "ioredis";
 import type { Env } from "./config/env.js";
 import { createDb, type Db } from "./db/client.js";
 import { producerConnection, workerConnection } from "./queue/redis.js";
-import { createSyncQueue, MEETING_QUEUE, type MeetingJobData, type SyncJobData } from "./queue/queues.js";
+import { CALENDAR_SYNC_QUEUE, createSyncQueue, MEETING_QUEUE, type CalendarSyncJobData, type MeetingJobData, type SyncJobData } from "./queue/queues.js";
+import { queueCalendarSync } from "./booking/calendar-sync.js";
 import { SharedRateLimiter } from "./hubspot/rate-limit.js";
 import { HubSpotClientFactory } from "./hubspot/client.js";
 import { PortalTokens } from "./hubspot/tokens.js";
@@ -31,6 +32,8 @@ export interface Runtime {
   queue: Queue<SyncJobData>;
   /** HubSpot Meetings of bookings, off the caller's request path. */
   meetingQueue: Queue<MeetingJobData>;
+  /** Staff calendar syncs a change notice asks for, done by the worker. */
+  calendarSyncQueue: Queue<CalendarSyncJobData>;
   /** Staff calendars (built-in, Google, Microsoft): tokens, push channels, sync. */
   calendars: Calendars;
   clients: HubSpotClientFactory;
@@ -60,6 +63,8 @@ export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?:
   queue.on("error", () => undefined);
   const meetingQueue = new Queue<MeetingJobData>(MEETING_QUEUE, { connection: redis, prefix });
   meetingQueue.on("error", () => undefined);
+  const calendarSyncQueue = new Queue<CalendarSyncJobData>(CALENDAR_SYNC_QUEUE, { connection: redis, prefix });
+  calendarSyncQueue.on("error", () => undefined);
   // Limits and locks fail fast when Redis is down (a transient error), instead of hanging a request.
   const limiter = new SharedRateLimiter(redis, prefix);
   const clients = new HubSpotClientFactory({ basePath: env.HUBSPOT_API_BASE_URL, limiter, perTenSeconds: env.HUBSPOT_RATE_LIMIT_PER_10S, timeoutMs: env.HUBSPOT_TIMEOUT_MS });
@@ -87,10 +92,17 @@ export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?:
     notifications,
   };
   return {
-    env, db, prefix, redis, workerRedis, queue, meetingQueue, calendars: new Calendars(db, env, { accessToken: (portalId) => tokens.accessToken(portalId), refresh: (portalId) => tokens.refresh(portalId), request: (portalId, token, method, path, body) => clients.requestJson(portalId, token, method, path, body) }), clients, limiter, tokens, locks, notifier, notifications, outbound, sync, batches: sync.batches,
+    env, db, prefix, redis, workerRedis, queue, meetingQueue, calendarSyncQueue,
+    calendars: new Calendars(
+      db,
+      env,
+      { accessToken: (portalId) => tokens.accessToken(portalId), refresh: (portalId) => tokens.refresh(portalId), request: (portalId, token, method, path, body) => clients.requestJson(portalId, token, method, path, body) },
+      (staffId) => queueCalendarSync(calendarSyncQueue, staffId),
+    ),
+    clients, limiter, tokens, locks, notifier, notifications, outbound, sync, batches: sync.batches,
     async close() {
       // With Redis unreachable BullMQ's close waits for a connection: do not let that block shutdown.
-      await Promise.race([Promise.all([queue.close().catch(() => undefined), meetingQueue.close().catch(() => undefined)]), new Promise((resolve) => setTimeout(resolve, 1_000))]);
+      await Promise.race([Promise.all([queue, meetingQueue, calendarSyncQueue].map((q) => (q as Queue).close().catch(() => undefined))), new Promise((resolve) => setTimeout(resolve, 1_000))]);
       redis.disconnect();
       workerRedis.disconnect();
       clients.close();

@@ -118,6 +118,16 @@ type AccountConnection = { staffId: string; provider: string; accountEmail: stri
 /** What a sync reads: the account's connection, its cursor and its staff member. */
 type SyncConnection = AccountConnection & { syncCursor: string | null; portalId: string; email: string; calendar: string };
 
+/** What a push request came to: notices accepted and refused, calendars handed to the worker or synced in the request. */
+export interface PushOutcome {
+  validation?: string;
+  accepted: number;
+  rejected: number;
+  lookups: number;
+  queued: number;
+  synced: number;
+}
+
 export class Calendars implements StaffCalendars {
   private readonly external: Record<ExternalProviderId, ExternalProvider>;
   /** Every provider that must be connected: the OAuth ones and the portal's own (HubSpot meeting links). */
@@ -130,6 +140,8 @@ export class Calendars implements StaffCalendars {
     private readonly db: Db,
     private readonly env: Env,
     private readonly hubspot: PortalHubSpot | null = null,
+    /** Hands a calendar's sync to the worker (the calendar-sync queue); absent, or failing, the caller syncs. */
+    private readonly handoff: ((staffId: string) => Promise<void>) | null = null,
   ) {
     const configs = providerConfigs(env);
     this.external = createExternalProviders(configs);
@@ -386,10 +398,10 @@ export class Calendars implements StaffCalendars {
    * are de-duplicated, at most MAX_PUSH_CHANNELS channels are taken from one request, and they are
    * looked up in one query; each staff calendar is synced once however many notices name it.
    */
-  async handlePush(provider: ExternalProviderId, request: Parameters<NonNullable<CalendarProvider["parsePush"]>>[0]): Promise<{ validation?: string; accepted: number; rejected: number; lookups: number }> {
+  async handlePush(provider: ExternalProviderId, request: Parameters<NonNullable<CalendarProvider["parsePush"]>>[0]): Promise<PushOutcome> {
     const notices: PushNotice[] = this.external[provider].parsePush?.(request) ?? [];
     const validation = notices.find((notice) => notice.kind === "validation");
-    if (validation) return { validation: validation.token, accepted: 0, rejected: 0, lookups: 0 };
+    if (validation) return { validation: validation.token, accepted: 0, rejected: 0, lookups: 0, queued: 0, synced: 0 };
     const distinct = new Map<string, Exclude<PushNotice, { kind: "validation" | "ignored" }>>();
     for (const notice of notices) {
       if (notice.kind === "validation" || notice.kind === "ignored") continue;
@@ -397,7 +409,7 @@ export class Calendars implements StaffCalendars {
       if (!distinct.has(key)) distinct.set(key, notice);
     }
     const channelIds = [...new Set([...distinct.values()].map((notice) => notice.channelId))].slice(0, MAX_PUSH_CHANNELS);
-    if (!channelIds.length) return { accepted: 0, rejected: 0, lookups: 0 };
+    if (!channelIds.length) return { accepted: 0, rejected: 0, lookups: 0, queued: 0, synced: 0 };
     // Plain SQL, only what the check needs: a burst of bookings makes a push per new event.
     const rows = await sql<{ staffId: string; channelId: string; channelSecretEnc: string | null }>(
       this.db,
@@ -421,8 +433,18 @@ export class Calendars implements StaffCalendars {
       if (!(notice.kind === "lifecycle" && notice.event === "sync")) resync.add(connection.staffId);
     }
     for (const staffId of renew) await this.ensureChannel(staffId, true).catch((error: Error) => log.warn({ staffId, err: error.message }, "channel renewal failed"));
-    for (const staffId of resync) await this.sync(staffId).catch((error: Error) => log.warn({ staffId, err: error.message }, "calendar sync after push failed; the sweep retries"));
-    return { accepted, rejected, lookups: channelIds.length };
+    let queued = 0;
+    let synced = 0;
+    for (const staffId of resync) {
+      // A burst of bookings makes a notice per event, in the process answering the live calls: the
+      // worker syncs (bench/booking.ts, "burst"). With Redis unreachable this request syncs instead.
+      if (this.handoff && (await this.handoff(staffId).then(() => true, (error: Error) => (log.warn({ staffId, err: error.message }, "calendar sync not queued; syncing here"), false)))) {
+        queued++;
+        continue;
+      }
+      await this.sync(staffId).then(() => synced++, (error: Error) => log.warn({ staffId, err: error.message }, "calendar sync after push failed; the sweep retries"));
+    }
+    return { accepted, rejected, lookups: channelIds.length, queued, synced };
   }
 
   /** Incremental sync of one staff calendar into ExternalBusy (our own events are skipped). */

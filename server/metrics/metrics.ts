@@ -58,7 +58,7 @@ export const rateLimitWait = new Counter({
 
 export const queueDepth = new Gauge({
   name: "aira_queue_depth",
-  help: "Jobs by queue (call-sync, meeting-sync) and state",
+  help: "Jobs by queue (call-sync, meeting-sync, calendar-sync) and state",
   labelNames: ["queue", "state"] as const,
   registers: [registry],
 });

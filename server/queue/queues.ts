@@ -6,6 +6,25 @@ export const SYNC_QUEUE = "call-sync";
 /** HubSpot Meetings of bookings (server/booking/meetings.ts), off the caller's request path. */
 export const MEETING_QUEUE = "meeting-sync";
 
+/** Staff calendar syncs after a change notice (server/booking/calendar-sync.ts), off the web process. */
+export const CALENDAR_SYNC_QUEUE = "calendar-sync";
+
+export interface CalendarSyncJobData {
+  staffId: string;
+}
+
+/**
+ * The sync a change notice asks for. Notices while one waits share it (deduplicated by staff member);
+ * the worker lifts that as the job starts, so a notice after that start gets a sync of its own.
+ */
+export function calendarSyncJob(staffId: string) {
+  return {
+    name: "calendar-sync",
+    data: { staffId } satisfies CalendarSyncJobData,
+    options: { deduplication: { id: `calendar.${staffId}` }, attempts: 3, backoff: { type: "jittered" }, removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 24 * 3600 } } satisfies JobsOptions,
+  };
+}
+
 export interface MeetingJobData {
   bookingId: string;
   version: number;

@@ -12,6 +12,8 @@ import { bookingOverview } from "../../server/booking/overview.js";
 import type { OverlapNotice } from "../../server/notify/notifier.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Queue } from "bullmq";
+import { decrypt, sealedFor } from "../../server/config/crypto.js";
 
 // Booking on the call into a staff member's own Google or Microsoft 365 calendar, through the live
 // tool endpoint, with the calendars simulated over HTTP and reached through the real client libraries:
@@ -334,6 +336,34 @@ describe.each([
         : await fetch(`${stack.url}/calendar/push/microsoft`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ value: [{ subscriptionId: connection.channelId, clientState: "forged", changeType: "created", resource: "me/events/x" }] }) });
     expect(forged.status).toBe(401);
     expect((await fetch(`${stack.url}/calendar/push/outlook`, { method: "POST" })).status).toBe(404);
+  });
+
+  it("a change notification is answered before its sync: the worker syncs the calendar, and a web process whose Redis is down syncs it itself", async () => {
+    const db = stack.app.runtime.db;
+    const connection = await db.calendarConnection.findFirstOrThrow({ where: { portalId } });
+    const secret = decrypt(connection.channelSecretEnc!, stack.env.ENCRYPTION_KEY, sealedFor("CalendarConnection", "channelSecretEnc", connection.staffId));
+    // The notice the calendar sends for a change, with the channel's own secret.
+    const notice = calendar.name === "google"
+      ? { headers: { "x-goog-channel-id": connection.channelId!, "x-goog-channel-token": secret, "x-goog-resource-id": connection.channelResourceId ?? "r", "x-goog-resource-state": "exists" }, query: {}, body: null }
+      : { headers: {}, query: {}, body: { value: [{ subscriptionId: connection.channelId, clientState: secret, changeType: "created", resource: "me/events/x" }] } };
+    const syncs = new Queue("calendar-sync", { connection: stack.app.runtime.redis, prefix: stack.prefix });
+    try {
+      // The web process hands the sync to the worker's queue: the notice's answer does not wait for the calendar.
+      expect(await stack.app.runtime.calendars.handlePush(calendar.name, notice)).toMatchObject({ accepted: 1, queued: 1, synced: 0 });
+      const done = await stack.waitFor(async () => (await syncs.getCompleted()).find((job) => job.data.staffId === connection.staffId), { what: "the worker's calendar sync" });
+      expect(typeof done.returnvalue).toBe("number");
+    } finally {
+      await syncs.close();
+    }
+    // A web process of the same deployment whose Redis is unreachable syncs in the request instead: nothing is lost.
+    const web = await startStack({ role: "web", databaseUrl: stack.databaseUrl, sharedSim: stack.sim, env: { ...calendar.env(), REDIS_URL: "redis://127.0.0.1:6399" } });
+    try {
+      const before = (await db.calendarConnection.findUniqueOrThrow({ where: { staffId: connection.staffId } })).lastSyncAt!;
+      expect(await web.app.runtime.calendars.handlePush(calendar.name, notice)).toMatchObject({ accepted: 1, queued: 0, synced: 1 });
+      expect((await db.calendarConnection.findUniqueOrThrow({ where: { staffId: connection.staffId } })).lastSyncAt!.getTime()).toBeGreaterThan(before.getTime());
+    } finally {
+      await web.stop();
+    }
   });
 
   it("a calendar whose access was revoked is marked for reconnection and its staff member is not offered", async () => {

@@ -40,7 +40,7 @@ export function healthRoutes(rt: Runtime): Router {
     const given = bearer(req);
     if (!given || !safeEqual(given, token)) return void res.status(401).set("www-authenticate", "Bearer").json({ error: "metrics need Authorization: Bearer <METRICS_TOKEN>" });
     // Deployment-wide gauges are read at scrape time; a failure leaves the last value.
-    for (const queue of [rt.queue, rt.meetingQueue] as Queue[]) {
+    for (const queue of [rt.queue, rt.meetingQueue, rt.calendarSyncQueue] as Queue[]) {
       await queue
         .getJobCounts("waiting", "active", "delayed", "failed")
         .then((counts) => Object.entries(counts).forEach(([state, n]) => queueDepth.set({ queue: queue.name, state }, n)))

@@ -1,0 +1,66 @@
+import { Worker, type Job, type Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { logger } from "../config/logger.js";
+import { backoffSettings, CALENDAR_SYNC_QUEUE, calendarSyncJob, type CalendarSyncJobData } from "../queue/queues.js";
+import type { Calendars } from "./calendars.js";
+
+// Staff calendar syncs after a change notice, on the worker. A burst of bookings on a Google or
+// Microsoft calendar makes a notice per event, posted to a web process that is answering the live
+// calls; the web process queues the sync (one job per staff member while one waits) and answers.
+
+const log = logger("booking.calendar-sync");
+
+/** How long a notice waits for Redis to take its job before the request syncs the calendar itself. */
+const QUEUE_TIMEOUT_MS = 500;
+
+/**
+ * Queues one staff calendar's sync; a notice while a job for it waits shares that job. BullMQ waits
+ * for a connection rather than failing, so the wait is bounded: a late add costs one more sync.
+ */
+export async function queueCalendarSync(queue: Queue<CalendarSyncJobData>, staffId: string): Promise<void> {
+  const job = calendarSyncJob(staffId);
+  const added = queue.add(job.name, job.data, job.options);
+  added.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([added, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`Redis did not take the job within ${QUEUE_TIMEOUT_MS} ms`)), QUEUE_TIMEOUT_MS)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface CalendarSyncWorkerOptions {
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  lockMs: number;
+  backoffMs: number;
+}
+
+/**
+ * The worker for calendar-sync jobs. Each job first lifts its deduplication, then syncs: a notice
+ * deduplicated into this job arrived before the sync began (so the sync sees its change), and one
+ * after that gets a job of its own. Calendars.sync runs one sync per calendar at a time in this
+ * process and lets the jobs that arrive meanwhile share the next; a failure is retried, and the
+ * worker's upkeep sweep resyncs a calendar that went quiet.
+ */
+export function startCalendarSyncWorker(calendars: Pick<Calendars, "sync">, options: CalendarSyncWorkerOptions): Worker<CalendarSyncJobData> {
+  const worker = new Worker<CalendarSyncJobData>(
+    CALENDAR_SYNC_QUEUE,
+    async (job: Job<CalendarSyncJobData>) => {
+      await job.removeDeduplicationKey();
+      return calendars.sync(job.data.staffId);
+    },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      lockDuration: options.lockMs,
+      stalledInterval: options.lockMs,
+      settings: backoffSettings(options.backoffMs),
+    },
+  );
+  worker.on("failed", (job, error) => log.warn({ staffId: job?.data.staffId, err: error.message, attempt: job?.attemptsMade }, "calendar sync failed"));
+  worker.on("error", (error) => log.error({ err: error.message }, "calendar sync worker error"));
+  return worker;
+}
