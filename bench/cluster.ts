@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto";
 import type { HubSpotSim } from "../simulators/hubspot/index.js";
-import { startProcess } from "./support.js";
+import { freePort, startProcess } from "./support.js";
 
 // Several web and worker processes of one deployment (one PostgreSQL, one Redis, one Redis prefix
 // and encryption key), as a load balancer and a process manager would run them on several machines.
@@ -19,8 +19,8 @@ export interface Cluster {
 /** `env` is the deployment's (benchEnv); each web gets its own PORT, each worker its own METRICS_PORT. */
 export async function startCluster(sim: HubSpotSim, env: Record<string, string>, counts: { webs: number; workers: number }): Promise<Cluster> {
   sim.registerApp({ clientId: env.HUBSPOT_CLIENT_ID!, clientSecret: env.HUBSPOT_CLIENT_SECRET!, redirectUri: `${env.PUBLIC_BASE_URL}/oauth/callback`, appId: Number(env.HUBSPOT_APP_ID) });
-  const base = 20_000 + randomInt(4_000) * 2;
-  const ports = Array.from({ length: counts.webs + counts.workers }, (_, i) => base + i);
+  const ports: number[] = [];
+  for (let i = 0; i < counts.webs + counts.workers; i++) ports.push(await freePort());
   // One at a time: several tsx processes compiling at once on a shared 2-core machine start slower than in turn.
   const webs: BenchProcess[] = [];
   for (let i = 0; i < counts.webs; i++) webs.push(await startProcess("web", { ...env, PORT: String(ports[i]) }));

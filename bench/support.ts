@@ -56,7 +56,6 @@ export function benchEnv(databaseUrl: string, extra: Record<string, string> = {}
   return {
     DATABASE_URL: databaseUrl,
     REDIS_URL: "redis://127.0.0.1:6379",
-    PORT: String(20_000 + randomInt(10_000)),
     PUBLIC_BASE_URL: "https://bench.example",
     HUBSPOT_CLIENT_ID: "bench-client",
     HUBSPOT_CLIENT_SECRET: "bench-secret",
@@ -81,6 +80,19 @@ function productionCommand(role: "web" | "worker"): { env: Record<string, string
   return { env, flags: match[2]!.split(/\s+/).filter(Boolean) };
 }
 
+/** A TCP port free on 127.0.0.1 at this moment (the system's choice). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 let built = false;
 function ensureBuilt(): void {
   if (built) return;
@@ -92,7 +104,10 @@ function ensureBuilt(): void {
  * Starts the compiled `dist/server/main.js <role>` in its own process (the benchmark's load must not share its CPU).
  * `imports` are modules of the benchmark's own loaded first (`node --import`), such as a probe.
  */
-export async function startProcess(role: "web" | "worker", env: Record<string, string>, imports: string[] = []): Promise<{ child: ChildProcess; url?: string; peakRssMb(): Promise<number> }> {
+export async function startProcess(role: "web" | "worker", given: Record<string, string>, imports: string[] = []): Promise<{ child: ChildProcess; url?: string; peakRssMb(): Promise<number> }> {
+  // A web process without a PORT gets one the system has free (a port picked at random can be a
+  // local service's: RabbitMQ listens on 25672).
+  const env = role === "web" && !given.PORT ? { ...given, PORT: String(await freePort()) } : given;
   // BENCH_CPU_PROF=dir writes a V8 CPU profile of each process there on exit (for finding hot spots).
   const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   // What production runs: the compiled server (built first if the sources changed). A benchmark's own

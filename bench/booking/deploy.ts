@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createDb, type Db } from "../../server/db/client.js";
 import { parseEnv } from "../../server/config/env.js";
 import { createConnection } from "../../server/connections/connections.js";
@@ -8,7 +8,7 @@ import { createRuntime } from "../../server/runtime.js";
 import { isExternalProvider } from "../../server/booking/providers/registry.js";
 import { getVendor } from "../../server/vendors/registry.js";
 import type { HubSpotSim } from "../../simulators/hubspot/index.js";
-import { benchDatabase, benchEnv, startDeployment } from "../support.js";
+import { benchDatabase, benchEnv, freePort, startDeployment } from "../support.js";
 import { readProviderWait, type ProviderWait } from "./provider-wait.js";
 import { TZ, type ProviderRig } from "./providers.js";
 
@@ -40,7 +40,7 @@ export interface Deployment {
 /** A deployment whose `staff` staff members are on the rig's calendars, each connected, for the one service "Consultation". */
 export async function deploy(hubspot: HubSpotSim, rig: ProviderRig, staff: number): Promise<Deployment> {
   const database = await benchDatabase();
-  const port = String(20_000 + randomInt(10_000));
+  const port = String(await freePort());
   const env = benchEnv(database.url, { PORT: port, HUBSPOT_API_BASE_URL: hubspot.url, CALENDAR_PUSH_BASE_URL: `http://127.0.0.1:${port}`, BENCH_PROVIDER_URLS: rig.urls.join(" "), ...rig.env });
   const { web, worker, portalId } = await startDeployment(hubspot, env, [PRELOAD]);
   const db = createDb(database.url, 4);
