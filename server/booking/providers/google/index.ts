@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { auth, calendar, type calendar_v3 } from "@googleapis/calendar";
+import type { calendar_v3 } from "@googleapis/calendar";
 import type { CalendarAccount, CalendarOAuth, CalendarProvider, ChangePage, ProviderConfig } from "../types.js";
 import { calendarError, GoogleCalendarError } from "./errors.js";
 import { eventBody, eventIdFor, eventTimes, instant, isBusy, sameTimes, toExternalEvent } from "./events.js";
@@ -23,13 +23,24 @@ const FULL_SYNC_FUTURE_MS = 60 * 24 * 3600_000;
 
 type ListParams = Omit<calendar_v3.Params$Resource$Events$List, "calendarId" | "pageToken" | "auth">;
 
-export function createGoogleCalendar(config: ProviderConfig): CalendarProvider & CalendarOAuth {
-  const api = calendar({ version: "v3", rootUrl: `${config.apiBaseUrl.replace(/\/+$/, "")}/`, retry: false, timeout: REQUEST_TIMEOUT_MS });
+/**
+ * Google's client library, loaded when a Google calendar is first used: about 8 MB of every
+ * process's memory (bench/sync.ts, "worker peak RSS") that a deployment without Google calendars
+ * would carry for nothing.
+ */
+let library: Promise<typeof import("@googleapis/calendar")> | undefined;
+const googleLibrary = () => (library ??= import("@googleapis/calendar"));
 
+export function createGoogleCalendar(config: ProviderConfig): CalendarProvider & CalendarOAuth {
+  let calendarApi: calendar_v3.Calendar | undefined;
+
+  /** The API client (made once) and an OAuth client holding the account's access token of this moment. */
   async function authFor(account: CalendarAccount) {
+    const { auth, calendar } = await googleLibrary();
+    const api = (calendarApi ??= calendar({ version: "v3", rootUrl: `${config.apiBaseUrl.replace(/\/+$/, "")}/`, retry: false, timeout: REQUEST_TIMEOUT_MS }));
     const client = new auth.OAuth2();
     client.setCredentials({ access_token: await account.accessToken() });
-    return client;
+    return { api, client };
   }
 
   async function request<T>(operation: string, send: () => Promise<{ data: T }>): Promise<T> {
@@ -42,7 +53,7 @@ export function createGoogleCalendar(config: ProviderConfig): CalendarProvider &
 
   /** Every page of one events.list, with the calendar's time zone and the last page's nextSyncToken. */
   async function listAll(account: CalendarAccount, operation: string, params: ListParams) {
-    const client = await authFor(account);
+    const { api, client } = await authFor(account);
     const items: calendar_v3.Schema$Event[] = [];
     let pageToken: string | undefined;
     let page: calendar_v3.Schema$Events;
@@ -90,7 +101,7 @@ export function createGoogleCalendar(config: ProviderConfig): CalendarProvider &
      * is not deleted, and return the same id.
      */
     async create(account, event) {
-      const client = await authFor(account);
+      const { api, client } = await authFor(account);
       const eventId = eventIdFor(event.bookingId);
       try {
         await request("insert", () => api.events.insert({ calendarId: PRIMARY, sendUpdates: "all", requestBody: eventBody(event), auth: client }));
@@ -111,7 +122,7 @@ export function createGoogleCalendar(config: ProviderConfig): CalendarProvider &
      * deleted): the booking in our database is the truth the calendar mirrors.
      */
     async move(account, eventId, event) {
-      const client = await authFor(account);
+      const { api, client } = await authFor(account);
       await request("patch", () => api.events.patch({ calendarId: PRIMARY, eventId, sendUpdates: "all", requestBody: { ...eventTimes(event), status: "confirmed" }, auth: client }));
     },
 
@@ -121,7 +132,7 @@ export function createGoogleCalendar(config: ProviderConfig): CalendarProvider &
      * e-mail has no place for it, and it may say things about the caller the calendar need not keep.
      */
     async cancel(account, eventId) {
-      const client = await authFor(account);
+      const { api, client } = await authFor(account);
       try {
         await request("delete", () => api.events.delete({ calendarId: PRIMARY, eventId, sendUpdates: "all", auth: client }));
       } catch (error) {
@@ -144,7 +155,7 @@ export function createGoogleCalendar(config: ProviderConfig): CalendarProvider &
     },
 
     async watch(account, notificationUrl, secret) {
-      const client = await authFor(account);
+      const { api, client } = await authFor(account);
       const channel = await request("watch", () =>
         api.events.watch({ calendarId: PRIMARY, requestBody: { id: randomUUID(), type: "web_hook", address: notificationUrl, token: secret }, auth: client }),
       );
@@ -154,7 +165,7 @@ export function createGoogleCalendar(config: ProviderConfig): CalendarProvider &
 
     /** Stop the channel; one Google no longer knows (expired, stopped before) is already what we want. */
     async unwatch(account, channel) {
-      const client = await authFor(account);
+      const { api, client } = await authFor(account);
       try {
         await request("stop channel", () => api.channels.stop({ requestBody: { id: channel.id, resourceId: channel.resourceId }, auth: client }));
       } catch (error) {
