@@ -117,7 +117,11 @@ export async function startProcess(role: "web" | "worker", given: Record<string,
   const production = productionCommand(role);
   const child = spawn(process.execPath, [...profile, ...production.flags, ...loader, "dist/server/main.js", role], { env: { ...process.env, ...production.env, ...env, LOG_LEVEL: process.env.BENCH_CHILD_LOG_LEVEL ?? "silent" }, stdio: ["ignore", process.env.BENCH_CHILD_LOG_LEVEL ? "inherit" : "ignore", "inherit"] });
   if (role === "web") {
-    await waitForHttp(`http://127.0.0.1:${env.PORT}/healthz`);
+    // One that never answers is stopped, not left behind holding its database and Redis connections.
+    await waitForHttp(`http://127.0.0.1:${env.PORT}/healthz`).catch((error: Error) => {
+      child.kill("SIGKILL");
+      throw error;
+    });
   } else {
     await new Promise((resolve) => setTimeout(resolve, 3_000));
   }
