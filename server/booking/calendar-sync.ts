@@ -1,7 +1,7 @@
 import { Worker, type Job, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { logger } from "../config/logger.js";
-import { backoffSettings, CALENDAR_SYNC_QUEUE, calendarSyncJob, type CalendarSyncJobData } from "../queue/queues.js";
+import { CALENDAR_SYNC_QUEUE, calendarSyncJob, type CalendarSyncJobData, workerOptions } from "../queue/queues.js";
 import type { Calendars } from "./calendars.js";
 
 // Staff calendar syncs after a change notice, on the worker. A burst of bookings on a Google or
@@ -51,14 +51,7 @@ export function startCalendarSyncWorker(calendars: Pick<Calendars, "sync">, opti
       await job.removeDeduplicationKey();
       return calendars.sync(job.data.staffId);
     },
-    {
-      connection: options.connection,
-      prefix: options.prefix,
-      concurrency: options.concurrency,
-      lockDuration: options.lockMs,
-      stalledInterval: options.lockMs,
-      settings: backoffSettings(options.backoffMs),
-    },
+    workerOptions(options),
   );
   worker.on("failed", (job, error) => log.warn({ staffId: job?.data.staffId, err: error.message, attempt: job?.attemptsMade }, "calendar sync failed"));
   worker.on("error", (error) => log.error({ err: error.message }, "calendar sync worker error"));

@@ -1,4 +1,4 @@
-import { Queue, type JobsOptions } from "bullmq";
+import { Queue, type JobsOptions, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { classifyFailure } from "./failures.js";
 
@@ -69,6 +69,18 @@ export function backoffSettings(baseMs: number) {
       const failure = classifyFailure(error);
       return backoffDelay(attemptsMade, baseMs, failure.kind === "retry" ? (failure.delayMs ?? 0) : 0);
     },
+  };
+}
+
+/** What every worker of ours sets: its locks (WORKER_LOCK_MS, also the stalled-job check) and the backoff above. */
+export function workerOptions(options: { connection: Redis; prefix: string; concurrency: number; lockMs: number; backoffMs: number }): WorkerOptions {
+  return {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+    lockDuration: options.lockMs,
+    stalledInterval: options.lockMs,
+    settings: backoffSettings(options.backoffMs),
   };
 }
 

@@ -2,7 +2,7 @@ import { DelayedError, Worker, type Job, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { sql, type Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
-import { backoffSettings, syncJob, SYNC_QUEUE, type SyncJobData } from "../queue/queues.js";
+import { syncJob, SYNC_QUEUE, type SyncJobData, workerOptions } from "../queue/queues.js";
 import { assertNever, classifyFailure, type JobFailure } from "../queue/failures.js";
 import { requeueDue, requeueUnlessLive, type OutboxAges } from "../queue/outbox.js";
 import { recordFallback } from "../fallback/fallback.js";
@@ -54,14 +54,7 @@ export function startSyncWorker(deps: SyncDeps, options: WorkerOptions): Worker<
         if (portalId) slots.release(portalId, Date.now() - started);
       }
     },
-    {
-      connection: options.connection,
-      prefix: options.prefix,
-      concurrency: options.concurrency,
-      lockDuration: options.lockMs,
-      stalledInterval: options.lockMs,
-      settings: backoffSettings(options.backoffMs),
-    },
+    workerOptions(options),
   );
   worker.on("error", (error) => log.error({ err: error.message }, "worker error"));
   return worker;
