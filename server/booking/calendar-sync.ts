@@ -1,7 +1,7 @@
 import { Worker, type Job, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { logger } from "../config/logger.js";
-import { CALENDAR_SYNC_QUEUE, calendarSyncJob, type CalendarSyncJobData, workerOptions } from "../queue/queues.js";
+import { addJobWithin, CALENDAR_SYNC_QUEUE, calendarSyncJob, type CalendarSyncJobData, workerOptions } from "../queue/queues.js";
 import type { Calendars } from "./calendars.js";
 
 // Staff calendar syncs after a change notice, on the worker. A burst of bookings on a Google or
@@ -13,20 +13,9 @@ const log = logger("booking.calendar-sync");
 /** How long a notice waits for Redis to take its job before the request syncs the calendar itself. */
 const QUEUE_TIMEOUT_MS = 500;
 
-/**
- * Queues one staff calendar's sync; a notice while a job for it waits shares that job. BullMQ waits
- * for a connection rather than failing, so the wait is bounded: a late add costs one more sync.
- */
+/** Queues one staff calendar's sync; a notice while a job for it waits shares that job. A late add costs one more sync. */
 export async function queueCalendarSync(queue: Queue<CalendarSyncJobData>, staffId: string): Promise<void> {
-  const job = calendarSyncJob(staffId);
-  const added = queue.add(job.name, job.data, job.options);
-  added.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([added, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`Redis did not take the job within ${QUEUE_TIMEOUT_MS} ms`)), QUEUE_TIMEOUT_MS)))]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await addJobWithin(queue, calendarSyncJob(staffId), QUEUE_TIMEOUT_MS);
 }
 
 export interface CalendarSyncWorkerOptions {

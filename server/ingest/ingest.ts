@@ -6,7 +6,7 @@ import { sha256Hex } from "../config/crypto.js";
 import { describeIssues } from "../validation/issues.js";
 import { logger } from "../config/logger.js";
 import { callRecordSchema, mergeCallRecords, type CallRecord } from "../calls/record.js";
-import { addJob, syncJob, type SyncJobData } from "../queue/queues.js";
+import { addJobWithin, syncJob, type SyncJobData } from "../queue/queues.js";
 import { callerIdentity, callerKey } from "../contacts/identity.js";
 import type { TokenConnection } from "../connections/connections.js";
 import type { InboundRequest } from "../vendors/inbound.js";
@@ -95,11 +95,9 @@ export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promi
 
   let enqueued = true;
   try {
-    // BullMQ waits for a connection rather than failing: bound the wait so the vendor gets its answer.
-    // A late add is harmless (the job id dedupes against the sweep's).
-    const added = addJob(deps.queue, syncJob({ id: stored.callId, version: stored.version, portalId: connection.portalId }, deps.maxAttempts));
-    added.catch(() => undefined);
-    await Promise.race([added, new Promise((_, reject) => setTimeout(() => reject(new Error("Redis did not answer within 1 s")), ENQUEUE_TIMEOUT_MS))]);
+    // The wait is bounded so the vendor gets its answer; a late add is harmless (the job id dedupes
+    // against the sweep's).
+    await addJobWithin(deps.queue, syncJob({ id: stored.callId, version: stored.version, portalId: connection.portalId }, deps.maxAttempts), ENQUEUE_TIMEOUT_MS);
   } catch (error) {
     enqueued = false;
     log.warn({ portalId: connection.portalId, callId: stored.callId, err: (error as Error).message }, "enqueue failed; the outbox sweep will enqueue the stored call");

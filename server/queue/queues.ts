@@ -134,6 +134,21 @@ export async function addJob<T>(queue: Queue<T>, job: QueuedJob<T>): Promise<voi
 }
 
 /**
+ * Adds a job, waiting at most `ms` for Redis: BullMQ waits for a connection rather than failing, and
+ * a request must still be answered. A late add still lands; the caller's fallback must not mind that.
+ */
+export async function addJobWithin<T>(queue: Queue<T>, job: { name: string; data: T; options: JobsOptions }, ms: number): Promise<void> {
+  const added = (queue as Queue).add(job.name, job.data, job.options);
+  added.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([added, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`Redis did not take the job within ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Removes these jobs from Redis, and their lines in the queue's event stream: a failed attempt's
  * message, kept in both, can quote what HubSpot said about a caller. A job running at this moment
  * cannot be removed; its data is row ids only, and it finishes on rows with nothing left to send.
