@@ -84,7 +84,9 @@ describe("recording player", () => {
       const played = await page.evaluate(async () => {
         const audio = document.querySelector("audio")!;
         await audio.play();
-        await new Promise((resolve) => setTimeout(resolve, 400));
+        // Until the playback clock has moved past 0.1 s (or given up): on a busy machine it starts late.
+        const deadline = Date.now() + 10_000;
+        while (audio.currentTime <= 0.1 && !audio.ended && !audio.error && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
         return { duration: audio.duration, currentTime: audio.currentTime, error: audio.error?.message ?? null };
       });
       expect(played.error).toBeNull();
