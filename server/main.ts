@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { loadDotEnv, parseEnv, EnvError } from "./config/env.js";
 import { logger } from "./config/logger.js";
 import { createRuntime, type Runtime } from "./runtime.js";
+import { workerSettings } from "./queue/queues.js";
 
 const log = logger("main");
 
@@ -61,19 +62,15 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
     // Workers get connections of their own; they are closed here (BullMQ leaves a passed one open).
     const workerConnection = runtime.workerRedis.duplicate();
     const worker = startSyncWorker(runtime.sync, {
-      connection: workerConnection,
-      prefix: runtime.prefix,
-      concurrency: runtime.env.WORKER_CONCURRENCY,
+      ...workerSettings(runtime.env, runtime.prefix, workerConnection),
       portalSlots: runtime.env.WORKER_PORTAL_SLOTS,
       maxAttempts: runtime.env.SYNC_MAX_ATTEMPTS,
-      backoffMs: runtime.env.SYNC_BACKOFF_MS,
-      lockMs: runtime.env.WORKER_LOCK_MS,
       notifications: runtime.notifications,
     });
     const meetingConnection = runtime.workerRedis.duplicate();
     const meetings = startMeetingWorker(runtime, meetingConnection);
     const calendarSyncConnection = runtime.workerRedis.duplicate();
-    const calendarSyncs = startCalendarSyncWorker(runtime.calendars, { connection: calendarSyncConnection, prefix: runtime.prefix, concurrency: runtime.env.WORKER_CONCURRENCY, lockMs: runtime.env.WORKER_LOCK_MS, backoffMs: runtime.env.SYNC_BACKOFF_MS });
+    const calendarSyncs = startCalendarSyncWorker(runtime.calendars, workerSettings(runtime.env, runtime.prefix, calendarSyncConnection));
     const scheduler = new Scheduler(runtime.db);
     const purgeExpired = retentionSweeper(runtime.db, runtime.env);
     const overlapDeps = { db: runtime.db, notifications: runtime.notifications };

@@ -1,7 +1,6 @@
 import { Worker, type Job, type Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import { logger } from "../config/logger.js";
-import { addJobWithin, CALENDAR_SYNC_QUEUE, calendarSyncJob, type CalendarSyncJobData, workerOptions } from "../queue/queues.js";
+import { addJobWithin, CALENDAR_SYNC_QUEUE, calendarSyncJob, type CalendarSyncJobData, workerOptions, type WorkerSettings } from "../queue/queues.js";
 import type { Calendars } from "./calendars.js";
 
 // Staff calendar syncs after a change notice, on the worker. A burst of bookings on a Google or
@@ -18,14 +17,6 @@ export async function queueCalendarSync(queue: Queue<CalendarSyncJobData>, staff
   await addJobWithin(queue, calendarSyncJob(staffId), QUEUE_TIMEOUT_MS);
 }
 
-export interface CalendarSyncWorkerOptions {
-  connection: Redis;
-  prefix: string;
-  concurrency: number;
-  lockMs: number;
-  backoffMs: number;
-}
-
 /**
  * The worker for calendar-sync jobs. Each job first lifts its deduplication, then syncs: a notice
  * deduplicated into this job arrived before the sync began (so the sync sees its change), and one
@@ -33,7 +24,7 @@ export interface CalendarSyncWorkerOptions {
  * process and lets the jobs that arrive meanwhile share the next; a failure is retried, and the
  * worker's upkeep sweep resyncs a calendar that went quiet.
  */
-export function startCalendarSyncWorker(calendars: Pick<Calendars, "sync">, options: CalendarSyncWorkerOptions): Worker<CalendarSyncJobData> {
+export function startCalendarSyncWorker(calendars: Pick<Calendars, "sync">, options: WorkerSettings): Worker<CalendarSyncJobData> {
   const worker = new Worker<CalendarSyncJobData>(
     CALENDAR_SYNC_QUEUE,
     async (job: Job<CalendarSyncJobData>) => {

@@ -5,7 +5,7 @@ import type { PortalTokens } from "../hubspot/tokens.js";
 import type { CallerLocks } from "../contacts/caller-lock.js";
 import type { Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
-import { addJob, MEETING_QUEUE, meetingJob, type MeetingJobData, workerOptions } from "../queue/queues.js";
+import { addJob, MEETING_QUEUE, meetingJob, type MeetingJobData, workerOptions, workerSettings } from "../queue/queues.js";
 import { assertNever, classifyFailure, type JobFailure } from "../queue/failures.js";
 import { requeueDue, requeueUnlessLive, type OutboxAges } from "../queue/outbox.js";
 import { hubspotCall } from "../hubspot/call.js";
@@ -76,7 +76,7 @@ export function startMeetingWorker(rt: MeetingDeps, connection: import("ioredis"
         return settleFailure(rt.db, job, classifyFailure(error), error);
       }
     },
-    workerOptions({ connection, prefix: rt.prefix, concurrency: rt.env.WORKER_CONCURRENCY, lockMs: rt.env.WORKER_LOCK_MS, backoffMs: rt.env.SYNC_BACKOFF_MS }),
+    workerOptions(workerSettings(rt.env, rt.prefix, connection)),
   );
   worker.on("error", (error) => log.error({ err: error.message }, "meeting worker error"));
   return worker;

@@ -72,8 +72,22 @@ export function backoffSettings(baseMs: number) {
   };
 }
 
+/** What every worker of ours is started with. */
+export interface WorkerSettings {
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  lockMs: number;
+  backoffMs: number;
+}
+
+/** A worker's settings from the environment (WORKER_CONCURRENCY, WORKER_LOCK_MS, SYNC_BACKOFF_MS), on its own connection. */
+export function workerSettings(env: { WORKER_CONCURRENCY: number; WORKER_LOCK_MS: number; SYNC_BACKOFF_MS: number }, prefix: string, connection: Redis): WorkerSettings {
+  return { connection, prefix, concurrency: env.WORKER_CONCURRENCY, lockMs: env.WORKER_LOCK_MS, backoffMs: env.SYNC_BACKOFF_MS };
+}
+
 /** What every worker of ours sets: its locks (WORKER_LOCK_MS, also the stalled-job check) and the backoff above. */
-export function workerOptions(options: { connection: Redis; prefix: string; concurrency: number; lockMs: number; backoffMs: number }): WorkerOptions {
+export function workerOptions(options: WorkerSettings): WorkerOptions {
   return {
     connection: options.connection,
     prefix: options.prefix,

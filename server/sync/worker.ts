@@ -1,8 +1,7 @@
 import { DelayedError, Worker, type Job, type Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import { sql, type Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
-import { syncJob, SYNC_QUEUE, type SyncJobData, workerOptions } from "../queue/queues.js";
+import { syncJob, SYNC_QUEUE, type SyncJobData, workerOptions, type WorkerSettings } from "../queue/queues.js";
 import { assertNever, classifyFailure, type JobFailure } from "../queue/failures.js";
 import { requeueDue, requeueUnlessLive, type OutboxAges } from "../queue/outbox.js";
 import { recordFallback } from "../fallback/fallback.js";
@@ -13,15 +12,10 @@ import { PortalSlots } from "./portal-slots.js";
 
 const log = logger("worker");
 
-export interface WorkerOptions {
-  connection: Redis;
-  prefix: string;
-  concurrency: number;
+export interface WorkerOptions extends WorkerSettings {
   /** The most of `concurrency` one portal may hold (server/sync/portal-slots.ts). */
   portalSlots?: number;
   maxAttempts: number;
-  backoffMs: number;
-  lockMs: number;
   notifications: PortalNotifications;
 }
 

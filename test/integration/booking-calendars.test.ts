@@ -12,7 +12,6 @@ import { bookingOverview } from "../../server/booking/overview.js";
 import type { OverlapNotice } from "../../server/notify/notifier.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Queue } from "bullmq";
 import { decrypt, sealedFor } from "../../server/config/crypto.js";
 
 // Booking on the call into a staff member's own Google or Microsoft 365 calendar, through the live
@@ -346,15 +345,10 @@ describe.each([
     const notice = calendar.name === "google"
       ? { headers: { "x-goog-channel-id": connection.channelId!, "x-goog-channel-token": secret, "x-goog-resource-id": connection.channelResourceId ?? "r", "x-goog-resource-state": "exists" }, query: {}, body: null }
       : { headers: {}, query: {}, body: { value: [{ subscriptionId: connection.channelId, clientState: secret, changeType: "created", resource: "me/events/x" }] } };
-    const syncs = new Queue("calendar-sync", { connection: stack.app.runtime.redis, prefix: stack.prefix });
-    try {
-      // The web process hands the sync to the worker's queue: the notice's answer does not wait for the calendar.
-      expect(await stack.app.runtime.calendars.handlePush(calendar.name, notice)).toMatchObject({ accepted: 1, queued: 1, synced: 0 });
-      const done = await stack.waitFor(async () => (await syncs.getCompleted()).find((job) => job.data.staffId === connection.staffId), { what: "the worker's calendar sync" });
-      expect(typeof done.returnvalue).toBe("number");
-    } finally {
-      await syncs.close();
-    }
+    // The web process hands the sync to the worker's queue: the notice's answer does not wait for the calendar.
+    expect(await stack.app.runtime.calendars.handlePush(calendar.name, notice)).toMatchObject({ accepted: 1, queued: 1, synced: 0 });
+    const done = await stack.waitFor(async () => (await stack.app.runtime.calendarSyncQueue.getCompleted()).find((job) => job.data.staffId === connection.staffId), { what: "the worker's calendar sync" });
+    expect(typeof done.returnvalue).toBe("number");
     // A web process of the same deployment whose Redis is unreachable syncs in the request instead: nothing is lost.
     const web = await startStack({ role: "web", databaseUrl: stack.databaseUrl, sharedSim: stack.sim, env: { ...calendar.env(), REDIS_URL: "redis://127.0.0.1:6399" } });
     try {
