@@ -1,6 +1,6 @@
 import { Worker, type Job, type Queue } from "bullmq";
 import { logger } from "../config/logger.js";
-import { addJobWithin, CALENDAR_SYNC_QUEUE, calendarSyncJob, type CalendarSyncJobData, workerOptions, type WorkerSettings } from "../queue/queues.js";
+import { addJobWithin, CALENDAR_SYNC_QUEUE, forgetJobsOfDeletedRows, calendarSyncJob, type CalendarSyncJobData, workerOptions, type WorkerSettings } from "../queue/queues.js";
 import type { Calendars } from "./calendars.js";
 
 // Staff calendar syncs after a change notice, on the worker. A burst of bookings on a Google or
@@ -24,7 +24,7 @@ export async function queueCalendarSync(queue: Queue<CalendarSyncJobData>, staff
  * process and lets the jobs that arrive meanwhile share the next; a failure is retried, and the
  * worker's upkeep sweep resyncs a calendar that went quiet.
  */
-export function startCalendarSyncWorker(calendars: Pick<Calendars, "sync">, options: WorkerSettings): Worker<CalendarSyncJobData> {
+export function startCalendarSyncWorker(calendars: Pick<Calendars, "sync" | "isConnected">, options: WorkerSettings): Worker<CalendarSyncJobData> {
   const worker = new Worker<CalendarSyncJobData>(
     CALENDAR_SYNC_QUEUE,
     async (job: Job<CalendarSyncJobData>) => {
@@ -35,5 +35,10 @@ export function startCalendarSyncWorker(calendars: Pick<Calendars, "sync">, opti
   );
   worker.on("failed", (job, error) => log.warn({ staffId: job?.data.staffId, err: error.message, attempt: job?.attemptsMade }, "calendar sync failed"));
   worker.on("error", (error) => log.error({ err: error.message }, "calendar sync worker error"));
+  forgetJobsOfDeletedRows(worker, options.connection, {
+    rowGone: async ({ staffId }) => !(await calendars.isConnected(staffId)),
+    routine: (result) => typeof result === "number",
+    onError: (error) => log.warn({ err: error.message }, "a job of a disconnected calendar was not removed from Redis"),
+  });
   return worker;
 }

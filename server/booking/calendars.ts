@@ -447,6 +447,11 @@ export class Calendars implements StaffCalendars {
     return { accepted, rejected, lookups: channelIds.length, queued, synced };
   }
 
+  /** Whether the staff member's calendar is still connected (an uninstall or a disconnect deletes the row). */
+  async isConnected(staffId: string): Promise<boolean> {
+    return (await this.db.calendarConnection.count({ where: { staffId } })) > 0;
+  }
+
   /** Incremental sync of one staff calendar into ExternalBusy (our own events are skipped). */
   sync(staffId: string): Promise<number> {
     // A burst of bookings makes a burst of notices about the same calendar: each waits for one sync

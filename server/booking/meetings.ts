@@ -5,7 +5,7 @@ import type { PortalTokens } from "../hubspot/tokens.js";
 import type { CallerLocks } from "../contacts/caller-lock.js";
 import type { Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
-import { addJob, MEETING_QUEUE, meetingJob, type MeetingJobData, workerOptions, workerSettings } from "../queue/queues.js";
+import { addJob, forgetJobsOfDeletedRows, MEETING_QUEUE, meetingJob, type MeetingJobData, workerOptions, workerSettings } from "../queue/queues.js";
 import { assertNever, classifyFailure, type JobFailure } from "../queue/failures.js";
 import { requeueDue, requeueUnlessLive, type OutboxAges } from "../queue/outbox.js";
 import { hubspotCall } from "../hubspot/call.js";
@@ -79,6 +79,11 @@ export function startMeetingWorker(rt: MeetingDeps, connection: import("ioredis"
     workerOptions(workerSettings(rt.env, rt.prefix, connection)),
   );
   worker.on("error", (error) => log.error({ err: error.message }, "meeting worker error"));
+  forgetJobsOfDeletedRows(worker, connection, {
+    rowGone: async ({ bookingId }) => !(await rt.db.booking.findUnique({ where: { id: bookingId }, select: { id: true } })),
+    routine: (result) => result === "synced" || result === "current",
+    onError: (error) => log.warn({ err: error.message }, "a job of a deleted booking was not removed from Redis"),
+  });
   return worker;
 }
 

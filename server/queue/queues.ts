@@ -1,4 +1,4 @@
-import { Queue, type JobsOptions, type WorkerOptions } from "bullmq";
+import { Queue, type Job, type JobsOptions, type Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { classifyFailure } from "./failures.js";
 
@@ -165,14 +165,18 @@ export async function addJobWithin<T>(queue: Queue<T>, job: { name: string; data
 /**
  * Removes these jobs from Redis, and their lines in the queue's event stream: a failed attempt's
  * message, kept in both, can quote what HubSpot said about a caller. A job running at this moment
- * cannot be removed; its data is row ids only, and it finishes on rows with nothing left to send.
+ * cannot be removed; its worker forgets it as it ends (forgetJobsOfDeletedRows).
  */
 export async function forgetJobs(queue: Queue, redis: Redis, jobIds: Iterable<string>): Promise<void> {
   const ids = new Set(jobIds);
   if (ids.size === 0) return;
   const pending = [...ids];
   while (pending.length) await Promise.all(pending.splice(0, 100).map((id) => queue.remove(id).catch(() => 0)));
-  const stream = queue.keys.events!;
+  await forgetEventLines(redis, queue.keys.events!, ids);
+}
+
+/** Deletes the lines of these jobs from a queue's event stream (BullMQ keeps them until the stream's cap). */
+async function forgetEventLines(redis: Redis, stream: string, ids: Set<string>): Promise<void> {
   let start = "-";
   for (;;) {
     const entries = await redis.xrange(stream, start, "+", "COUNT", 1000);
@@ -181,4 +185,23 @@ export async function forgetJobs(queue: Queue, redis: Redis, jobIds: Iterable<st
     if (entries.length < 1000) return;
     start = `(${entries.at(-1)![0]}`;
   }
+}
+
+/**
+ * An uninstall deletes a job's rows but cannot remove the job while a worker runs it: the job then
+ * ends on rows that are gone, and would stay in Redis (a failed one for FAILED_JOB_AGE_S) with its row
+ * ids and a failure message. This worker removes such a job, and its event lines, as it ends. Only
+ * outcomes that are not `routine` are checked, so a job that synced costs no read.
+ */
+export function forgetJobsOfDeletedRows<T>(worker: Worker<T>, redis: Redis, how: { rowGone(data: T): Promise<boolean>; routine(result: unknown): boolean; onError(error: Error): void }): void {
+  const { rowGone, routine, onError } = how;
+  const forget = async (job: Job<T> | undefined) => {
+    if (!job?.id || !(await rowGone(job.data))) return;
+    await job.remove().catch(() => undefined);
+    await forgetEventLines(redis, worker.keys.events!, new Set([job.id]));
+  };
+  worker.on("completed", (job, result) => {
+    if (!routine(result)) forget(job).catch(onError);
+  });
+  worker.on("failed", (job) => forget(job).catch(onError));
 }

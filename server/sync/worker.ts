@@ -1,7 +1,7 @@
 import { DelayedError, Worker, type Job, type Queue } from "bullmq";
 import { sql, type Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
-import { syncJob, SYNC_QUEUE, type SyncJobData, workerOptions, type WorkerSettings } from "../queue/queues.js";
+import { forgetJobsOfDeletedRows, syncJob, SYNC_QUEUE, type SyncJobData, workerOptions, type WorkerSettings } from "../queue/queues.js";
 import { assertNever, classifyFailure, type JobFailure } from "../queue/failures.js";
 import { requeueDue, requeueUnlessLive, type OutboxAges } from "../queue/outbox.js";
 import { recordFallback } from "../fallback/fallback.js";
@@ -51,6 +51,11 @@ export function startSyncWorker(deps: SyncDeps, options: WorkerOptions): Worker<
     workerOptions(options),
   );
   worker.on("error", (error) => log.error({ err: error.message }, "worker error"));
+  forgetJobsOfDeletedRows(worker, options.connection, {
+    rowGone: async ({ callId }) => !(await deps.db.call.findUnique({ where: { id: callId }, select: { id: true } })),
+    routine: (result) => result === "synced" || result === "already_synced",
+    onError: (error) => log.warn({ err: error.message }, "a job of a deleted call was not removed from Redis"),
+  });
   return worker;
 
   async function runJob(job: Job<SyncJobData>, callId: string) {

@@ -11,7 +11,7 @@ import { hubspotAudioUrl } from "../../server/recordings/links.js";
 import { storeRecording } from "../../server/recordings/store.js";
 import { callerKey } from "../../server/contacts/identity.js";
 import { normalisePhone } from "../../server/contacts/phone.js";
-import { meetingJobId } from "../../server/queue/queues.js";
+import { meetingJobId, syncJobId } from "../../server/queue/queues.js";
 
 // A privacy deletion and an uninstall, checked where a leftover would actually be: one made-up
 // person planted in every table and in Redis through the app's own flows, then a full data dump of
@@ -283,5 +283,47 @@ describe("uninstall", () => {
       expect(linesWith(redis, otto.traces)).toEqual([]);
       expect(redis.split("\n").filter((line) => ids.some((id) => line.includes(id)))).toEqual([]);
     });
+  });
+});
+
+describe("uninstall while a job runs", () => {
+  const uma = person("+1 415 555 0144", "uma.inflight@example.com", "Uma", "Okonkwo");
+  let stack: Stack;
+
+  beforeAll(async () => {
+    // HubSpot's hung answers below are released by the test (sim.releaseHung), not by the client's timeout.
+    stack = await startStack({ env: { HUBSPOT_TIMEOUT_MS: "600000" } });
+  });
+  afterAll(async () => {
+    stack?.sim.releaseHung();
+    await stack?.stop();
+  });
+
+  it("a call sync and a Meeting running at the uninstall leave nothing in Redis once they end", async () => {
+    const rt = stack.app.runtime;
+    const portalId = await stack.install();
+    const generic = await stack.connect(portalId, "generic");
+    await applyBookingSetup(rt.db, portalId, SETUP);
+    // HubSpot answers nothing for this portal: the call's sync and the booking's Meeting job both run, waiting.
+    stack.sim.failMatching((r) => r.portalId === portalId && r.path.startsWith("/crm/"), { mode: "hang" });
+    const call = genericCall({ fromNumber: uma.phone, caller: { firstName: uma.first, lastName: uma.last, email: uma.email } });
+    await stack.deliver(generic, call);
+    const bookingId = await book(stack, generic, newCallId("gen"), uma);
+    const row = await stack.waitFor(() => rt.db.call.findFirst({ where: { vendorCallId: call.vendorCallId } }), { what: "the call stored" });
+    const booking = await rt.db.booking.findUniqueOrThrow({ where: { id: bookingId } });
+    const syncId = syncJobId(row.id, row.version);
+    const meetingId = meetingJobId(booking.id, booking.meetingVersion);
+    await stack.waitFor(async () => (await rt.queue.getJobState(syncId)) === "active" && (await rt.meetingQueue.getJobState(meetingId)) === "active", { what: "both jobs running, waiting for HubSpot", timeoutMs: 60_000 });
+
+    expect(await hubspotFetch(stack, portalId, "DELETE", "/ui/v1/install")).toEqual({ status: 200, body: { uninstalled: true } });
+    const mentions = async () => (await dumpRedis(stack.prefix)).split("\n").filter((line) => line.includes(row.id) || line.includes(booking.id));
+    // A running job cannot be removed: this is what the workers must clean up when the jobs end.
+    expect(await mentions()).not.toEqual([]);
+
+    stack.sim.failMatching(null);
+    stack.sim.releaseHung();
+    await stack.waitFor(async () => (await mentions()).length === 0, { what: "no job of the deleted call or booking left in Redis", timeoutMs: 30_000 });
+    expect(await rt.queue.getJobState(syncId)).toBe("unknown");
+    expect(await rt.meetingQueue.getJobState(meetingId)).toBe("unknown");
   });
 });
