@@ -18,7 +18,7 @@ export interface SignedRequest {
 
 export type Authentication =
   | { kind: "unknown_connection" }
-  | { kind: "unauthorized"; reason: string; connection: TokenConnection; vendor: VendorAdapter }
+  | { kind: "unauthorized"; reason: string; unverifiable?: true; connection: TokenConnection; vendor: VendorAdapter }
   | { kind: "authenticated"; connection: TokenConnection; vendor: VendorAdapter };
 
 export async function authenticateDelivery(db: Db, encryptionKey: string, request: SignedRequest): Promise<Authentication> {
@@ -26,5 +26,5 @@ export async function authenticateDelivery(db: Db, encryptionKey: string, reques
   if (!connection) return { kind: "unknown_connection" };
   const vendor = getVendor(connection.vendor as VendorId);
   const verified = await vendor.verify({ rawBody: request.rawBody, headers: request.headers, now: request.now }, connectionSecret(connection, encryptionKey));
-  return verified.ok ? { kind: "authenticated", connection, vendor } : { kind: "unauthorized", reason: verified.reason, connection, vendor };
+  return verified.ok ? { kind: "authenticated", connection, vendor } : { kind: "unauthorized", reason: verified.reason, ...(verified.unverifiable ? { unverifiable: true as const } : {}), connection, vendor };
 }

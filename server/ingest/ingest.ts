@@ -55,6 +55,15 @@ export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promi
   const auth = await authenticateDelivery(deps.db, deps.encryptionKey, delivery);
   if (auth.kind === "unknown_connection") return auth;
   const { connection, vendor } = auth;
+  if (auth.kind === "unauthorized" && auth.unverifiable) {
+    // An inbound-call request the vendor's signature cannot cover: answered as an unknown caller (no
+    // number, so nothing about anyone is read), never refused, so the call goes on. Not a wrong secret.
+    const parsed = vendor.parse(JSON.parse(delivery.rawBody.toString("utf8")));
+    if (parsed.kind === "inbound") {
+      const { id, portalId, defaultRegion } = connection;
+      return { kind: "inbound", request: { ...parsed.request, phone: null }, connection: { id, portalId, vendor: connection.vendor, defaultRegion }, bodySha256: sha256Hex(delivery.rawBody), vendor: vendor.id };
+    }
+  }
   if (auth.kind === "unauthorized") {
     await noteRejectedSignature(deps.db, connection.id, `signature rejected: ${auth.reason}`);
     return { kind: "unauthorized", reason: auth.reason, vendor: vendor.id };

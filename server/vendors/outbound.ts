@@ -67,6 +67,8 @@ export async function postDial(
   }
   const reason = (typeof parsed === "string" ? parsed.slice(0, 300) : reasonOf(parsed)) || `HTTP ${response.status}`;
   if (response.ok) {
+    // A 2xx that says error in its body (Bland: "status: success or error") is the vendor's refusal.
+    if ((parsed as { status?: unknown } | null)?.status === "error") return { kind: "refused", status: response.status, reason };
     const id = callIdOf(parsed);
     return id ? { kind: "started", vendorCallId: id } : { kind: "unavailable", reason: "the vendor answered without a call id", retryAfterSeconds: null };
   }

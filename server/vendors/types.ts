@@ -10,7 +10,11 @@ export interface SignedRequest {
   now: number;
 }
 
-export type VerifyResult = { ok: true } | { ok: false; reason: string };
+/**
+ * A signature check. `unverifiable`: the request carries nothing the vendor's signature covers (a
+ * Synthflow inbound-call webhook without a call id), which is not a wrong secret.
+ */
+export type VerifyResult = { ok: true } | { ok: false; reason: string; unverifiable?: true };
 
 /** What one delivery means: a call event to store, an inbound call to answer, or something to acknowledge and ignore. */
 export type ParseResult =

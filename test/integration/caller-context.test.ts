@@ -149,6 +149,15 @@ describe("inbound-call webhooks", () => {
     expect(answer.body).toEqual({ call_inbound: { override_model_id: "", custom_variables: { known: "false", caller_first_name: "", has_upcoming_booking: "false", upcoming_booking_service: "", upcoming_booking_time: "", upcoming_booking_reference: "" } } });
   });
 
+  it("a Synthflow inbound webhook without a call id (nothing its signature could cover) is answered as an unknown caller, so the call goes on", async () => {
+    const { call_id: _none, ...inbound } = synthflowInbound(DANA).call_inbound;
+    const response = await fetch(`${stack.url}/webhooks/${synthflow.token}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ event: "call_inbound", call_inbound: inbound }) });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ call_inbound: { override_model_id: "", custom_variables: { known: "false", caller_first_name: "", has_upcoming_booking: "false", upcoming_booking_service: "", upcoming_booking_time: "", upcoming_booking_reference: "" } } });
+    // Not a wrong secret: the connection is not flagged for it.
+    expect((await stack.app.runtime.db.connection.findUniqueOrThrow({ where: { id: synthflow.id } })).lastError).toBeNull();
+  });
+
   it("Synthflow signs only the call id: a second, different body for the same call id gets no caller's context", async () => {
     const callId = newCallId("sf");
     const first = await post(synthflow, "webhooks", synthflowInbound(NOBODY, callId));

@@ -6,26 +6,37 @@ import { describeIssues } from "../../validation/issues.js";
 import { digestMatches, hmacSha256 } from "../hmac.js";
 import { parseSynthflowInbound, synthflowInbound, synthflowInboundCallId } from "./inbound.js";
 
-// Synthflow signs only the call id: base64 HMAC-SHA256(secret, call_id). The body itself is not
-// protected, so anyone who saw one signed delivery could alter its fields (signatureCovers: "call_id"):
-// the first accepted body of a call stands, live tools are off, and the settings page says so. The
-// header name is unverified in Synthflow's docs (we accept both names seen in the wild).
+// Synthflow signs only the call id: base64 HMAC-SHA256(secret, call_id), on the post-call and the
+// inbound webhook alike (docs.synthflow.ai/webhooks-security). The body itself is not protected, so
+// anyone who saw one signed delivery could alter its fields (signatureCovers: "call_id"): the first
+// accepted body of a call stands, live tools are off, and the settings page says so. Its docs name the
+// header HTTP_SYNTHFLOW_SIGNATURE (which may be the CGI spelling of Synthflow-Signature): both arrive
+// here lower-cased, as do the x- names seen before.
+const SIGNATURE_HEADERS = ["http_synthflow_signature", "synthflow-signature", "x-synthflow-signature", "x-signature"];
+
 export async function verifySynthflow(request: SignedRequest, secret: string): Promise<VerifyResult> {
-  const signature = request.headers["x-synthflow-signature"] ?? request.headers["x-signature"];
-  if (!signature) return { ok: false, reason: "missing x-synthflow-signature header" };
-  let callId: unknown;
+  let body: unknown;
   try {
-    callId = synthflowInboundCallId(JSON.parse(request.rawBody.toString("utf8")) as never);
+    body = JSON.parse(request.rawBody.toString("utf8"));
   } catch {
     return { ok: false, reason: "body is not JSON, so there is no call_id to check the signature against" };
   }
-  if (typeof callId !== "string" || !callId) return { ok: false, reason: "call.call_id missing: nothing to check the signature against" };
+  const callId = synthflowInboundCallId((body ?? {}) as never);
+  const signature = SIGNATURE_HEADERS.map((name) => request.headers[name]).find(Boolean);
+  if (typeof callId !== "string" || !callId) {
+    // The inbound-call webhook as Synthflow documents it names no call id: its signature cannot be
+    // checked, and a 401 would cost the caller the call (server/context/caller-context.ts answers it
+    // as an unknown caller).
+    if ((body as { event?: unknown } | null)?.event === "call_inbound") return { ok: false, reason: "an inbound-call webhook without a call_id: nothing to check the signature against", unverifiable: true };
+    return { ok: false, reason: "call.call_id missing: nothing to check the signature against" };
+  }
+  if (!signature) return { ok: false, reason: "missing HTTP_SYNTHFLOW_SIGNATURE header" };
   return digestMatches(hmacSha256(secret, callId), signature, "base64") ? { ok: true } : { ok: false, reason: "signature mismatch" };
 }
 
 export async function signSynthflow(rawBody: Buffer, secret: string): Promise<Record<string, string>> {
   const callId = String(synthflowInboundCallId(JSON.parse(rawBody.toString("utf8")) as never) ?? "");
-  return { "x-synthflow-signature": hmacSha256(secret, callId).toString("base64") };
+  return { HTTP_SYNTHFLOW_SIGNATURE: hmacSha256(secret, callId).toString("base64") };
 }
 
 const synthflowSchema = z.looseObject({
@@ -56,7 +67,9 @@ export function parseSynthflow(body: unknown): ParseResult {
   const s = parsed.data;
   const collected = Object.fromEntries(Object.entries(s.collected_variables ?? {}).filter(([, v]) => v.collected !== false).map(([k, v]) => [k, v.value]));
   const extraction = splitExtraction(collected);
-  const reason = (s.call.end_call_reason ?? s.call.status ?? "").toLowerCase();
+  // call.status is what happened to the call (completed, no-answer, busy, failed, left_voicemail, ...);
+  // end_call_reason how its conversation ended (voicemail, human_goodbye, ...), sent on nearly every call.
+  const reason = `${s.call.status ?? ""} ${s.call.end_call_reason ?? ""}`.toLowerCase();
   const status: CallRecordInput["status"] = reason.includes("voicemail") ? "voicemail" : reason.includes("no_answer") || reason.includes("no-answer") ? "no_answer" : reason.includes("busy") ? "busy" : reason.includes("failed") ? "failed" : "completed";
   const transferred = reason.includes("transfer");
   const appointment = s.analysis?.appointment as unknown;

@@ -15,8 +15,9 @@ export const vapiDialer: Dialer = {
         assistantId: request.settings.agentId,
         phoneNumberId: request.settings.phoneNumberId,
         customer: { number: request.toNumber, ...(request.variables.first_name ? { name: request.variables.first_name } : {}) },
+        // Our ids ride on the assistant's metadata: CreateCallDto has no top-level `metadata`, and
+        // Vapi's validation refuses a property it does not have.
         assistantOverrides: { variableValues: request.variables, metadata: request.metadata },
-        metadata: request.metadata,
       },
       (body) => (body as { id?: string })?.id,
       messageOf,

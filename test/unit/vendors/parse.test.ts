@@ -102,6 +102,19 @@ describe("synthflow", () => {
   it("an appointment booked on the call is disposition booked", () => {
     expect(call("synthflow", "booked")).toMatchObject({ disposition: "booked", caller: { fullName: "Avery Chen" }, qualification: { service: "consultation" } });
   });
+
+  it("a call that was not answered keeps its status although Synthflow also sends an end reason", () => {
+    // call.status says what happened to the call (no-answer, busy, failed); end_call_reason how a
+    // conversation ended, and it is there on nearly every call (docs.synthflow.ai, post-call webhook).
+    for (const [status, expected] of [["no-answer", "no_answer"], ["busy", "busy"], ["failed", "failed"], ["completed", "completed"]] as const) {
+      const body = fixture("synthflow", "completed_partial");
+      body.call = { ...body.call, status, end_call_reason: "undefined" };
+      expect((vendors.synthflow.parse(body) as { record: { status: string } }).record.status, status).toBe(expected);
+    }
+    const voicemail = fixture("synthflow", "completed_partial");
+    voicemail.call = { ...voicemail.call, status: "completed", end_call_reason: "voicemail" };
+    expect((vendors.synthflow.parse(voicemail) as { record: { status: string } }).record.status).toBe("voicemail");
+  });
 });
 
 describe("generic", () => {

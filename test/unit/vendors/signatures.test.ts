@@ -48,6 +48,24 @@ describe.each(Object.keys(vendors) as VendorId[])("%s signatures", (vendor) => {
 });
 
 describe("vendor-specific schemes", () => {
+  it("synthflow: the signature in the header its docs name (HTTP_SYNTHFLOW_SIGNATURE), under either spelling it can arrive with", async () => {
+    const raw = body("synthflow");
+    const signed = await vendors.synthflow.sign(raw, SECRETS.synthflow);
+    expect(Object.keys(signed)).toEqual(["HTTP_SYNTHFLOW_SIGNATURE"]);
+    const signature = Object.values(signed)[0]!;
+    for (const name of ["http_synthflow_signature", "synthflow-signature", "x-synthflow-signature"]) {
+      expect(await vendors.synthflow.verify({ rawBody: raw, headers: { [name]: signature }, now: NOW }, SECRETS.synthflow), name).toEqual({ ok: true });
+    }
+  });
+
+  it("synthflow: an inbound-call webhook without a call id cannot be checked, and says so", async () => {
+    const raw = Buffer.from(JSON.stringify({ event: "call_inbound", call_inbound: { model_id: "m_1", from_number: "+14155550134", to_number: "+14155550100" } }));
+    expect(await vendors.synthflow.verify({ rawBody: raw, headers: { http_synthflow_signature: "c2lnbmF0dXJl" }, now: NOW }, SECRETS.synthflow)).toMatchObject({ ok: false, unverifiable: true });
+    expect(await vendors.synthflow.verify({ rawBody: raw, headers: {}, now: NOW }, SECRETS.synthflow)).toMatchObject({ ok: false, unverifiable: true });
+    // A post-call webhook without one is not a Synthflow delivery at all.
+    expect(await vendors.synthflow.verify({ rawBody: Buffer.from("{}"), headers: { http_synthflow_signature: "c2lnbmF0dXJl" }, now: NOW }, SECRETS.synthflow)).toEqual({ ok: false, reason: expect.stringMatching(/call_id missing/) });
+  });
+
   it("retell: our signature has the SDK's format v=<ms>,d=<hex>", async () => {
     const headers = await signRetell(Buffer.from("{}"), SECRETS.retell, NOW);
     expect(headers["x-retell-signature"]).toMatch(new RegExp(`^v=${NOW},d=[0-9a-f]{64}$`));
