@@ -25,6 +25,17 @@ export async function createTranscript(request: PortalRequest, portalId: string,
   return String(created.id);
 }
 
+/** A transcript as HubSpot holds it: its engagement and who made it (transcriptSource). */
+export async function getTranscript(request: PortalRequest, portalId: string, accessToken: string, transcriptId: string): Promise<{ engagementId?: unknown; transcriptSource?: unknown }> {
+  return (await request(portalId, accessToken, "GET", `${TRANSCRIPTS_PATH}/${encodeURIComponent(transcriptId)}`)) as { engagementId?: unknown; transcriptSource?: unknown };
+}
+
+/** The transcript the Call names (`hs_call_transcription_id`), if any. */
+export async function callTranscriptId(request: PortalRequest, portalId: string, accessToken: string, hubspotCallId: string): Promise<string | null> {
+  const call = (await request(portalId, accessToken, "GET", `/crm/v3/objects/calls/${encodeURIComponent(hubspotCallId)}?properties=hs_call_transcription_id`)) as { properties?: Record<string, string | null> };
+  return call.properties?.hs_call_transcription_id || null;
+}
+
 export async function deleteTranscript(request: PortalRequest, portalId: string, accessToken: string, transcriptId: string): Promise<void> {
   await request(portalId, accessToken, "DELETE", `${TRANSCRIPTS_PATH}/${encodeURIComponent(transcriptId)}`);
 }

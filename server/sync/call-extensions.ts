@@ -5,7 +5,7 @@ import type { CallRecord } from "../calls/record.js";
 import { languageTag, timedTurns, transcriptTurns } from "../calls/transcript.js";
 import { hubspotCall, HubSpotRequestError } from "../hubspot/call.js";
 import { PermanentSyncError } from "../hubspot/errors.js";
-import { createTranscript, deleteTranscript, markRecordingReady, type HubSpotUtterance, type PortalRequest } from "../hubspot/calling.js";
+import { callTranscriptId, createTranscript, deleteTranscript, getTranscript, markRecordingReady, type HubSpotUtterance, type PortalRequest } from "../hubspot/calling.js";
 import { TRANSCRIPTS_WRITE_SCOPE } from "../hubspot/scopes.js";
 
 // What HubSpot's calling extensions show on a logged Call besides its properties: the transcript in
@@ -48,7 +48,7 @@ export function hubspotUtterances(record: CallRecord, callerName: string | null)
   }));
 }
 
-async function note(db: Db, target: CallExtensionTarget, data: { transcriptId?: string | null; transcriptHash?: string | null; transcriptSkipped?: string | null; transcriptAt?: Date; recordingReadyFor?: string; recordingReadyAt?: Date }) {
+async function note(db: Db, target: CallExtensionTarget, data: { transcriptId?: string | null; transcriptHash?: string | null; transcriptSkipped?: string | null; transcriptAt?: Date; transcriptPendingAt?: Date | null; recordingReadyFor?: string; recordingReadyAt?: Date }) {
   await db.callExtension.upsert({ where: { callId: target.callId }, create: { callId: target.callId, portalId: target.portalId, ...data }, update: data });
 }
 
@@ -68,6 +68,11 @@ async function unlessRefused(work: () => Promise<void>, refused: (reason: string
  * API has create, read and delete but no update, so a changed transcript is deleted, then created;
  * an unchanged one (a redelivered event) is left alone. Runs under the caller lock, so two events of
  * one call never race here.
+ *
+ * HubSpot's create takes no idempotency key and nothing lists an engagement's transcripts, so the
+ * create is marked pending before it is sent: a run that finds the mark without an id (the worker
+ * stopped between HubSpot's answer and our write) looks for the transcript through the Call's
+ * `hs_call_transcription_id` and deletes it before creating the new one (findLostTranscript).
  */
 export async function syncTranscript(deps: CallExtensionDeps, target: CallExtensionTarget): Promise<void> {
   const utterances = hubspotUtterances(target.record, target.callerName);
@@ -88,15 +93,40 @@ export async function syncTranscript(deps: CallExtensionDeps, target: CallExtens
           if (!(error instanceof HubSpotRequestError && error.failure.kind === "not_found")) throw error;
         }
         await note(deps.db, target, { transcriptId: null, transcriptHash: null });
+      } else if (existing?.transcriptPendingAt) {
+        await deleteLostTranscript(deps, target);
       }
+      await note(deps.db, target, { transcriptPendingAt: new Date() });
       const transcriptId = await hubspotCall(() => createTranscript(deps.request, target.portalId, target.accessToken, target.hubspotCallId, utterances));
-      await note(deps.db, target, { transcriptId, transcriptHash: hash, transcriptSkipped: null, transcriptAt: new Date() });
+      await note(deps.db, target, { transcriptId, transcriptHash: hash, transcriptSkipped: null, transcriptAt: new Date(), transcriptPendingAt: null });
     },
     async (reason) => {
       log.warn({ portalId: target.portalId, callId: target.callId, err: reason }, "transcript not posted to HubSpot");
       await note(deps.db, target, { transcriptSkipped: `HubSpot refused the transcript: ${reason}`.slice(0, 500) });
     },
   );
+}
+
+/**
+ * A create that may have landed without its id stored: the Call names its transcript in
+ * `hs_call_transcription_id` (a filterable Call property; HubSpot's docs do not say it is set for a
+ * third-party transcript, so when it is empty nothing can be found and a second transcript may stay).
+ * Only a transcript of this very engagement, and one an integrator made, is deleted.
+ */
+async function deleteLostTranscript(deps: CallExtensionDeps, target: CallExtensionTarget): Promise<void> {
+  const transcriptId = await hubspotCall(() => callTranscriptId(deps.request, target.portalId, target.accessToken, target.hubspotCallId));
+  if (!transcriptId) {
+    log.warn({ portalId: target.portalId, callId: target.callId }, "a transcript create may have landed unrecorded and its Call does not name it: HubSpot may show two");
+    return;
+  }
+  try {
+    const found = await hubspotCall(() => getTranscript(deps.request, target.portalId, target.accessToken, transcriptId));
+    if (String(found.engagementId) !== target.hubspotCallId || (found.transcriptSource !== undefined && found.transcriptSource !== "INTEGRATOR_GENERATED")) return;
+    await hubspotCall(() => deleteTranscript(deps.request, target.portalId, target.accessToken, transcriptId));
+    log.info({ portalId: target.portalId, callId: target.callId }, "deleted a transcript whose id was never stored, before posting it again");
+  } catch (error) {
+    if (!(error instanceof HubSpotRequestError && error.failure.kind === "not_found")) throw error;
+  }
 }
 
 /**

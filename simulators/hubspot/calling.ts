@@ -172,11 +172,16 @@ export class CallingExtensions {
       const body = (req.body ?? {}) as { engagementId?: unknown; transcriptCreateUtterances?: unknown };
       const engagementId = engagementOf(body);
       const store = context.store(res);
-      if (!store.find("calls", String(engagementId))) throw objectNotFound(String(engagementId));
+      const call = store.find("calls", String(engagementId));
+      if (!call) throw objectNotFound(String(engagementId));
       const utterances = utterancesOf(body.transcriptCreateUtterances);
       const now = new Date().toISOString();
       const transcript: SimTranscript = { id: String(this.nextTranscriptId++), portalId: context.grant(res).portalId, engagementId, utterances, createdAt: now, updatedAt: now };
       this.transcriptsById.set(transcript.id, transcript);
+      // The Call names its transcript (filterable Call properties seen in public code; HubSpot's docs
+      // do not say they are set for a third-party transcript).
+      call.properties.hs_call_transcription_id = transcript.id;
+      call.properties.hs_call_has_transcript = "true";
       res.status(201).json({ id: transcript.id });
     });
     router.get(at("/transcripts/:transcriptId"), (req, res) => {
@@ -193,6 +198,11 @@ export class CallingExtensions {
     router.delete(at("/transcripts/:transcriptId"), (req, res) => {
       const transcript = this.ownTranscript(String(req.params.transcriptId), context.grant(res).portalId);
       this.transcriptsById.delete(transcript.id);
+      const call = context.store(res).find("calls", String(transcript.engagementId));
+      if (call?.properties.hs_call_transcription_id === transcript.id) {
+        call.properties.hs_call_transcription_id = "";
+        call.properties.hs_call_has_transcript = "false";
+      }
       res.status(204).end();
     });
     return router;

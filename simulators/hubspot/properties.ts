@@ -223,6 +223,9 @@ function engagementProperties(type: EngagementType): SimProperty[] {
       ["hs_call_source"],
       ["hs_call_callee_object_id", "number", "number"],
       ["hs_call_callee_object_type"],
+      // Set by HubSpot when a transcript is made for the Call (read-only; seen in public code).
+      ["hs_call_transcription_id", "number", "number", { readOnlyValue: true }],
+      ["hs_call_has_transcript", "bool", "booleancheckbox", { readOnlyValue: true }],
     ],
     notes: [["hs_note_body", "string", "html"]],
     tasks: [
