@@ -70,7 +70,7 @@ export async function start(role: "web" | "worker" | "all", runtime: Runtime): P
     const meetingConnection = runtime.workerRedis.duplicate();
     const meetings = startMeetingWorker(runtime, meetingConnection);
     const calendarSyncConnection = runtime.workerRedis.duplicate();
-    const calendarSyncs = startCalendarSyncWorker(runtime.calendars, workerSettings(runtime.env, runtime.prefix, calendarSyncConnection));
+    const calendarSyncs = startCalendarSyncWorker(runtime.calendars, runtime.locks, workerSettings(runtime.env, runtime.prefix, calendarSyncConnection));
     const scheduler = new Scheduler(runtime.db);
     const purgeExpired = retentionSweeper(runtime.db, runtime.env);
     const overlapDeps = { db: runtime.db, notifications: runtime.notifications };

@@ -2,6 +2,7 @@ import { Worker, type Job, type Queue } from "bullmq";
 import { logger } from "../config/logger.js";
 import { addJobWithin, CALENDAR_SYNC_QUEUE, forgetJobsOfDeletedRows, calendarSyncJob, type CalendarSyncJobData, workerOptions, type WorkerSettings } from "../queue/queues.js";
 import type { Calendars } from "./calendars.js";
+import type { CallerLocks } from "../contacts/caller-lock.js";
 
 // Staff calendar syncs after a change notice, on the worker. A burst of bookings on a Google or
 // Microsoft calendar makes a notice per event, posted to a web process that is answering the live
@@ -20,16 +21,19 @@ export async function queueCalendarSync(queue: Queue<CalendarSyncJobData>, staff
 /**
  * The worker for calendar-sync jobs. Each job first lifts its deduplication, then syncs: a notice
  * deduplicated into this job arrived before the sync began (so the sync sees its change), and one
- * after that gets a job of its own. Calendars.sync runs one sync per calendar at a time in this
- * process and lets the jobs that arrive meanwhile share the next; a failure is retried, and the
- * worker's upkeep sweep resyncs a calendar that went quiet.
+ * after that gets a job of its own. A Redis lock per calendar (the caller locks') keeps it to one sync
+ * at a time across worker processes; within one, Calendars.sync also lets the jobs that arrive
+ * meanwhile share the next. A failure is retried, and the upkeep sweep resyncs a calendar that went quiet.
  */
-export function startCalendarSyncWorker(calendars: Pick<Calendars, "sync" | "isConnected">, options: WorkerSettings): Worker<CalendarSyncJobData> {
+export function startCalendarSyncWorker(calendars: Pick<Calendars, "sync" | "isConnected">, locks: Pick<CallerLocks, "withLock">, options: WorkerSettings): Worker<CalendarSyncJobData> {
   const worker = new Worker<CalendarSyncJobData>(
     CALENDAR_SYNC_QUEUE,
     async (job: Job<CalendarSyncJobData>) => {
       await job.removeDeduplicationKey();
-      return calendars.sync(job.data.staffId);
+      // One sync of a calendar at a time across every worker process (Calendars.sync keeps it to one
+      // within a process): two at once write the same events and one on an older page can leave the
+      // cursor behind. A second waits for the first, then reads the changes since its cursor.
+      return locks.withLock(`calendar:${job.data.staffId}`, () => calendars.sync(job.data.staffId));
     },
     workerOptions(options),
   );
