@@ -5,6 +5,7 @@ import { isKnownPlatformVersion } from "@hubspot/project-parsing-lib/projects";
 import { validateUid } from "@hubspot/project-parsing-lib/uid";
 import { REQUIRED_SCOPES } from "../../server/hubspot/scopes.js";
 import { BACKEND_URL } from "../../hubspot-app/app/shared/backend.js";
+import { callActionDefinition } from "../../server/workflows/definition.js";
 
 // The HubSpot project parses offline, as `hs project upload` would read it (full schema validation
 // needs a HubSpot account).
@@ -40,5 +41,15 @@ describe("hubspot-app project", () => {
     for (const path of paths) expect(path.startsWith("/ui/v1/")).toBe(true);
     const hooks = JSON.parse(readFileSync("hubspot-app/app/webhooks/webhooks-hsmeta.json", "utf8"));
     expect(hooks.config.subscriptions.hubEvents).toEqual([{ subscriptionType: "contact.privacyDeletion", active: true }]);
+  });
+
+  it("declares the workflow action as a project component, the same definition the CLI registers through the API", async () => {
+    const component = JSON.parse(readFileSync("hubspot-app/app/workflow-actions/call-contact-hsmeta.json", "utf8"));
+    const { published, functions: _none, ...definition } = callActionDefinition(BACKEND_URL);
+    expect(component).toEqual({ uid: "ai_receptionist_call_contact", type: "workflow-action", config: { ...definition, isPublished: published, supportedClients: [{ client: "WORKFLOWS" }] } });
+    const config = JSON.parse(readFileSync("hsproject.json", "utf8"));
+    const result = await translate({ projectSourceDir: `${process.cwd()}/hubspot-app`, platformVersion: config.platformVersion }, { skipValidation: true });
+    const nodes = Object.values(result.intermediateRepresentation.intermediateNodesIndexedByUid) as { uid: string; componentType: string }[];
+    expect(nodes.find((n) => n.uid === component.uid)?.componentType).toMatch(/workflow.?action/i);
   });
 });
