@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import express from "express";
-import pg from "pg";
+import { failOnce } from "../support/db-faults.js";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { startStack, TEST_APP_ID, TEST_PUBLIC_BASE_URL, type Connection, type Stack } from "../support/harness.js";
@@ -155,17 +155,8 @@ describe("HubSpot's transcript viewer", () => {
   it("a transcript HubSpot created but we never stored (the worker stopped in between) is found through its Call and replaced, not left beside a second", async () => {
     // PostgreSQL refuses, once, to store the id HubSpot gave the transcript: as if the process had died
     // between HubSpot's create and our write. The job is retried.
-    const admin = new pg.Client({ connectionString: stack.databaseUrl });
-    await admin.connect();
+    const restore = await failOnce(stack.databaseUrl, { name: "lose_first_transcript_id", table: "CallExtension", events: "INSERT OR UPDATE", condition: `NEW."transcriptId" IS NOT NULL`, message: "simulated: the worker stopped before storing the transcript id" });
     try {
-      await admin.query(`
-        CREATE SEQUENCE lost_transcript_ids;
-        CREATE FUNCTION lose_first_transcript_id() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF NEW."transcriptId" IS NOT NULL AND nextval('lost_transcript_ids') = 1 THEN RAISE EXCEPTION 'simulated: the worker stopped before storing the transcript id'; END IF;
-          RETURN NEW;
-        END $$;
-        CREATE TRIGGER lose_first_transcript_id BEFORE INSERT OR UPDATE ON "CallExtension" FOR EACH ROW EXECUTE FUNCTION lose_first_transcript_id();`);
       const posts = () => stack.sim.countRequests({ method: "POST", path: "/crm/v3/extensions/calling/transcripts", portalId });
       const postsBefore = posts();
       const payload = retellCall("call_analyzed", { callId: newCallId() });
@@ -176,8 +167,7 @@ describe("HubSpot's transcript viewer", () => {
       expect(posts() - postsBefore).toBe(2); // the one whose id was lost, and the one that replaced it
       expect(transcriptsOf(engagementId).map((t) => t.id)).toEqual([stored.transcriptId]);
     } finally {
-      await admin.query(`DROP TRIGGER IF EXISTS lose_first_transcript_id ON "CallExtension"; DROP FUNCTION IF EXISTS lose_first_transcript_id(); DROP SEQUENCE IF EXISTS lost_transcript_ids;`);
-      await admin.end();
+      await restore();
     }
   });
 

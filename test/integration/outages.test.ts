@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import pg from "pg";
+import { failOnce } from "../support/db-faults.js";
 import { startStack, type Stack } from "../support/harness.js";
 import { genericCall } from "../support/payloads.js";
 import { TEN_SECOND_WINDOW_MS } from "../../server/hubspot/client.js";
@@ -108,20 +108,7 @@ describe("outages", () => {
     const portalId = await stack.install();
     const generic = await stack.connect(portalId, "generic");
     // A real PostgreSQL error, once, on the worker's first read of the row (the update that counts the attempt).
-    const admin = new pg.Client({ connectionString: stack.databaseUrl });
-    await admin.connect();
-    try {
-      await admin.query(`
-        CREATE SEQUENCE failed_reads;
-        CREATE FUNCTION fail_first_attempt_read() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF NEW.attempts > OLD.attempts AND nextval('failed_reads') = 1 THEN RAISE EXCEPTION 'simulated: the database is unavailable'; END IF;
-          RETURN NEW;
-        END $$;
-        CREATE TRIGGER fail_first_attempt_read BEFORE UPDATE ON "Call" FOR EACH ROW EXECUTE FUNCTION fail_first_attempt_read();`);
-    } finally {
-      await admin.end();
-    }
+    await failOnce(stack.databaseUrl, { name: "fail_first_attempt_read", table: "Call", events: "UPDATE", condition: "NEW.attempts > OLD.attempts", message: "simulated: the database is unavailable" });
     const call = genericCall({ fromNumber: "+14155550325" });
     expect((await stack.deliver(generic, call)).status).toBe(202);
     const row = await stack.waitFor(() => stack.app.runtime.db.call.findFirst({ where: { vendorCallId: call.vendorCallId as string } }), { what: "stored call" });
