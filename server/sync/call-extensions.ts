@@ -72,7 +72,7 @@ async function unlessRefused(work: () => Promise<void>, refused: (reason: string
  * HubSpot's create takes no idempotency key and nothing lists an engagement's transcripts, so the
  * create is marked pending before it is sent: a run that finds the mark without an id (the worker
  * stopped between HubSpot's answer and our write) looks for the transcript through the Call's
- * `hs_call_transcription_id` and deletes it before creating the new one (findLostTranscript).
+ * `hs_call_transcription_id` and deletes it before creating the new one (deleteLostTranscript).
  */
 export async function syncTranscript(deps: CallExtensionDeps, target: CallExtensionTarget): Promise<void> {
   const utterances = hubspotUtterances(target.record, target.callerName);
