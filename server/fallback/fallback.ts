@@ -11,11 +11,16 @@ const log = logger("fallback");
 
 /** Put a call in the fallback queue (once per call; a second failure updates the reason). */
 export async function recordFallback(db: Db, notifications: Pick<PortalNotifications, "fallback">, callId: string, reason: string, permanent: boolean): Promise<void> {
-  const call = await db.call.update({ where: { id: callId }, data: { status: "fallback", lastError: reason } });
-  const entry = await db.fallbackEntry.upsert({
-    where: { callId },
-    create: { callId, portalId: call.portalId, reason, permanent },
-    update: { reason, permanent, resolvedAt: null },
+  // One transaction: a call marked "fallback" always has its entry (the queue replay lists), even when
+  // the process stops between the two writes, and no reader sees the status before the entry.
+  const { call, entry } = await db.$transaction(async (tx) => {
+    const call = await tx.call.update({ where: { id: callId }, data: { status: "fallback", lastError: reason } });
+    const entry = await tx.fallbackEntry.upsert({
+      where: { callId },
+      create: { callId, portalId: call.portalId, reason, permanent },
+      update: { reason, permanent, resolvedAt: null },
+    });
+    return { call, entry };
   });
   log.warn({ portalId: call.portalId, callId, vendor: call.vendor, permanent }, "call moved to the fallback queue");
   if (entry.notifiedAt) return;
