@@ -43,6 +43,12 @@ export interface Delivery {
   now: number;
 }
 
+/** The answer to an inbound-call request: the route looks the caller up; the connection goes without its secret. */
+function inboundOutcome(connection: InboundConnection, request: InboundRequest, rawBody: Buffer, vendor: string): IngestOutcome & { vendor: string } {
+  const { id, portalId, defaultRegion } = connection;
+  return { kind: "inbound", request, connection: { id, portalId, vendor: connection.vendor, defaultRegion }, bodySha256: sha256Hex(rawBody), vendor };
+}
+
 /**
  * A vendor webhook, in a straight line: find the connection, verify the vendor's signature on the raw
  * bytes, parse into the canonical record, persist (unique on connection + vendor call id, events
@@ -59,10 +65,7 @@ export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promi
     // An inbound-call request the vendor's signature cannot cover: answered as an unknown caller (no
     // number, so nothing about anyone is read), never refused, so the call goes on. Not a wrong secret.
     const parsed = vendor.parse(JSON.parse(delivery.rawBody.toString("utf8")));
-    if (parsed.kind === "inbound") {
-      const { id, portalId, defaultRegion } = connection;
-      return { kind: "inbound", request: { ...parsed.request, phone: null }, connection: { id, portalId, vendor: connection.vendor, defaultRegion }, bodySha256: sha256Hex(delivery.rawBody), vendor: vendor.id };
-    }
+    if (parsed.kind === "inbound") return inboundOutcome(connection, { ...parsed.request, phone: null }, delivery.rawBody, vendor.id);
   }
   if (auth.kind === "unauthorized") {
     await noteRejectedSignature(deps.db, connection.id, `signature rejected: ${auth.reason}`);
@@ -82,8 +85,7 @@ export async function ingestWebhook(deps: IngestDeps, delivery: Delivery): Promi
   }
   if (parsed.kind === "inbound") {
     await noteDelivery(deps.db, connection.id, delivery.now);
-    const { id, portalId, defaultRegion } = connection;
-    return { kind: "inbound", request: parsed.request, connection: { id, portalId, vendor: connection.vendor, defaultRegion }, bodySha256: sha256Hex(delivery.rawBody), vendor: vendor.id };
+    return inboundOutcome(connection, parsed.request, delivery.rawBody, vendor.id);
   }
   if (parsed.kind === "invalid") return { ...(await quarantine(deps.db, connection, parsed.reason, delivery.rawBody)), vendor: vendor.id };
   const checked = callRecordSchema.safeParse(parsed.record);

@@ -25,8 +25,8 @@ export async function verifySynthflow(request: SignedRequest, secret: string): P
   const signature = SIGNATURE_HEADERS.map((name) => request.headers[name]).find(Boolean);
   if (typeof callId !== "string" || !callId) {
     // The inbound-call webhook as Synthflow documents it names no call id: its signature cannot be
-    // checked, and a 401 would cost the caller the call (server/context/caller-context.ts answers it
-    // as an unknown caller).
+    // checked, and a 401 would cost the caller the call (ingestWebhook in server/ingest/ingest.ts
+    // turns it into an unknown-caller answer).
     if ((body as { event?: unknown } | null)?.event === "call_inbound") return { ok: false, reason: "an inbound-call webhook without a call_id: nothing to check the signature against", unverifiable: true };
     return { ok: false, reason: "call.call_id missing: nothing to check the signature against" };
   }
