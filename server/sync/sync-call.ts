@@ -72,14 +72,16 @@ export async function syncCall(deps: SyncDeps, callId: string): Promise<SyncOutc
   if (!first) throw new PermanentSyncError(`call ${callId} does not exist`);
   if (first.syncedVersion >= first.version) return "already_synced";
   const portal = first.connection.portal;
-  if (portal.status === "needs_reauth") return markWaitingForAuth(deps.db, callId);
   if (portal.status === "uninstalled") throw new PermanentSyncError("the app is uninstalled from this portal");
 
-  // Copied while the vendor's link is fresh and before HubSpot is told it is ready; best effort (a
-  // failure leaves the call without a copy until its next event or first playback), and outside the
-  // caller lock so a slow vendor host never holds up that caller's other calls.
+  // Copied while the vendor's link is fresh (Retell's and, from 2027-01-10, Synthflow's expire after
+  // 24 h), before HubSpot is told it is ready, and also for a portal waiting to be re-authorised (that
+  // can take longer than the link lasts); best effort (a failure leaves the call without a copy until
+  // its next event or first playback), and outside the caller lock so a slow vendor host never holds
+  // up that caller's other calls.
   const recordingUrl = (first.record as unknown as CallRecord).recordingUrl;
   if (recordingUrl) await archiveRecording(deps, first, recordingUrl);
+  if (portal.status === "needs_reauth") return markWaitingForAuth(deps.db, callId);
 
   // Set when this run created the escalation task: announced on the portal's channels once the lock is released.
   let escalated: EscalationNotice | null = null;

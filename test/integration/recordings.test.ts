@@ -79,6 +79,20 @@ describe("recording URLs from vendor payloads", () => {
   });
 });
 
+describe("copying recordings while the vendor's link lasts", () => {
+  it("a portal waiting for re-authorisation still gets its calls' recordings copied (the vendor's link expires in 24 h)", async () => {
+    const portalId = await local.install();
+    const connection = await local.connect(portalId, "retell");
+    await local.app.runtime.db.portal.update({ where: { id: portalId }, data: { status: "needs_reauth" } });
+    const payload = retellCall("call_analyzed", { callId: newCallId(), recordingUrl: `http://${hostBase}/tone.wav` });
+    expect((await local.deliver(connection, payload)).status).toBe(202);
+    const row = await local.waitFor(() => local.app.runtime.db.call.findFirst({ where: { vendorCallId: payload.call.call_id as string, status: "waiting_auth" } }), { what: "call waiting for the new install" });
+    const copy = await local.app.runtime.db.recording.findUnique({ where: { callId: row.id } });
+    expect(copy && Buffer.from(copy.audio).equals(WAV)).toBe(true);
+    expect(local.sim.portal(portalId).calls()).toHaveLength(0);
+  });
+});
+
 describe("serving stored recordings", () => {
   it("audio is served inert: nosniff, a sandboxing CSP, a download name, and embeddable by HubSpot's player", async () => {
     const callId = await callWithRecording(local, `http://${hostBase}/tone.wav`);
