@@ -14,7 +14,8 @@ import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent, type RequestFilt
  *   2. a literal address in the URL is checked before anything is sent;
  *   3. a name is checked inside the lookup the socket itself uses, every address of the answer, so the
  *      address checked is the address connected to; request-filtering-agent checks it again there;
- *   4. redirects are followed by hand, each hop checked as in 1-3, at most `maxRedirects`;
+ *   4. redirects are followed by hand, each hop checked as in 1-3, at most `maxRedirects`; a hop to
+ *      another origin goes without the credentials (Authorization, Cookie), as fetch does;
  *   5. the body is counted while it streams and the connection dropped at `maxBytes`;
  *   6. one timeout covers every hop, the headers and the body.
  * Everything refused is an OutboundError with a code, so callers decide without reading messages.
@@ -22,6 +23,8 @@ import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent, type RequestFilt
  */
 
 export type OutboundErrorCode = "bad_url" | "not_https" | "blocked_address" | "too_large" | "timeout" | "too_many_redirects" | "bad_status" | "bad_content_type" | "network";
+
+const CREDENTIAL_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
 
 export class OutboundError extends Error {
   constructor(
@@ -187,7 +190,11 @@ export function createOutboundFetch(policy: OutboundPolicy): OutboundFetch {
           // Step 4.
           if (REDIRECT_STATUSES.has(status) && location) {
             if (redirects >= maxRedirects) throw new OutboundError("too_many_redirects", `more than ${maxRedirects} redirects (last from ${url.host})`);
+            const from = url;
             url = checkTarget(location, allowPrivateNetwork, url);
+            // As fetch does: credentials meant for one origin are not sent to another (a vendor API
+            // answering with a signed storage link must not hand that host its bearer token).
+            if (url.origin !== from.origin) headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())));
             // As browsers do: 303, and 301/302 after a POST, continue as a GET without the body.
             if (status === 303 || ((status === 301 || status === 302) && method === "POST")) {
               method = "GET";

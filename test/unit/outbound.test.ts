@@ -219,6 +219,29 @@ describe("development policy (ALLOW_PRIVATE_NETWORK_FETCH=true)", () => {
     expect(hops).toBe(6);
   });
 
+  it("a redirect to another origin drops the credentials (a vendor API's bearer token never reaches its storage host)", async () => {
+    const seen: Record<string, string | undefined>[] = [];
+    const storage = await localHost((req, res) => {
+      seen.push({ where: "storage", authorization: req.headers.authorization, cookie: req.headers.cookie, accept: req.headers.accept });
+      res.setHeader("content-type", "audio/wav");
+      res.end("audio");
+    });
+    const api = await localHost((req, res) => {
+      seen.push({ where: req.url, authorization: req.headers.authorization, cookie: req.headers.cookie, accept: req.headers.accept });
+      if (req.url === "/same") return void res.writeHead(302, { location: "/signed" }).end();
+      if (req.url === "/signed") return void res.writeHead(302, { location: `${storage.base}/signed.wav?sig=abc` }).end();
+      res.writeHead(404).end();
+    });
+    const response = await fetchLocal(`${api.base}/same`, { headers: { authorization: "Bearer sk_test_555", cookie: "s=1", accept: "audio/*" } });
+    expect(response.body.toString()).toBe("audio");
+    expect(seen).toEqual([
+      { where: "/same", authorization: "Bearer sk_test_555", cookie: "s=1", accept: "audio/*" },
+      // The same origin keeps them, as fetch does.
+      { where: "/signed", authorization: "Bearer sk_test_555", cookie: "s=1", accept: "audio/*" },
+      { where: "storage", authorization: undefined, cookie: undefined, accept: "audio/*" },
+    ]);
+  });
+
   it("a chunked body larger than the cap is aborted while streaming, not buffered whole", async () => {
     const total = 64 * 1024 * 1024;
     let written = 0;
