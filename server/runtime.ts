@@ -16,6 +16,7 @@ import { HubSpotBatches, MAX_BATCH_INPUTS } from "./hubspot/batch.js";
 import { Calendars } from "./booking/calendars.js";
 import { Queue } from "bullmq";
 import { createOutboundFetch, type OutboundFetch } from "./net/outbound.js";
+import { vendorRecordingSource } from "./recordings/vendor-source.js";
 
 /**
  * Everything a web or worker process shares, built once from the environment. `prefix` namespaces
@@ -79,9 +80,11 @@ export function createRuntime(env: Env, options: { prefix?: string; dbPoolSize?:
     operator: { slackWebhookUrl: env.FALLBACK_SLACK_WEBHOOK_URL, emailTo: env.FALLBACK_EMAIL_TO },
     allowPlainHttp: env.ALLOW_PRIVATE_NETWORK_FETCH,
   });
+  const vendorRecordings = vendorRecordingSource(db, env.ENCRYPTION_KEY, { synthflow: env.SYNTHFLOW_API_BASE_URL });
   const sync: SyncDeps = {
     db,
     outbound,
+    vendorRecordings,
     tokens,
     locks,
     dispositions: new DispositionCache(clients),

@@ -121,6 +121,8 @@ const envSchema = z.object({
   RETELL_API_BASE_URL: z.string().url().default("https://api.retellai.com"),
   VAPI_API_BASE_URL: z.string().url().default("https://api.vapi.ai"),
   BLAND_API_BASE_URL: z.string().url().default("https://api.bland.ai"),
+  /** Synthflow's Platform API (with /v2): a fresh recording link when the webhook's has expired. */
+  SYNTHFLOW_API_BASE_URL: z.string().url().default("https://api.synthflow.ai/v2"),
   /** A vendor that has not answered the call-creation request by then is asked again on HubSpot's retry. */
   OUTBOUND_DIAL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Per request to a vendor's configuration API (vendor setup on the settings page, undo after uninstall). */

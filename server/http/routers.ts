@@ -38,7 +38,7 @@ export function routers(rt: Runtime): Router[] {
     oauthRoutes(rt),
     webhookRoutes(rt, context),
     uiRoutes({ db: rt.db, env: rt.env, queue: rt.queue, hubspot: (portalId) => rt.tokens.client(portalId), calendars: rt.calendars, uninstall, notifications: rt.notifications, locks: rt.locks, accessToken: (portalId) => rt.tokens.accessToken(portalId), batches: rt.batches }),
-    recordingRoutes({ db: rt.db, outbound: rt.outbound, encryptionKey: rt.env.ENCRYPTION_KEY, publicBaseUrl: rt.env.PUBLIC_BASE_URL, appId: rt.env.HUBSPOT_APP_ID }),
+    recordingRoutes({ db: rt.db, outbound: rt.outbound, vendorRecordings: rt.sync.vendorRecordings, encryptionKey: rt.env.ENCRYPTION_KEY, publicBaseUrl: rt.env.PUBLIC_BASE_URL, appId: rt.env.HUBSPOT_APP_ID }),
     hubspotWebhookRoutes({ env: rt.env, privacy }),
     toolRoutes({ db: rt.db, encryptionKey: rt.env.ENCRYPTION_KEY, calendars: rt.calendars, meetingQueue: rt.meetingQueue, meetingAttempts: rt.env.SYNC_MAX_ATTEMPTS, liveTools: { lookup_caller: (caller) => context.lookupTool(caller) } }),
     calendarPushRoutes({ calendars: rt.calendars }),

@@ -2,6 +2,7 @@ import type { Db } from "../db/client.js";
 import { logger } from "../config/logger.js";
 import { OutboundError, type OutboundFetch } from "../net/outbound.js";
 import { audioType } from "./media.js";
+import type { RecordingCall, VendorRecordingSource } from "./vendor-source.js";
 
 const log = logger("recordings");
 const MAX_BYTES = 50 * 1024 * 1024;
@@ -11,31 +12,48 @@ export interface RecordingDeps {
   db: Db;
   /** The guarded fetch for outside URLs: a recording URL is whatever the vendor payload says. */
   outbound: OutboundFetch;
+  /** A fresh link from the vendor's API when the payload's link fails (expired): Synthflow, with its key. */
+  vendorRecordings?: VendorRecordingSource;
 }
 
 /**
- * Copy a call's recording from the vendor, once. Best effort: a failure leaves the call without a copy
- * and is tried again on the call's next sync or first playback.
+ * Copy a call's recording from the vendor, once: from the payload's link, or, when that fails and the
+ * vendor's API hands the recording out again (an expired link), through the API. Best effort: a
+ * failure leaves the call without a copy and is tried again on the call's next sync or first playback.
  */
-export async function archiveRecording(deps: RecordingDeps, call: { id: string; portalId: string }, sourceUrl: string): Promise<boolean> {
+export async function archiveRecording(deps: RecordingDeps, call: RecordingCall, sourceUrl: string): Promise<boolean> {
   const { db } = deps;
   if (await db.recording.findUnique({ where: { callId: call.id }, select: { callId: true } })) return true;
+  const copy = async (url: string, headers?: Record<string, string>) => {
+    const { contentType, audio } = await fetchRecording(deps.outbound, url, headers);
+    return storeRecording(db, call.id, contentType, audio);
+  };
   try {
-    const { contentType, audio } = await fetchRecording(deps.outbound, sourceUrl);
-    return await storeRecording(db, call.id, contentType, audio);
+    return await copy(sourceUrl);
   } catch (error) {
-    const code = error instanceof OutboundError ? error.code : undefined;
-    log.warn({ portalId: call.portalId, callId: call.id, code, err: (error as Error).message }, "recording not copied yet");
-    return false;
+    const fresh = await deps.vendorRecordings?.(call).catch((e: Error) => {
+      log.warn({ portalId: call.portalId, callId: call.id, err: e.message }, "the vendor's API key could not be read");
+      return null;
+    });
+    log[fresh ? "info" : "warn"]({ portalId: call.portalId, callId: call.id, code: codeOf(error), err: (error as Error).message }, fresh ? "the vendor's recording link failed: asking its API for a fresh one" : "recording not copied yet");
+    if (!fresh) return false;
+    try {
+      return await copy(fresh.url, fresh.headers);
+    } catch (second) {
+      log.warn({ portalId: call.portalId, callId: call.id, code: codeOf(second), err: (second as Error).message }, "recording not copied yet (the vendor's API did not give it either)");
+      return false;
+    }
   }
 }
+
+const codeOf = (error: unknown) => (error instanceof OutboundError ? error.code : undefined);
 
 /**
  * The recording's bytes and audio type. Anything but audio is refused before its body is read (an
  * error page, or a page planted to be served from our origin), so nothing else is ever stored.
  */
-async function fetchRecording(outbound: OutboundFetch, sourceUrl: string): Promise<{ contentType: string; audio: Buffer<ArrayBuffer> }> {
-  const response = await outbound(sourceUrl, { maxBytes: MAX_BYTES, timeoutMs: FETCH_TIMEOUT_MS, acceptContentType: (type) => audioType(type) !== null });
+async function fetchRecording(outbound: OutboundFetch, sourceUrl: string, headers?: Record<string, string>): Promise<{ contentType: string; audio: Buffer<ArrayBuffer> }> {
+  const response = await outbound(sourceUrl, { headers, maxBytes: MAX_BYTES, timeoutMs: FETCH_TIMEOUT_MS, acceptContentType: (type) => audioType(type) !== null });
   return { contentType: audioType(response.headers["content-type"])!, audio: response.body }; // accepted as audio above
 }
 

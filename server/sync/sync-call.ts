@@ -16,6 +16,7 @@ import { CALL_TO_CONTACT, TASK_TO_CONTACT, callProperties, escalationTask, outco
 import type { DispositionCache } from "./dispositions.js";
 import { syncLatency } from "../metrics/metrics.js";
 import { archiveRecording } from "../recordings/store.js";
+import type { VendorRecordingSource } from "../recordings/vendor-source.js";
 import type { OutboundFetch } from "../net/outbound.js";
 import { contactRollups, withRollups } from "../workflows/rollups.js";
 import { outboundCallOf } from "../workflows/outbound-calls.js";
@@ -39,6 +40,8 @@ export interface SyncDeps {
   defaultRegion: string;
   /** The guarded fetch the recording copy goes through. */
   outbound: OutboundFetch;
+  /** A fresh recording link from the vendor's API when the payload's has expired (server/recordings/vendor-source.ts). */
+  vendorRecordings?: VendorRecordingSource;
   /** The app's id in HubSpot (hs_call_app_id: HubSpot's player fetches recordings from this app). */
   appId: string;
   /** Portal-token JSON requests for the calling-extension endpoints the generated client lacks. */

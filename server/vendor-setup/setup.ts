@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "../db/client.js";
-import { decrypt, encrypt, sealedFor } from "../config/crypto.js";
+import { encrypt } from "../config/crypto.js";
 import { logger } from "../config/logger.js";
 import { connectionSecret, toolsUrlFor, webhookUrlFor } from "../connections/connections.js";
 import { getVendor } from "../vendors/registry.js";
@@ -11,6 +11,8 @@ import type { VendorChangeLine, VendorChangeView, VendorSetupResponse, VendorTar
 import { planApply, planUndo, type Change } from "./plan.js";
 import { changeLine, conflictLine, openRecord, sealRecord } from "./records.js";
 import { setupFor } from "./registry.js";
+import { enteredVendorApiKey, vendorKeySeal } from "../connections/vendor-api-key.js";
+import { vendorServesRecordings } from "../recordings/vendor-source.js";
 
 // The settings page's vendor setup (docs/vendor-setup.md): for one connection of the portal, list the
 // vendor's agents or assistants, point the chosen ones at the connection (webhook URL and live tools)
@@ -38,7 +40,7 @@ export type SetupOutcome<T> =
 
 type ConnectionRow = NonNullable<Awaited<ReturnType<Db["connection"]["findFirst"]>>>;
 
-export const vendorKeySeal = (connectionId: string) => sealedFor("VendorApiKey", "apiKeyEnc", connectionId);
+export { vendorKeySeal };
 
 const unsupported = (vendor: string) => `${getVendor(vendor as VendorId).label} connections cannot be set up from here: paste the webhook and tools URLs into the vendor by hand (docs/booking-tools.md).`;
 
@@ -49,8 +51,7 @@ async function connectionOf(db: Db, portalId: string, connectionId: string) {
 /** The vendor API key of the connection: its own secret (Retell) or the key the admin entered (Vapi), or null. */
 async function apiKeyOf(deps: VendorSetupDeps, connection: ConnectionRow, setup: VendorSetup): Promise<string | null> {
   if (setup.apiKey === "connection_secret") return connectionSecret(connection, deps.encryptionKey);
-  const row = await deps.db.vendorApiKey.findUnique({ where: { connectionId: connection.id } });
-  return row ? decrypt(row.apiKeyEnc, deps.encryptionKey, vendorKeySeal(connection.id)) : null;
+  return enteredVendorApiKey(deps.db, deps.encryptionKey, connection.id);
 }
 
 type Ready = { connection: ConnectionRow; setup: VendorSetup; client: SetupClient };
@@ -105,12 +106,14 @@ export async function setupView(deps: VendorSetupDeps, portalId: string, connect
   return { supported: true, vendorLabel, targetNoun: setup.targetNoun, needsApiKey: setup.apiKey === "entered", apiKeySet, changes: rows.map((row) => view(deps, row)) };
 }
 
-/** Stores (or replaces) the vendor API key a connection's setup uses, sealed to its row. */
+/** Stores (or replaces) the vendor API key a connection's setup (Vapi) or recordings (Synthflow) use, sealed to its row. */
 export async function saveVendorApiKey(deps: VendorSetupDeps, portalId: string, connectionId: string, apiKey: string): Promise<SetupOutcome<{ vendor: string }>> {
   const connection = await connectionOf(deps.db, portalId, connectionId);
   if (!connection) return { kind: "unknown_connection" };
   const setup = setupFor(connection.vendor);
-  if (!setup || setup.apiKey !== "entered") return { kind: "unsupported", reason: setup ? "This connection's vendor API key is its signing secret: rotate that instead." : unsupported(connection.vendor) };
+  // Synthflow's key is not for setup: it fetches recordings again once the webhook's link has expired.
+  const entered = setup?.apiKey === "entered" || vendorServesRecordings(connection.vendor);
+  if (!entered) return { kind: "unsupported", reason: setup ? "This connection's vendor API key is its signing secret: rotate that instead." : `${getVendor(connection.vendor as VendorId).label} connections take no API key: the app does not call its API.` };
   const apiKeyEnc = encrypt(apiKey.trim(), deps.encryptionKey, vendorKeySeal(connectionId));
   await deps.db.vendorApiKey.upsert({ where: { connectionId }, create: { connectionId, portalId, apiKeyEnc }, update: { apiKeyEnc } });
   return { kind: "ok", vendor: connection.vendor };

@@ -33,6 +33,7 @@ import type {
   StaffTypesRefusal,
   StaffTypesResponse,
   WebhookKeySaved,
+  VendorApiKeySaved,
 } from "../../hubspot-app/app/shared/api.js";
 import { MappingEditor } from "../../hubspot-app/app/settings/MappingTab.js";
 import { Connections } from "../../hubspot-app/app/settings/ConnectionsTab.js";
@@ -53,6 +54,7 @@ const connection = (fields: Pick<ConnectionListItem, "id" | "vendor" | "vendorLa
   lastErrorAt: null,
   toolsDisabledReason: null,
   setupSupported: false,
+  recordingKey: null,
   ...fields,
 });
 
@@ -184,6 +186,53 @@ describe("vendor connections", () => {
     render(<Connections />);
     await waitFor(() => expect(findAll(Alert).map((a) => a.props.title)).toEqual(["Weaker signature", "Live tools are off"]));
     expect(findAll(Alert).find((a) => a.props.title === "Live tools are off")!.text).toBe(reason);
+  });
+});
+
+describe("vendor connections: Synthflow's recording key", () => {
+  it("says whether the key is stored, saves a new one without showing it, and shows what the server refused", async () => {
+    let stored = false;
+    const sent = backendFixture({
+      "GET /ui/v1/connections": () =>
+        json(200, {
+          connections: [connection({ id: "k3", vendor: "synthflow", vendorLabel: "Synthflow", webhookUrl: "https://api.example/webhooks/ghi", toolsUrl: "https://api.example/tools/ghi", lastError: null, weakSignature: true, recordingKey: { set: stored } })],
+          vendors: [],
+        } satisfies ConnectionsResponse),
+      "PUT /ui/v1/connections/k3/setup/api-key": (body) => {
+        if (String(body?.apiKey).length < 8) return json(400, { error: "apiKey: the API key must be at least 8 characters" });
+        stored = true;
+        return json(200, { saved: true } satisfies VendorApiKeySaved);
+      },
+    });
+    const { render, find, findAll, findByTestId, waitFor, mocks } = createRenderer("settings");
+    render(<Connections />);
+    await waitFor(() => expect(findAll(StatusTag).map((t) => t.text)).toEqual(["No API key"]));
+    expect(findAll(Text).some((t) => /expire 24 hours after the call/.test(t.text ?? ""))).toBe(true);
+    expect(findByTestId(Button, "save-recording-key-k3").props.disabled).toBe(true);
+
+    find(Input, { name: "recording-key-k3" }).trigger("onChange", "short" as never);
+    await waitFor(() => expect(findByTestId(Button, "save-recording-key-k3").props.disabled).toBe(false));
+    findByTestId(Button, "save-recording-key-k3").trigger("onClick");
+    await vi.waitFor(() => expect(mocks.actions.addAlert.calls.at(-1)?.[0]).toEqual({ type: "danger", message: "apiKey: the API key must be at least 8 characters" }));
+
+    find(Input, { name: "recording-key-k3" }).trigger("onChange", "sf_key_555_0123456789" as never);
+    await waitFor(() => expect(find(Input, { name: "recording-key-k3" }).props.value).toBe("sf_key_555_0123456789"));
+    findByTestId(Button, "save-recording-key-k3").trigger("onClick");
+    await waitFor(() => expect(findAll(StatusTag).map((t) => t.text)).toEqual(["API key stored"]));
+    expect(sent.filter((s) => s.method === "PUT").map((s) => s.body)).toEqual([{ apiKey: "short" }, { apiKey: "sf_key_555_0123456789" }]);
+    expect(find(Input, { name: "recording-key-k3" }).props.value).toBe("");
+    expect(mocks.actions.addAlert.calls.at(-1)?.[0]).toMatchObject({ type: "success" });
+  });
+
+  it("other vendors' connections show no recording key", async () => {
+    backendFixture({
+      "GET /ui/v1/connections": () =>
+        json(200, { connections: [connection({ id: "k4", vendor: "bland", vendorLabel: "Bland AI", webhookUrl: "https://api.example/webhooks/jkl", toolsUrl: "https://api.example/tools/jkl", lastError: null, weakSignature: false })], vendors: [] } satisfies ConnectionsResponse),
+    });
+    const { render, findAll, waitFor } = createRenderer("settings");
+    render(<Connections />);
+    await waitFor(() => expect(findAll(Text).map((t) => t.text)).toContain("Tools URL: https://api.example/tools/jkl"));
+    expect(findAll(Input).map((i) => i.props.name).filter((n) => String(n).startsWith("recording-key"))).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 import React, { useState } from "react";
-import { Alert, Button, Divider, Flex, Heading, Input, LoadingSpinner, Select, Text, useExtensionActions } from "@hubspot/ui-extensions";
-import type { ConnectionCreated, ConnectionsResponse, CreateConnectionRequest, RotateSecretRequest, SecretRotated } from "../shared/api.js";
+import { Alert, Button, Divider, Flex, Heading, Input, LoadingSpinner, Select, StatusTag, Text, useExtensionActions } from "@hubspot/ui-extensions";
+import type { ConnectionCreated, ConnectionListItem, ConnectionsResponse, CreateConnectionRequest, RotateSecretRequest, SecretRotated, VendorApiKeyRequest, VendorApiKeySaved } from "../shared/api.js";
 import { backend } from "../shared/backend.js";
 import { LoadError } from "../shared/LoadError.js";
 import { useLoaded } from "../shared/useLoaded.js";
@@ -8,7 +8,40 @@ import { VendorSetup } from "./VendorSetup.js";
 
 // The Vendor connections tab: each AI receptionist connected to this portal, its URLs and health, and
 // its signing secret (set or rotated here, never shown again), and for Retell and Vapi the setup of
-// its agents or assistants through the vendor's API (VendorSetup.tsx).
+// its agents or assistants through the vendor's API (VendorSetup.tsx); for Synthflow, the API key that
+// fetches a recording again once the webhook's link has expired.
+
+/** Synthflow's recording links expire after 24 h: with its API key the app can ask for a fresh one. */
+function RecordingKey({ connection, onSaved }: { connection: ConnectionListItem; onSaved: () => Promise<void> }) {
+  const actions = useExtensionActions<"settings">();
+  const [apiKey, setApiKey] = useState("");
+  const stored = connection.recordingKey?.set ?? false;
+  const save = async () => {
+    try {
+      await backend<VendorApiKeySaved>(`/ui/v1/connections/${connection.id}/setup/api-key`, { method: "PUT", body: { apiKey } satisfies VendorApiKeyRequest });
+      setApiKey("");
+      actions.addAlert({ type: "success", message: `${connection.vendorLabel} API key stored: an expired recording link is now fetched again through ${connection.vendorLabel}.` });
+      await onSaved();
+    } catch (e) {
+      actions.addAlert({ type: "danger", message: (e as Error).message });
+    }
+  };
+  return (
+    <Flex direction="column" gap="xs">
+      <Flex direction="row" gap="sm" align="center">
+        <Text format={{ fontWeight: "bold" }}>Recordings</Text>
+        <StatusTag variant={stored ? "success" : "warning"}>{stored ? "API key stored" : "No API key"}</StatusTag>
+      </Flex>
+      <Text>
+        {connection.vendorLabel}'s recording links expire 24 hours after the call (from 10 January 2027). The app copies each recording as soon as the call arrives; with your {connection.vendorLabel} API key it can also fetch a recording whose copy could not be made in time.
+      </Text>
+      <Flex direction="row" gap="sm" align="end">
+        <Input name={`recording-key-${connection.id}`} label={`${connection.vendorLabel} API key`} type="password" description={stored ? "Stored encrypted. Enter a new one to replace it." : "Stored encrypted; used only to fetch this connection's recordings."} value={apiKey} onChange={setApiKey} />
+        <Button size="xs" onClick={() => void save()} disabled={apiKey.trim().length === 0} testId={`save-recording-key-${connection.id}`}>Save API key</Button>
+      </Flex>
+    </Flex>
+  );
+}
 
 export function Connections() {
   const actions = useExtensionActions<"settings">();
@@ -67,6 +100,7 @@ export function Connections() {
             <Button size="xs" onClick={() => void rotate(c.id)} testId={`rotate-${c.id}`}>Rotate secret</Button>
           </Flex>
           {c.setupSupported && <VendorSetup connectionId={c.id} />}
+          {c.recordingKey && <RecordingKey connection={c} onSaved={load} />}
           <Divider />
         </Flex>
       ))}

@@ -172,6 +172,11 @@ export interface ConnectionListItem extends ConnectionView {
   toolsDisabledReason: string | null;
   /** The app can configure the vendor's agents or assistants for this connection (vendor setup). */
   setupSupported: boolean;
+  /**
+   * Synthflow: an API key lets the app fetch a recording again when the webhook's link has expired
+   * (PUT /ui/v1/connections/:id/setup/api-key); whether one is stored. Null for other vendors.
+   */
+  recordingKey: { set: boolean } | null;
 }
 
 export interface VendorOption {

@@ -6,6 +6,7 @@ import { createConnection, listConnections, rotateSecret } from "../../../connec
 import { vendors } from "../../../vendors/registry.js";
 import { toolsDisabledReason } from "../../../booking/tools.js";
 import { setupFor } from "../../../vendor-setup/registry.js";
+import { vendorServesRecordings } from "../../../recordings/vendor-source.js";
 import type { ApiError, ConnectionCreated, ConnectionsResponse, SecretRotated } from "../../../../hubspot-app/app/shared/api.js";
 import { audit, portalOf } from "./signed.js";
 
@@ -23,10 +24,18 @@ export function connectionRoutes(deps: ConnectionRouteDeps): Router {
 
   router.get("/connections", async (_req, res) => {
     const connections = await listConnections(deps.db, deps.env.PUBLIC_BASE_URL, portalOf(res));
+    const keyed = new Set((await deps.db.vendorApiKey.findMany({ where: { portalId: portalOf(res) }, select: { connectionId: true } })).map((k) => k.connectionId));
     res.json({
       connections: connections.map((c) => {
         const vendor = vendors[c.vendor as keyof typeof vendors];
-        return { ...c, vendorLabel: vendor.label, weakSignature: vendor.signatureCovers !== "body", toolsDisabledReason: toolsDisabledReason(vendor), setupSupported: setupFor(c.vendor) !== null };
+        return {
+          ...c,
+          vendorLabel: vendor.label,
+          weakSignature: vendor.signatureCovers !== "body",
+          toolsDisabledReason: toolsDisabledReason(vendor),
+          setupSupported: setupFor(c.vendor) !== null,
+          recordingKey: vendorServesRecordings(c.vendor) ? { set: keyed.has(c.id) } : null,
+        };
       }),
       vendors: Object.values(vendors).map((v) => ({ id: v.id, label: v.label, secretHelp: v.secretHelp })),
     } satisfies ConnectionsResponse);
