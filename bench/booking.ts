@@ -3,7 +3,7 @@ import { sql } from "../server/db/client.js";
 import { addDays, localDate, zonedInstant } from "../server/booking/time.js";
 import { startHubSpotSim, type HubSpotSim } from "../simulators/hubspot/index.js";
 import { percentile, printTable } from "./support.js";
-import { deploy, type ToolResult } from "./booking/deploy.js";
+import { deploy, WEB_PROCESSES, type ToolResult } from "./booking/deploy.js";
 import { calendlyLimit } from "./booking/calendly-limit.js";
 import { PROVIDERS, TZ, type BenchProviderId } from "./booking/providers.js";
 
@@ -21,7 +21,7 @@ import { PROVIDERS, TZ, type BenchProviderId } from "./booking/providers.js";
 // 3. Calendly's limit of 10 bookings a minute per user, hit by 15 callers: what they hear, and our
 //    bookings against Calendly's events (booking/calendly-limit.ts).
 // 4. 200 concurrent booking attempts over 50 slots: successes, double bookings, latency.
-//   npm run bench:booking [-- builtin | burst | providers | <provider>]
+//   [BENCH_WEBS=2] npm run bench:booking [-- builtin | burst | providers | <provider>]
 //   (builtin: the built-in rows of 1; burst: the burst rows of 1, built-in and Google, and 4;
 //   providers: 2 and 3; a provider id: its row of 2)
 
@@ -212,7 +212,7 @@ async function main() {
       rows.push(...latencyRows(await run("builtin", 0, paced, true)));
       if (only !== "builtin") for (const latencyMs of [0, 50]) rows.push(...latencyRows(await run("google", latencyMs, paced, true)));
     }
-    printTable(`Tool latency, ${CONCURRENT} concurrent calls x ${ROUNDS} rounds (check availability, then book the first slot offered)`, rows);
+    printTable(`Tool latency, ${CONCURRENT} concurrent calls x ${ROUNDS} rounds (check availability, then book the first slot offered), ${WEB_PROCESSES} web process${WEB_PROCESSES > 1 ? "es" : ""}`, rows);
   }
   if (only === "builtin") return void (await hubspot.close());
   if (only === "burst") {

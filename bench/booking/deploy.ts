@@ -8,7 +8,7 @@ import { createRuntime } from "../../server/runtime.js";
 import { isExternalProvider } from "../../server/booking/providers/registry.js";
 import { getVendor } from "../../server/vendors/registry.js";
 import type { HubSpotSim } from "../../simulators/hubspot/index.js";
-import { benchDatabase, benchEnv, freePort, startDeployment } from "../support.js";
+import { benchDatabase, benchEnv, freePort, startDeployment, startProcess } from "../support.js";
 import { readProviderWait, type ProviderWait } from "./provider-wait.js";
 import { TZ, type ProviderRig } from "./providers.js";
 
@@ -18,6 +18,9 @@ import { TZ, type ProviderRig } from "./providers.js";
 // process carries the provider-wait probe (preload.ts) for the rig's URLs.
 
 const PRELOAD = new URL("./preload.ts", import.meta.url).href;
+
+/** Web processes behind the benchmark's round-robin (BENCH_WEBS, default 1), as a load balancer spreads tool calls. */
+export const WEB_PROCESSES = Math.max(1, Number(process.env.BENCH_WEBS ?? 1) || 1);
 
 export interface ToolResult {
   /** Send to answer, as the vendor waits. */
@@ -43,6 +46,9 @@ export async function deploy(hubspot: HubSpotSim, rig: ProviderRig, staff: numbe
   const port = String(await freePort());
   const env = benchEnv(database.url, { PORT: port, HUBSPOT_API_BASE_URL: hubspot.url, CALENDAR_PUSH_BASE_URL: `http://127.0.0.1:${port}`, BENCH_PROVIDER_URLS: rig.urls.join(" "), ...rig.env });
   const { web, worker, portalId } = await startDeployment(hubspot, env, [PRELOAD]);
+  const webs = [web];
+  while (webs.length < WEB_PROCESSES) webs.push(await startProcess("web", { ...env, PORT: String(await freePort()) }, [PRELOAD]));
+  let next = 0;
   const db = createDb(database.url, 4);
   const secret = `retell-${randomBytes(12).toString("hex")}`;
   const connection = await createConnection(db, { portalId, vendor: "retell", secret, encryptionKey: env.ENCRYPTION_KEY!, publicBaseUrl: env.PUBLIC_BASE_URL! });
@@ -79,13 +85,14 @@ export async function deploy(hubspot: HubSpotSim, rig: ProviderRig, staff: numbe
       const body = Buffer.from(JSON.stringify({ name, call: { call_id: callId, from_number: from }, args }));
       const headers = await getVendor("retell").sign(body, secret, Date.now());
       const started = performance.now();
-      const response = await fetch(`${web.url}/tools/${token}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: new Uint8Array(body) });
+      const url = webs[next++ % webs.length]!.url;
+      const response = await fetch(`${url}/tools/${token}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: new Uint8Array(body) });
       const json = (await response.json()) as Record<string, any>;
       const serverMs = Number(/dur=([\d.]+)/.exec(response.headers.get("server-timing") ?? "")?.[1] ?? NaN);
       return { ms: performance.now() - started, serverMs, providerWait: readProviderWait(response.headers), status: response.status, json };
     },
     async stop() {
-      web.child.kill();
+      for (const w of webs) w.child.kill();
       worker.child.kill();
       await db.$disconnect();
       await new Promise((resolve) => setTimeout(resolve, 500));
