@@ -104,7 +104,7 @@ function ensureBuilt(): void {
  * Starts the compiled `dist/server/main.js <role>` in its own process (the benchmark's load must not share its CPU).
  * `imports` are modules of the benchmark's own loaded first (`node --import`), such as a probe.
  */
-export async function startProcess(role: "web" | "worker", given: Record<string, string>, imports: string[] = []): Promise<{ child: ChildProcess; url?: string; peakRssMb(): Promise<number> }> {
+export async function startProcess(role: "web" | "worker", given: Record<string, string>, imports: string[] = []): Promise<{ child: ChildProcess; url?: string; peakRssMb(): Promise<number>; cpuMs(): Promise<number> }> {
   // A web process without a PORT gets one the system has free (a port picked at random can be a
   // local service's: RabbitMQ listens on 25672).
   const env = role === "web" && !given.PORT ? { ...given, PORT: String(await freePort()) } : given;
@@ -132,6 +132,12 @@ export async function startProcess(role: "web" | "worker", given: Record<string,
       const { readFile } = await import("node:fs/promises");
       const status = await readFile(`/proc/${child.pid}/status`, "utf8");
       return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    },
+    /** CPU ms the process has used (user + system), from /proc in clock ticks of 10 ms. */
+    async cpuMs() {
+      const { readFile } = await import("node:fs/promises");
+      const fields = (await readFile(`/proc/${child.pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
+      return (Number(fields[11]) + Number(fields[12])) * 10;
     },
   };
 }

@@ -80,6 +80,7 @@ async function main() {
   ];
   let index = 0;
   const startedAll = performance.now();
+  const workerCpuBefore = await worker.cpuMs();
   const fairness: Record<string, string | number>[] = [];
   for (const [phase, callers] of phases) {
     const before = hubspotRequests().length;
@@ -101,6 +102,8 @@ async function main() {
     rows.push({ phase, calls: callers.length, "HubSpot requests": requests, "requests/call": Number((requests / callers.length).toFixed(2)), "429s": sim.requests.filter((r) => r.status === 429).length - before429, "drain s": Number(seconds.toFixed(1)), "rate-limit minimum s": Number(((requests / LIMIT_PER_10S) * 10).toFixed(1)) });
   }
   const totalSeconds = (performance.now() - startedAll) / 1000;
+  // The worker's CPU per call: steadier across runs than the drain, which moves with the machine's load.
+  const workerCpuPerCall = (await worker.cpuMs()) - workerCpuBefore;
   const contacts = sim.portal(portalId).contacts();
   const burstRequests = hubspotRequests().length;
   const byPhone = new Map<string, number>();
@@ -136,6 +139,7 @@ async function main() {
       "drain s": Number(totalSeconds.toFixed(1)),
       "web peak RSS MB": Math.round(await web.peakRssMb()),
       "worker peak RSS MB": Math.round(await worker.peakRssMb()),
+      "worker CPU ms / call": Number((workerCpuPerCall / CALLS).toFixed(1)),
     },
   ]);
   web.child.kill("SIGTERM");
